@@ -1,0 +1,1 @@
+build/launcher/main.o: launcher/main.c

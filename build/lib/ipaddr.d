@@ -1,0 +1,2 @@
+build/lib/ipaddr.o: lib/ipaddr.c include/ipaddr.h
+include/ipaddr.h:

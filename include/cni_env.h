@@ -1,0 +1,65 @@
+/* CNI_* environment: parsing, validation, and CNI_ARGS. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cni_error.h"
+
+enum cni_command {
+	CNI_CMD_NONE,
+	CNI_CMD_ADD,
+	CNI_CMD_DEL,
+	CNI_CMD_CHECK,
+	CNI_CMD_VERSION,
+	CNI_CMD_STATUS,
+	CNI_CMD_GC,
+};
+
+struct cni_env {
+	enum cni_command command;
+	const char *container_id; /* NULL when unset; pointers into environ */
+	const char *netns;        /* may be "" for DEL */
+	const char *ifname;
+	const char *args; /* raw CNI_ARGS, NULL when unset */
+	const char *path; /* raw CNI_PATH, NULL when unset */
+};
+
+/* "ADD" -> CNI_CMD_ADD (exact, case-sensitive); CNI_CMD_NONE when unknown. */
+enum cni_command cni_command_parse(const char *s);
+const char *cni_command_str(enum cni_command c);
+
+/* Read CNI_* from the process environment and validate what `command` requires
+ * (SPEC.md › Parameters): ADD/CHECK need CONTAINERID, NETNS, IFNAME; DEL needs CONTAINERID and
+ * IFNAME (NETNS may be empty). Code 4 naming every missing variable, or the invalid value. */
+int cni_env_load(struct cni_env *ret, struct cni_error *err);
+
+/* Container IDs: non-empty, ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$ (code 4). */
+int cni_validate_container_id(const char *id, struct cni_error *err);
+/* Interface names: 1..15 bytes, not "." or "..", no '/', ':' or whitespace (code 4). */
+int cni_validate_ifname(const char *name, struct cni_error *err);
+/* Network names: same charset as container IDs (code 7). */
+int cni_validate_network_name(const char *name, struct cni_error *err);
+
+/* CNI_ARGS "K=V;K2=V2" (CONVENTIONS.md › CNI_ARGS). */
+struct cni_arg {
+	char *key;
+	char *value;
+};
+struct cni_args {
+	struct cni_arg *items;
+	size_t n;
+	bool ignore_unknown; /* IgnoreUnknown=1/true */
+};
+
+/* Parse; empty or NULL input gives an empty list. Each pair must be exactly K=V with a
+ * non-empty key (code 4 "ARGS: invalid pair"). IgnoreUnknown is interpreted here
+ * (1/true/0/false, case-insensitive value; anything else is code 4). */
+int cni_args_parse(const char *s, struct cni_args *ret, struct cni_error *err);
+void cni_args_clear(struct cni_args *a);
+/* Value of key (case-sensitive, last one wins as in Go), or NULL. */
+const char *cni_args_get(const struct cni_args *a, const char *key);
+/* Refuse keys not in `known` (NULL-terminated) unless IgnoreUnknown is set (code 4, naming
+ * them, like Go's "ARGS: unknown args"). IgnoreUnknown itself is always known. */
+int cni_args_check_known(const struct cni_args *a, const char *const *known,
+			 struct cni_error *err);

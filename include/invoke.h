@@ -1,0 +1,48 @@
+/* Executing other plugins: delegated IPAM from a main plugin, and every call from the launcher. */
+#pragma once
+
+#include <stddef.h>
+#include <sys/resource.h>
+
+#include "cni_env.h"
+#include "cni_error.h"
+#include "cni_result.h"
+
+struct cni_request;
+
+/* Find executable `type` in the ':'-separated `cni_path` (libcni FindInPath). The name must be
+ * non-empty, free of '/', and not "." or ".." (code 7). Not found: code 7 naming the path.
+ * *ret is malloc'd. */
+int invoke_find(const char *type, const char *cni_path, char **ret, struct cni_error *err);
+
+struct invoke_output {
+	char *out;          /* stdout, NUL-terminated, malloc'd */
+	size_t out_len;
+	int exit_status;    /* WEXITSTATUS, or 128+signal */
+	double wall_ms;
+	struct rusage usage; /* the child's, from wait4 */
+};
+void invoke_output_clear(struct invoke_output *o);
+
+/* Run `path` with argv {path}, environment `envp`, stdin = buf[0..len); capture stdout
+ * (stderr is inherited). timeout_ms > 0 kills the child (SIGKILL) when exceeded (code 11).
+ * Fills *ret even for non-zero exit; only failures to run at all are errors. */
+int invoke_exec(const char *path, char *const envp[], const char *buf, size_t len,
+		int timeout_ms, struct invoke_output *ret, struct cni_error *err);
+
+/* Interpret a plugin's output: exit 0 -> 0 (and *ret_json = parsed stdout, or NULL when empty);
+ * non-zero -> the plugin's own error object copied into err (code, msg, details), or a code
+ * 999 error when its stdout is not a CNI error. `who` names the plugin in messages. */
+int invoke_parse_output(const struct invoke_output *o, const char *who, cJSON **ret_json,
+			struct cni_error *err);
+
+/* Build an environment: a copy of environ with the given CNI_* variables replaced or added.
+ * `vars` is a NULL-terminated list of "KEY=VALUE" strings. Free with invoke_env_free(). */
+char **invoke_env_build(char *const *vars);
+char **invoke_env_free(char **envp);
+
+/* Delegate to an IPAM plugin as the spec asks (SPEC.md › Delegated plugins): same environment
+ * with CNI_COMMAND replaced, the complete unmodified stdin. For ADD, *ret_result receives the
+ * decoded result; for other verbs pass NULL. */
+int invoke_delegate(const struct cni_request *req, const char *type, enum cni_command command,
+		    struct cni_result **ret_result, struct cni_error *err);

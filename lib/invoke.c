@@ -1,0 +1,284 @@
+/* Plugin execution (pkg/invoke in libcni): find, spawn, feed stdin, collect stdout, wait. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cni_skel.h"
+#include "invoke.h"
+#include "json.h"
+
+extern char **environ;
+
+int invoke_find(const char *type, const char *cni_path, char **ret, struct cni_error *err)
+{
+	_cleanup_free_ char *copy = NULL;
+	char *save = NULL;
+
+	if (!type || !*type)
+		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL, "no plugin name provided");
+	if (strchr(type, '/') || strcmp(type, ".") == 0 || strcmp(type, "..") == 0)
+		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, type,
+				     "invalid plugin name \"%s\": must not contain a path", type);
+	if (!cni_path || !*cni_path)
+		return cni_error_set(err, CNI_ERR_ENV, EINVAL, NULL,
+				     "CNI_PATH is not set: cannot find plugin \"%s\"", type);
+	if (!(copy = strdup(cni_path)))
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
+	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		_cleanup_free_ char *full = NULL;
+		struct stat st;
+		if (asprintf(&full, "%s/%s", dir, type) < 0)
+			return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0) {
+			*ret = TAKE_PTR(full);
+			return 0;
+		}
+	}
+	return cni_error_set(err, CNI_ERR_CONFIG, ENOENT, NULL,
+			     "failed to find plugin \"%s\" in path [%s]", type, cni_path);
+}
+
+void invoke_output_clear(struct invoke_output *o)
+{
+	free(o->out);
+	memset(o, 0, sizeof(*o));
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Feed stdin and drain stdout together so neither side can block the other. */
+static int pump(int in_fd, int out_fd, const char *buf, size_t len, int timeout_ms,
+		double start, struct invoke_output *o, struct cni_error *err)
+{
+	size_t written = 0, cap = 0;
+
+	if (len == 0) {
+		close(in_fd);
+		in_fd = -1;
+	}
+	while (out_fd >= 0) {
+		struct pollfd pfd[2] = {{.fd = out_fd, .events = POLLIN},
+					{.fd = in_fd, .events = POLLOUT}};
+		int wait = -1;
+		if (timeout_ms > 0) {
+			wait = timeout_ms - (int)(now_ms() - start);
+			if (wait <= 0)
+				return -ETIMEDOUT;
+		}
+		int n = poll(pfd, in_fd >= 0 ? 2 : 1, wait);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL, "poll plugin pipes");
+		if (n == 0)
+			return -ETIMEDOUT;
+		if (in_fd >= 0 && pfd[1].revents) {
+			ssize_t k = write(in_fd, buf + written, len - written);
+			if (k > 0)
+				written += (size_t)k;
+			/* EPIPE: the plugin stopped reading; its exit status tells why. */
+			if (k < 0 && errno != EAGAIN && errno != EINTR)
+				written = len;
+			if (written == len) {
+				close(in_fd);
+				in_fd = -1;
+			}
+		}
+		if (pfd[0].revents) {
+			if (cap - o->out_len < 4096) {
+				size_t ncap = cap ? cap * 2 : 8192;
+				char *p = realloc(o->out, ncap + 1);
+				if (!p) {
+					if (in_fd >= 0)
+						close(in_fd);
+					return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL,
+							     "out of memory");
+				}
+				o->out = p;
+				cap = ncap;
+			}
+			ssize_t k = read(out_fd, o->out + o->out_len, cap - o->out_len);
+			if (k > 0)
+				o->out_len += (size_t)k;
+			else if (k == 0 || (errno != EAGAIN && errno != EINTR))
+				out_fd = -1;
+		}
+	}
+	if (in_fd >= 0)
+		close(in_fd);
+	return 0;
+}
+
+int invoke_exec(const char *path, char *const envp[], const char *buf, size_t len,
+		int timeout_ms, struct invoke_output *ret, struct cni_error *err)
+{
+	int in_pipe[2] = {-1, -1}, out_pipe[2] = {-1, -1};
+	struct invoke_output o = {0};
+	posix_spawn_file_actions_t fa;
+	char *argv[] = {(char *)path, NULL};
+	double start = now_ms();
+	pid_t pid;
+	int r, status;
+
+	if (pipe2(in_pipe, O_CLOEXEC) < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL, "create pipe");
+	if (pipe2(out_pipe, O_CLOEXEC) < 0) {
+		r = cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL, "create pipe");
+		close(in_pipe[0]);
+		close(in_pipe[1]);
+		return r;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in_pipe[0], STDIN_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, out_pipe[1], STDOUT_FILENO);
+	r = posix_spawn(&pid, path, &fa, NULL, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	close(in_pipe[0]);
+	close(out_pipe[1]);
+	if (r != 0) {
+		close(in_pipe[1]);
+		close(out_pipe[0]);
+		return cni_error_set(err, CNI_ERR_INTERNAL, r, NULL, "exec plugin \"%s\"", path);
+	}
+	fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
+	r = pump(in_pipe[1], out_pipe[0], buf, len, timeout_ms, start, &o, err);
+	close(out_pipe[0]);
+	if (r == -ETIMEDOUT)
+		kill(pid, SIGKILL);
+	while (wait4(pid, &status, 0, &o.usage) < 0)
+		if (errno != EINTR) {
+			invoke_output_clear(&o);
+			return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL, "wait for plugin");
+		}
+	o.wall_ms = now_ms() - start;
+	if (r == -ETIMEDOUT) {
+		invoke_output_clear(&o);
+		return cni_error_set(err, CNI_ERR_TRY_AGAIN, ETIMEDOUT, NULL,
+				     "plugin \"%s\" did not finish within %d ms and was killed",
+				     path, timeout_ms);
+	}
+	if (r < 0) {
+		invoke_output_clear(&o);
+		return r;
+	}
+	if (!o.out && !(o.out = calloc(1, 1)))
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
+	o.out[o.out_len] = '\0';
+	o.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	*ret = o;
+	return 0;
+}
+
+int invoke_parse_output(const struct invoke_output *o, const char *who, cJSON **ret_json,
+			struct cni_error *err)
+{
+	_cleanup_(cJSON_Deletep) cJSON *json = NULL;
+	struct cni_error perr = {0};
+	bool blank = strspn(o->out, " \t\r\n") == o->out_len;
+
+	if (o->exit_status == 0) {
+		*ret_json = NULL;
+		if (blank)
+			return 0;
+		if (json_parse(o->out, o->out_len, "plugin output", &json, &perr) < 0)
+			return cni_error_set(err, CNI_ERR_DECODE, EINVAL, perr.msg,
+					     "plugin %s printed a result that is not JSON", who);
+		*ret_json = TAKE_PTR(json);
+		return 0;
+	}
+	if (blank)
+		return cni_error_set(err, CNI_ERR_INTERNAL, 0, NULL,
+				     "plugin %s failed with exit status %d and no error output", who,
+				     o->exit_status);
+	const char *msg = NULL, *details = NULL;
+	int64_t code = 0;
+	if (json_parse(o->out, o->out_len, "plugin error", &json, &perr) < 0 ||
+	    json_get_int(json, NULL, "code", true, 0, INT32_MAX, &code, &perr) < 0 ||
+	    json_get_string(json, NULL, "msg", false, &msg, &perr) < 0 ||
+	    json_get_string(json, NULL, "details", false, &details, &perr) < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, 0, o->out,
+				     "plugin %s failed with exit status %d; error parsing its diagnostic message",
+				     who, o->exit_status);
+	/* Pass the plugin's own error through unchanged: its code is the truth. */
+	return cni_error_set(err, (int)code, 0, details ? details : "", "%s", msg ? msg : "");
+}
+
+char **invoke_env_build(char *const *vars)
+{
+	size_t n_env = 0, n_vars = 0, k = 0;
+	char **env;
+
+	while (environ && environ[n_env])
+		n_env++;
+	while (vars && vars[n_vars])
+		n_vars++;
+	env = calloc(n_env + n_vars + 1, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (size_t i = 0; i < n_env; i++) {
+		bool replaced = false;
+		for (size_t j = 0; j < n_vars && !replaced; j++) {
+			size_t klen = strcspn(vars[j], "=");
+			replaced = strncmp(environ[i], vars[j], klen) == 0 &&
+				   environ[i][klen] == '=';
+		}
+		if (!replaced && !(env[k++] = strdup(environ[i])))
+			return invoke_env_free(env);
+	}
+	for (size_t j = 0; j < n_vars; j++)
+		if (!(env[k++] = strdup(vars[j])))
+			return invoke_env_free(env);
+	return env;
+}
+
+char **invoke_env_free(char **envp)
+{
+	for (size_t i = 0; envp && envp[i]; i++)
+		free(envp[i]);
+	free(envp);
+	return NULL;
+}
+
+DEFINE_CLEANUP(char **, invoke_env_free)
+
+int invoke_delegate(const struct cni_request *req, const char *type, enum cni_command command,
+		    struct cni_result **ret_result, struct cni_error *err)
+{
+	_cleanup_free_ char *path = NULL, *cmdvar = NULL;
+	_cleanup_(invoke_env_freep) char **envp = NULL;
+	_cleanup_(cJSON_Deletep) cJSON *json = NULL;
+	struct invoke_output o = {0};
+	int r;
+
+	if ((r = invoke_find(type, req->env.path, &path, err)) < 0)
+		return r;
+	if (asprintf(&cmdvar, "CNI_COMMAND=%s", cni_command_str(command)) < 0 ||
+	    !(envp = invoke_env_build((char *const[]){cmdvar, NULL})))
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
+	if ((r = invoke_exec(path, envp, req->raw, req->raw_len, 0, &o, err)) < 0)
+		return r;
+	r = invoke_parse_output(&o, type, &json, err);
+	invoke_output_clear(&o);
+	if (r < 0 || !ret_result)
+		return r;
+	if (!json)
+		return cni_error_set(err, CNI_ERR_DECODE, EINVAL, NULL,
+				     "IPAM plugin %s returned no result", type);
+	r = cni_result_decode(json, req->version, ret_result, err);
+	if (r < 0)
+		cni_error_prefix(err, "IPAM plugin %s", type);
+	return r;
+}

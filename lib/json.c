@@ -1,0 +1,172 @@
+/* Strict JSON parsing and typed getters over cJSON. */
+#include <math.h>
+#include <string.h>
+
+#include "json.h"
+
+static int check_tree(const cJSON *item, unsigned depth, const char *what, struct cni_error *err)
+{
+	if (depth > JSON_MAX_DEPTH)
+		return cni_error_set(err, CNI_ERR_DECODE, EINVAL, NULL,
+				     "error decoding %s: nesting deeper than %d levels", what,
+				     JSON_MAX_DEPTH);
+	if (!cJSON_IsObject(item) && !cJSON_IsArray(item))
+		return 0;
+	for (const cJSON *c = item->child; c; c = c->next) {
+		if (cJSON_IsObject(item)) {
+			/* Quadratic, but configs have few keys per object; duplicates are
+			 * refused because Go and cJSON would read different values. */
+			for (const cJSON *d = item->child; d != c; d = d->next)
+				if (d->string && c->string && strcmp(d->string, c->string) == 0)
+					return cni_error_set(err, CNI_ERR_DECODE, EINVAL, NULL,
+							     "error decoding %s: duplicate key \"%s\"",
+							     what, c->string);
+		}
+		int r = check_tree(c, depth + 1, what, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int json_parse(const char *buf, size_t len, const char *what, cJSON **ret, struct cni_error *err)
+{
+	const char *end = NULL;
+	_cleanup_(cJSON_Deletep) cJSON *root = NULL;
+	int r;
+
+	if (len > JSON_MAX_INPUT)
+		return cni_error_set(err, CNI_ERR_DECODE, EFBIG, NULL,
+				     "error decoding %s: %zu bytes is over the %u byte limit", what,
+				     len, JSON_MAX_INPUT);
+	if (len == 0)
+		return cni_error_set(err, CNI_ERR_DECODE, EINVAL, NULL,
+				     "error decoding %s: empty input", what);
+	if (memchr(buf, '\0', len))
+		return cni_error_set(err, CNI_ERR_DECODE, EINVAL, NULL,
+				     "error decoding %s: NUL byte in input", what);
+	root = cJSON_ParseWithLengthOpts(buf, len, &end, false);
+	if (!root) {
+		size_t off = end ? (size_t)(end - buf) : 0;
+		const char *at = cJSON_GetErrorPtr();
+		if (at && at >= buf && at <= buf + len)
+			off = (size_t)(at - buf);
+		char details[96];
+		snprintf(details, sizeof(details), "syntax error at byte offset %zu", off);
+		return cni_error_set(err, CNI_ERR_DECODE, EINVAL, details,
+				     "error decoding %s: invalid JSON", what);
+	}
+	/* Trailing whitespace is fine, anything else is a second document or garbage. */
+	while (end && end < buf + len && strchr(" \t\r\n", *end))
+		end++;
+	if (end && end < buf + len)
+		return cni_error_set(err, CNI_ERR_DECODE, EINVAL, NULL,
+				     "error decoding %s: trailing data after JSON at byte %zu", what,
+				     (size_t)(end - buf));
+	r = check_tree(root, 0, what, err);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(root);
+	return 0;
+}
+
+const char *json_type_name(const cJSON *item)
+{
+	if (!item)
+		return "nothing";
+	if (cJSON_IsString(item))
+		return "string";
+	if (cJSON_IsNumber(item))
+		return "number";
+	if (cJSON_IsBool(item))
+		return "bool";
+	if (cJSON_IsNull(item))
+		return "null";
+	if (cJSON_IsArray(item))
+		return "array";
+	if (cJSON_IsObject(item))
+		return "object";
+	return "invalid";
+}
+
+/* Finds key; 0 = absent (or null), 1 = present and of type `want`, <0 = error. */
+static int lookup(const cJSON *obj, const char *where, const char *key, bool required,
+		  cJSON_bool (*is)(const cJSON *), const char *want, const cJSON **ret,
+		  struct cni_error *err)
+{
+	const cJSON *item = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+
+	if (!item || cJSON_IsNull(item)) {
+		if (required)
+			return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL, "missing key %s%s%s",
+					     where ? where : "", where ? "." : "", key);
+		return 0;
+	}
+	if (!is(item))
+		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
+				     "key %s%s%s: expected %s, got %s", where ? where : "",
+				     where ? "." : "", key, want, json_type_name(item));
+	*ret = item;
+	return 1;
+}
+
+int json_get_string(const cJSON *obj, const char *where, const char *key, bool required,
+		    const char **ret, struct cni_error *err)
+{
+	const cJSON *item;
+	int r = lookup(obj, where, key, required, cJSON_IsString, "string", &item, err);
+	if (r > 0)
+		*ret = item->valuestring;
+	return r < 0 ? r : 0;
+}
+
+int json_get_bool(const cJSON *obj, const char *where, const char *key, bool required, bool *ret,
+		  struct cni_error *err)
+{
+	const cJSON *item;
+	int r = lookup(obj, where, key, required, cJSON_IsBool, "bool", &item, err);
+	if (r > 0)
+		*ret = cJSON_IsTrue(item);
+	return r < 0 ? r : 0;
+}
+
+int json_get_int(const cJSON *obj, const char *where, const char *key, bool required, int64_t min,
+		 int64_t max, int64_t *ret, struct cni_error *err)
+{
+	const cJSON *item;
+	int r = lookup(obj, where, key, required, cJSON_IsNumber, "integer", &item, err);
+	if (r <= 0)
+		return r;
+	double v = item->valuedouble;
+	if (v != floor(v) || v < (double)min || v > (double)max)
+		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
+				     "key %s%s%s: %g is not an integer in [%lld, %lld]",
+				     where ? where : "", where ? "." : "", key, v, (long long)min,
+				     (long long)max);
+	*ret = (int64_t)v;
+	return 0;
+}
+
+int json_get_object(const cJSON *obj, const char *where, const char *key, bool required,
+		    const cJSON **ret, struct cni_error *err)
+{
+	int r = lookup(obj, where, key, required, cJSON_IsObject, "object", ret, err);
+	return r < 0 ? r : 0;
+}
+
+int json_get_array(const cJSON *obj, const char *where, const char *key, bool required,
+		   const cJSON **ret, struct cni_error *err)
+{
+	int r = lookup(obj, where, key, required, cJSON_IsArray, "array", ret, err);
+	return r < 0 ? r : 0;
+}
+
+cJSON *json_dup(const cJSON *item)
+{
+	return cJSON_Duplicate(item, true);
+}
+
+char *json_print(const cJSON *item, bool indent)
+{
+	return indent ? cJSON_Print(item) : cJSON_PrintUnformatted(item);
+}

@@ -1,0 +1,7 @@
+BRIDGE_SRCS := $(wildcard plugins/bridge/*.c)
+BRIDGE_OBJS := $(BRIDGE_SRCS:%.c=$(BUILD)/%.o)
+PROGRAMS += $(BIN)/bridge
+
+$(BIN)/bridge: $(BRIDGE_OBJS) $(LIBCNI)
+	@mkdir -p $(BIN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_NL) $(LIBS_JSON)

@@ -1,0 +1,10 @@
+# Unit tests: one binary per test/unit/test-<module>.c, linked with libcni.
+UNIT_SRCS := $(wildcard test/unit/test-*.c)
+UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
+
+$(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIBCNI)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_NL) $(LIBS_JSON)
+
+test-bins: $(UNIT_BINS)
+.PHONY: test-bins

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Install the Debian packages the build, tests, demo and bench need, only when missing.
+# Usage: tools/deps.sh [extra-package ...]
+set -eu
+pkgs="gcc make pkg-config libc6-dev libcjson-dev libnl-3-dev libnl-route-3-dev
+      libiptc-dev libip4tc-dev libip6tc-dev libxtables-dev libnftables-dev
+      iproute2 iptables nftables util-linux procps
+      containernetworking-plugins busybox-static $*"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing packages:$missing (run as root to install them)" >&2
+	exit 1
+fi
+echo "deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
