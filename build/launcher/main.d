@@ -1,1 +1,0 @@
-build/launcher/main.o: launcher/main.c

@@ -1,2 +1,0 @@
-build/lib/ipaddr.o: lib/ipaddr.c include/ipaddr.h
-include/ipaddr.h:

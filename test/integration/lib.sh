@@ -1,0 +1,71 @@
+# Shared helpers for integration tests (sourced). Each test runs inside sandbox.sh, so it may
+# create links and namespaces freely; it still cleans up and asserts nothing is left.
+# TAP output: ok/not ok lines numbered automatically; call done_testing at the end.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BIN=$ROOT/bin
+REF=/usr/lib/cni
+_n=0 _failed=0
+
+ok() { # desc (pass)
+	_n=$((_n + 1))
+	echo "ok $_n - $1"
+}
+not_ok() { # desc [diagnostic...]
+	_n=$((_n + 1)) _failed=$((_failed + 1))
+	echo "not ok $_n - $1"
+	shift
+	for l in "$@"; do echo "#   $l"; done
+}
+skip() { # desc reason
+	_n=$((_n + 1))
+	echo "ok $_n - $1 # SKIP $2"
+}
+check() { # desc cmd... : passes when the command succeeds
+	local desc=$1 out
+	shift
+	if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "command: $*" "$(echo "$out" | head -20)"; fi
+}
+check_fail() { # desc cmd... : passes when the command fails
+	local desc=$1 out
+	shift
+	if out=$("$@" 2>&1); then not_ok "$desc" "command unexpectedly succeeded: $*" "$(echo "$out" | head -20)"; else ok "$desc"; fi
+}
+is() { # desc got expected
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:      '$2'" "expected: '$3'"; fi
+}
+like() { # desc got regex
+	if [[ $2 =~ $3 ]]; then ok "$1"; else not_ok "$1" "got:      '$2'" "expected match: '$3'"; fi
+}
+done_testing() {
+	echo "1..$_n"
+	[ "$_failed" = 0 ]
+}
+
+# cni VERB CONFIG-JSON [VAR=VALUE...] : run a plugin (CNI_TYPE=bridge by default, from $PLUGIN_DIR)
+# with the config on stdin. Output in $OUT, exit status in $RC.
+PLUGIN_DIR=${PLUGIN_DIR:-$BIN}
+cni() {
+	local verb=$1 conf=$2 plugin
+	shift 2
+	plugin=$(echo "$conf" | sed -n 's/.*"type" *: *"\([^"]*\)".*/\1/p' | head -1)
+	OUT=$(echo "$conf" | env CNI_COMMAND="$verb" CNI_PATH="${CNI_PATH:-$PLUGIN_DIR}" "$@" \
+		"$PLUGIN_DIR/${CNI_TYPE:-$plugin}" 2>"$T/stderr")
+	RC=$?
+}
+
+# json_get JSON PATH : tiny extractor using python3 (always present on Debian via the test deps)
+json_get() {
+	python3 -c 'import json,sys
+v=json.loads(sys.argv[1])
+for k in sys.argv[2].split("."):
+    if k=="": continue
+    v=v[int(k)] if isinstance(v,list) else v.get(k)
+    if v is None: break
+print(json.dumps(v) if isinstance(v,(dict,list)) else ("" if v is None else v))' "$1" "$2"
+}
+
+# netns_new NAME : named netns under the sandbox's private /run/netns, lo up
+netns_new() {
+	ip netns add "$1" && ip -n "$1" link set lo up
+}
