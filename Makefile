@@ -49,6 +49,8 @@ include plugins/ipam/rules.mk
 include plugins/bridge/rules.mk
 include launcher/rules.mk
 include test/rules.mk
+# Optional fragments owned by their directories (bench, fuzzing, interop suite).
+-include bench/rules.mk test/fuzz/rules.mk test/interop/rules.mk
 
 programs: $(PROGRAMS)
 

@@ -6,5 +6,6 @@ $(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIBCNI)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_NL) $(LIBS_JSON)
 
-test-bins: $(UNIT_BINS)
+# Other fragments add binaries named build/test/test-* to EXTRA_TEST_BINS; run.sh runs them all.
+test-bins: $(UNIT_BINS) $(EXTRA_TEST_BINS)
 .PHONY: test-bins
