@@ -52,7 +52,9 @@ static bool split_version(const char *s, long parts[3])
 int cni_version_compare(const char *a, const char *b, bool *ok)
 {
 	long pa[3], pb[3];
-	bool good = split_version(a, pa) & split_version(b, pb);
+	/* Both sides are always split so the comparison below sees zeros, not garbage. */
+	bool good_a = split_version(a, pa), good_b = split_version(b, pb);
+	bool good = good_a && good_b;
 
 	if (ok)
 		*ok = good;
