@@ -1,0 +1,429 @@
+/* The lease store, byte-compatible with the reference (plugins: host-local/backend/disk/
+ * backend.go): <dataDir>/<network>/<ip> holds "<containerID>\r\n<ifname>", last_reserved_ip.<N>
+ * the round-robin cursor, and "lock" is flock()ed (go-filemutex), so ours and the reference can
+ * share a directory. Unlike the reference, a lease is never empty or half written: the record is
+ * written and fsynced in a temp file that is then hard-linked to the address's name (link() fails
+ * with EEXIST when the address is taken, which makes it the atomic reservation; plugins#498). The
+ * cursor is replaced by rename(). Leftovers of a crash are removed under the lock by scans. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "hostlocal.h"
+
+#define TMP_PREFIX     ".tmp-host-local."
+#define CURSOR_PREFIX  "last_reserved_ip."
+#define LEASE_MODE     0600
+#define DIR_MODE       0755
+#define OWNER_MAX      320
+
+static int mkdir_p(const char *path)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, DIR_MODE) < 0 && errno != EEXIST)
+			return negative_errno();
+		*p = '/';
+	}
+	if (mkdir(buf, DIR_MODE) < 0 && errno != EEXIST)
+		return negative_errno();
+	return 0;
+}
+
+int store_open(struct store *s, const char *data_dir, const char *name, bool create,
+	       struct cni_error *err)
+{
+	int r;
+
+	*s = (struct store){.dirfd = -EBADF, .lockfd = -EBADF};
+	/* The skeleton validated the name with the spec regex; this is the last line of defence
+	 * against a name that would leave dataDir. */
+	if (!name || !*name || strchr(name, '/') || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0)
+		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
+				     "invalid network name \"%s\" for a lease directory",
+				     name ? name : "");
+	if (snprintf(s->dir, sizeof(s->dir), "%s/%s", data_dir, name) >= (int)sizeof(s->dir))
+		return cni_error_set(err, CNI_ERR_CONFIG, ENAMETOOLONG, NULL,
+				     "ipam.dataDir: path \"%s\" is too long", data_dir);
+	if (create && (r = mkdir_p(s->dir)) < 0)
+		return cni_error_set(err, CNI_ERR_IO, -r, NULL, "create lease directory \"%s\"",
+				     s->dir);
+	s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (s->dirfd < 0) {
+		r = negative_errno();
+		if (!create && r == -ENOENT)
+			return r; /* nothing was ever leased here */
+		return cni_error_set(err, CNI_ERR_IO, -r, NULL, "open lease directory \"%s\"",
+				     s->dir);
+	}
+	return 0;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Blocking flock() (the kernel queues waiters fairly, no polling) interrupted by a repeating
+ * SIGALRM so the wait is bounded; the interval timer also covers a signal that lands just before
+ * flock() is entered. */
+static int lock_wait(int fd, int timeout_ms)
+{
+	struct sigaction sa = {.sa_handler = on_alarm}, old;
+	struct itimerval tv = {.it_interval = {0, 50000}, .it_value = {0, 50000}}, off = {0};
+	long long deadline = now_ms() + timeout_ms;
+	int r;
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, &old) < 0)
+		return negative_errno();
+	(void)setitimer(ITIMER_REAL, &tv, NULL);
+	for (;;) {
+		if (flock(fd, LOCK_EX) == 0) {
+			r = 0;
+			break;
+		}
+		if (errno != EINTR) {
+			r = negative_errno();
+			break;
+		}
+		if (now_ms() >= deadline) {
+			r = -ETIMEDOUT;
+			break;
+		}
+	}
+	(void)setitimer(ITIMER_REAL, &off, NULL);
+	(void)sigaction(SIGALRM, &old, NULL);
+	return r;
+}
+
+int store_lock(struct store *s, int timeout_ms, struct cni_error *err)
+{
+	int r;
+
+	s->lockfd = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, LEASE_MODE);
+	if (s->lockfd < 0)
+		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "open lock file \"%s/lock\"",
+				     s->dir);
+	if (flock(s->lockfd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK)
+		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "lock \"%s/lock\"", s->dir);
+	r = lock_wait(s->lockfd, timeout_ms);
+	if (r == -ETIMEDOUT)
+		return cni_error_set(err, CNI_ERR_TRY_AGAIN, ETIMEDOUT, NULL,
+				     "timed out after %d ms waiting for the lock on \"%s/lock\"",
+				     timeout_ms, s->dir);
+	if (r < 0)
+		return cni_error_set(err, CNI_ERR_IO, -r, NULL, "lock \"%s/lock\"", s->dir);
+	return 0;
+}
+
+void store_close(struct store *s)
+{
+	if (s->lockfd >= 0)
+		close(s->lockfd); /* releases the flock */
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	s->lockfd = s->dirfd = -EBADF;
+}
+
+int store_owner_format(const char *id, const char *ifname, char *buf, size_t size)
+{
+	int k = snprintf(buf, size, "%s\r\n%s", id, ifname);
+	return k < 0 || (size_t)k >= size ? -ENAMETOOLONG : k;
+}
+
+static char *trim(char *s)
+{
+	size_t n;
+
+	s += strspn(s, " \t\r\n\v\f");
+	n = strlen(s);
+	while (n && strchr(" \t\r\n\v\f", s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+enum store_match store_match_owner(const char *content, const char *id, const char *ifname)
+{
+	size_t n = strlen(id);
+
+	if (strncmp(content, id, n) != 0)
+		return STORE_MATCH_NONE;
+	if (content[n] == '\0')
+		return STORE_MATCH_LEGACY;
+	if (content[n] == '\r' && content[n + 1] == '\n' && strcmp(content + n + 2, ifname) == 0)
+		return STORE_MATCH_EXACT;
+	return STORE_MATCH_NONE;
+}
+
+static bool token_ok(const char *s, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+bool store_owner_is_valid(const char *owner)
+{
+	const char *sep = strstr(owner, "\r\n");
+
+	if (!sep)
+		return token_ok(owner, strlen(owner));
+	return token_ok(owner, (size_t)(sep - owner)) && token_ok(sep + 2, strlen(sep + 2));
+}
+
+void store_owner_split(const char *owner, char *id, size_t id_size, char *ifname, size_t if_size)
+{
+	const char *sep = strstr(owner, "\r\n");
+	size_t n = sep ? (size_t)(sep - owner) : strlen(owner);
+
+	snprintf(id, id_size, "%.*s", (int)n, owner);
+	snprintf(ifname, if_size, "%s", sep ? sep + 2 : "");
+}
+
+/* Read a small file relative to the store; NUL-terminated, trimmed copy in buf. */
+static int read_small(struct store *s, const char *name, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	char raw[OWNER_MAX + 1];
+	ssize_t k;
+
+	if (fd < 0)
+		return negative_errno();
+	do
+		k = read(fd, raw, sizeof(raw) - 1);
+	while (k < 0 && errno == EINTR);
+	if (k < 0)
+		return negative_errno();
+	raw[k] = '\0';
+	/* A NUL inside the record makes it garbage, never a shorter valid owner. */
+	if (memchr(raw, '\0', (size_t)k))
+		raw[0] = '\x01', raw[1] = '\0';
+	snprintf(buf, size, "%s", trim(raw));
+	return 0;
+}
+
+int store_read_lease(struct store *s, const char *name, char *buf, size_t size)
+{
+	return read_small(s, name, buf, size);
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t k = write(fd, buf, len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return negative_errno();
+		buf += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Create name exclusively (replacing a stale one of a crashed process with our pid), write the
+ * content, fsync. The file is only ever made visible under its final name by link/rename. */
+static int write_tmp(struct store *s, const char *name, const char *content, bool sync)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	for (int tries = 0; tries < 2; tries++) {
+		fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+			    LEASE_MODE);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+		(void)unlinkat(s->dirfd, name, 0);
+	}
+	if (fd < 0)
+		return negative_errno();
+	if ((r = write_all(fd, content, strlen(content))) < 0 || (sync && fsync(fd) < 0)) {
+		r = r < 0 ? r : negative_errno();
+		(void)unlinkat(s->dirfd, name, 0);
+		return r;
+	}
+	return 0;
+}
+
+int store_prepare(struct store *s, const char *owner, char *ret_tmpname, size_t size,
+		  struct cni_error *err)
+{
+	int r;
+
+	snprintf(ret_tmpname, size, TMP_PREFIX "%d", (int)getpid());
+	if ((r = write_tmp(s, ret_tmpname, owner, true)) < 0)
+		return cni_error_set(err, CNI_ERR_IO, -r, NULL, "write lease record in \"%s\"",
+				     s->dir);
+	return 0;
+}
+
+int store_reserve(struct store *s, const char *tmpname, const struct ipaddr *ip,
+		  struct cni_error *err)
+{
+	char name[IPADDR_STRLEN];
+
+	ipaddr_format(ip, name);
+	if (linkat(s->dirfd, tmpname, s->dirfd, name, 0) == 0)
+		return 1;
+	if (errno == EEXIST)
+		return 0;
+	return cni_error_set(err, CNI_ERR_IO, errno, NULL, "reserve \"%s/%s\"", s->dir, name);
+}
+
+int store_release(struct store *s, const struct ipaddr *ip, struct cni_error *err)
+{
+	char name[IPADDR_STRLEN];
+
+	ipaddr_format(ip, name);
+	if (unlinkat(s->dirfd, name, 0) < 0 && errno != ENOENT)
+		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "release \"%s/%s\"", s->dir,
+				     name);
+	return 0;
+}
+
+int store_release_if_owner(struct store *s, const struct ipaddr *ip, const char *id,
+			   const char *ifname, bool legacy, struct cni_error *err)
+{
+	char name[IPADDR_STRLEN], owner[OWNER_MAX];
+	enum store_match m;
+	int r;
+
+	ipaddr_format(ip, name);
+	r = read_small(s, name, owner, sizeof(owner));
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return cni_error_set(err, CNI_ERR_IO, -r, NULL, "read lease \"%s/%s\"", s->dir,
+				     name);
+	m = store_match_owner(owner, id, ifname);
+	if (m == STORE_MATCH_NONE || (m == STORE_MATCH_LEGACY && !legacy))
+		return 0;
+	if ((r = store_release(s, ip, err)) < 0)
+		return r;
+	return 1;
+}
+
+void store_unlink_tmp(struct store *s, const char *tmpname)
+{
+	(void)unlinkat(s->dirfd, tmpname, 0);
+}
+
+void store_get_cursor(struct store *s, size_t set, struct ipaddr *ret)
+{
+	char name[64], buf[OWNER_MAX];
+
+	*ret = (struct ipaddr){0};
+	snprintf(name, sizeof(name), CURSOR_PREFIX "%zu", set);
+	/* Absent or garbage (a crashed reference writes in place): start from rangeStart. */
+	if (read_small(s, name, buf, sizeof(buf)) < 0 || ipaddr_parse(buf, ret) < 0)
+		*ret = (struct ipaddr){0};
+}
+
+int store_set_cursor(struct store *s, size_t set, const struct ipaddr *ip, struct cni_error *err)
+{
+	char name[64], tmp[96], text[IPADDR_STRLEN];
+	int r;
+
+	snprintf(name, sizeof(name), CURSOR_PREFIX "%zu", set);
+	snprintf(tmp, sizeof(tmp), TMP_PREFIX "%d.cursor.%zu", (int)getpid(), set);
+	/* The cursor is a hint (a lost update only costs round-robin order), so no fsync of its
+	 * own: the directory fsync after the leases orders it well enough. */
+	if ((r = write_tmp(s, tmp, ipaddr_format(ip, text), false)) < 0)
+		return cni_error_set(err, CNI_ERR_IO, -r, NULL, "write \"%s/%s\"", s->dir, tmp);
+	if (renameat(s->dirfd, tmp, s->dirfd, name) < 0) {
+		r = cni_error_set(err, CNI_ERR_IO, errno, NULL, "rename \"%s/%s\"", s->dir, name);
+		(void)unlinkat(s->dirfd, tmp, 0);
+		return r;
+	}
+	return 0;
+}
+
+int store_sync(struct store *s, struct cni_error *err)
+{
+	if (fsync(s->dirfd) < 0)
+		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "fsync \"%s\"", s->dir);
+	return 0;
+}
+
+/* Classify one directory entry: 1 = lease (filled in), 0 = not ours to look at, -1 = garbage. */
+static int classify(struct store *s, const char *name, struct store_lease *l)
+{
+	int r;
+
+	if (strncmp(name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0)
+		return -1;
+	if (name[0] == '.' || strcmp(name, "lock") == 0 ||
+	    strncmp(name, CURSOR_PREFIX, strlen(CURSOR_PREFIX)) == 0)
+		return 0;
+	if (ipaddr_parse(name, &l->ip) < 0)
+		return 0;
+	ipaddr_format(&l->ip, l->name);
+	if (strcmp(l->name, name) != 0)
+		return 0; /* not the canonical spelling, so not a name we or the reference write */
+	r = read_small(s, name, l->owner, sizeof(l->owner));
+	if (r < 0)
+		return 0; /* vanished or unreadable: leave it alone */
+	return store_owner_is_valid(l->owner) ? 1 : -1;
+}
+
+int store_scan(struct store *s, bool recover, store_scan_cb cb, void *userdata,
+	       struct cni_error *err)
+{
+	int fd = openat(s->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	DIR *d;
+	int r = 0;
+
+	if (fd < 0)
+		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "open \"%s\"", s->dir);
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "read \"%s\"", s->dir);
+	}
+	while ((de = readdir(d))) {
+		struct store_lease l;
+		int kind;
+
+		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
+			continue;
+		kind = classify(s, de->d_name, &l);
+		if (kind < 0 && recover) {
+			fprintf(stderr, "host-local: removing crash leftover \"%s/%s\"\n", s->dir,
+				de->d_name);
+			(void)unlinkat(s->dirfd, de->d_name, 0);
+		} else if (kind > 0 && cb && (r = cb(s, &l, userdata, err)) < 0) {
+			break;
+		}
+	}
+	closedir(d);
+	return r;
+}
