@@ -9,3 +9,4 @@ $(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIBCNI)
 # Other fragments add binaries named build/test/test-* to EXTRA_TEST_BINS; run.sh runs them all.
 test-bins: $(UNIT_BINS) $(EXTRA_TEST_BINS)
 .PHONY: test-bins
+include test/masq.mk

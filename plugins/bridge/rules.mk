@@ -4,4 +4,4 @@ PROGRAMS += $(BIN)/bridge
 
 $(BIN)/bridge: $(BRIDGE_OBJS) $(LIBCNI)
 	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_NL) $(LIBS_JSON)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_NL) $(LIBS_JSON) -lip4tc -lip6tc -lnftables

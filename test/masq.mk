@@ -1,0 +1,16 @@
+# The bridge's masquerade / macspoofchk backends, tested without the bridge plugin:
+# build/test/masqctl (test/masq-driver.c) and unit tests test/unit/test-masq-*.c linked with them.
+MASQ_OBJS := $(addprefix $(BUILD)/plugins/bridge/,masq.o masq_iptables.o masq_nftables.o \
+	spoofchk_nftables.o)
+MASQ_LIBS := -lip4tc -lip6tc -lnftables
+
+$(BUILD)/test/masqctl: $(BUILD)/test/masq-driver.o $(MASQ_OBJS) $(LIBCNI)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_JSON) $(MASQ_LIBS)
+
+# More specific than the generic unit-test rule (shorter stem), so it wins for test-masq-*.
+$(BUILD)/test/test-masq-%: $(BUILD)/test/unit/test-masq-%.o $(MASQ_OBJS) $(LIBCNI)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_JSON) $(MASQ_LIBS)
+
+test-bins: $(BUILD)/test/masqctl
