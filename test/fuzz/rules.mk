@@ -43,7 +43,8 @@ EXTRA_TEST_BINS += $(FUZZ_REPLAY_BINS)
 # test/rules.mk expanded its prerequisite list before this file was read: add ours here.
 test-bins: $(FUZZ_REPLAY_BINS)
 
-$(BUILD)/test/fuzz/%.o: override CPPFLAGS += -DFUZZ_CORPUS_ROOT=\"$(CURDIR)/test/fuzz/corpus\" \
+$(BUILD)/test/fuzz/%.o: override CPPFLAGS += -Iplugins/ipam -Iplugins/bridge -Ilauncher \
+	-DFUZZ_CORPUS_ROOT=\"$(CURDIR)/test/fuzz/corpus\" \
 	$(if $(FUZZ_LIBFUZZER),-DFUZZ_LIBFUZZER)
 
 # Plugin code without its main(), as archives so a target pulls only the objects it needs.
