@@ -1,0 +1,1490 @@
+/* bench driver: runs our bridge/host-local and the reference plugins alternately in one run and
+ * prints ours/reference ratios against the targets of issue 7.
+ *
+ * Must run inside the private network + mount namespace that bench/run.sh builds (tmpfs over
+ * /run, /var/lib/cni, ...): it creates bridges, veths, netns bind mounts and firewall rules there
+ * and relies on that sandbox dying for the final cleanup.
+ *
+ * Measurement: posix_spawn + pidfd poll + wait4, CLOCK_MONOTONIC around spawn..reap. wait4's
+ * rusage covers the plugin and every descendant it waited for (delegated IPAM, iptables execs),
+ * so user+sys is CPU per operation; ru_maxrss is the largest single process of that tree, which
+ * is why peak RSS per process is measured with configurations that spawn nothing (bridge without
+ * IPAM, host-local called directly). Container netns are created before the timed region; ours
+ * and the reference run in alternating order (AB BA ...) so drift hits both equally. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <math.h>
+#include <net/if.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WORK "/run/bench"
+#define OP_TIMEOUT_MS 60000
+
+/* ---------------------------------------------------------------- small utilities */
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static double tv_ms(struct timeval tv)
+{
+	return (double)tv.tv_sec * 1e3 + (double)tv.tv_usec / 1e3;
+}
+
+__attribute__((format(printf, 1, 2))) static void logf_(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fflush(stderr);
+}
+
+__attribute__((noreturn, format(printf, 1, 2))) static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("bench: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(2);
+}
+
+static void *xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n, sz);
+
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, got;
+
+	if (!f)
+		return xstrdup("");
+	do {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 8192;
+			buf = realloc(buf, cap);
+			if (!buf)
+				die("out of memory");
+		}
+		got = fread(buf + len, 1, cap - len - 1, f);
+		len += got;
+	} while (got > 0);
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+		die("write %s: %s", path, strerror(errno));
+}
+
+/* ---------------------------------------------------------------- statistics */
+
+struct series {
+	double *v;
+	size_t n, cap;
+};
+
+static void series_add(struct series *s, double x)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 64;
+		s->v = realloc(s->v, s->cap * sizeof(*s->v));
+		if (!s->v)
+			die("out of memory");
+	}
+	s->v[s->n++] = x;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile; NAN when empty. */
+static double pct(const struct series *s, double p)
+{
+	double *tmp, r;
+	size_t k;
+
+	if (s->n == 0)
+		return NAN;
+	tmp = xcalloc(s->n, sizeof(*tmp));
+	memcpy(tmp, s->v, s->n * sizeof(*tmp));
+	qsort(tmp, s->n, sizeof(*tmp), cmp_double);
+	k = (size_t)ceil(p / 100.0 * (double)s->n);
+	if (k < 1)
+		k = 1;
+	if (k > s->n)
+		k = s->n;
+	r = tmp[k - 1];
+	free(tmp);
+	return r;
+}
+
+static double median(const struct series *s)
+{
+	return pct(s, 50);
+}
+
+static double smax(const struct series *s)
+{
+	return pct(s, 100);
+}
+
+/* ---------------------------------------------------------------- containers and netns */
+
+static int host_ns = -1;   /* the sandbox's own netns */
+static int host_rtnl = -1; /* rtnetlink socket bound to it */
+
+struct ctr {
+	char id[48];
+	char ns[64];
+	char ifname[16];
+	char *result; /* ADD stdout (JSON), for DEL's prevResult and IP uniqueness */
+	bool added;
+	int kidx;     /* kernel baseline: index for veth name and address */
+};
+
+static unsigned long ctr_seq;
+
+static void netns_make(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+
+	if (fd < 0)
+		die("create %s: %s", path, strerror(errno));
+	close(fd);
+	if (unshare(CLONE_NEWNET) < 0)
+		die("unshare(CLONE_NEWNET): %s", strerror(errno));
+	if (mount("/proc/self/ns/net", path, "none", MS_BIND, NULL) < 0)
+		die("bind mount %s: %s", path, strerror(errno));
+	if (setns(host_ns, CLONE_NEWNET) < 0)
+		die("setns back to the sandbox netns: %s", strerror(errno));
+}
+
+/* A fresh container with its own, new netns (never reused: a broken DEL on one side must not
+ * make the next ADD of either side fail). */
+static struct ctr *ctr_new(const char *tag)
+{
+	struct ctr *c = xcalloc(1, sizeof(*c));
+
+	ctr_seq++;
+	snprintf(c->id, sizeof(c->id), "bench-%s-%06lu", tag, ctr_seq);
+	snprintf(c->ns, sizeof(c->ns), "/run/netns/bn%lu", ctr_seq);
+	snprintf(c->ifname, sizeof(c->ifname), "eth0");
+	netns_make(c->ns);
+	return c;
+}
+
+static struct ctr **ctrs_new(const char *tag, size_t n)
+{
+	struct ctr **v = xcalloc(n ? n : 1, sizeof(*v));
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = ctr_new(tag);
+	return v;
+}
+
+/* ---------------------------------------------------------------- plugin execution */
+
+enum op { OP_ADD, OP_DEL };
+
+struct net {
+	const char *side;  /* "ours" / "ref" / "kernel" */
+	const char *label; /* short id used in file names */
+	const char *plugin; /* full path of the executable to run */
+	const char *cni_path;
+	char conf_path[PATH_MAX];
+	char *conf_json;
+	bool kernel;       /* in-process kernel baseline instead of a plugin */
+	char add_err[512]; /* first ADD failure; once set, no more ADDs on this network */
+	char del_err[512]; /* first DEL failure; once set, no more DELs on this network */
+	/* kernel baseline */
+	int br_index;
+	unsigned int subnet_base; /* host order */
+};
+
+struct opres {
+	double ms, cpu_ms;
+	long rss_kb;
+	bool ok;
+	char error[400];
+};
+
+struct job {
+	struct net *net;
+	struct ctr *ctr;
+	enum op op;
+	pid_t pid;
+	int pidfd;
+	double t0;
+	char out_path[PATH_MAX];
+	struct opres res;
+};
+
+static char *env_path;
+
+static void describe_failure(struct job *j, int status, const char *out)
+{
+	cJSON *root = cJSON_Parse(out);
+	const cJSON *msg = root ? cJSON_GetObjectItemCaseSensitive(root, "msg") : NULL;
+	const cJSON *det = root ? cJSON_GetObjectItemCaseSensitive(root, "details") : NULL;
+	char st[64];
+
+	if (WIFEXITED(status))
+		snprintf(st, sizeof(st), "exit %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(st, sizeof(st), "killed by signal %d", WTERMSIG(status));
+	else
+		snprintf(st, sizeof(st), "status %d", status);
+	if (cJSON_IsString(msg))
+		snprintf(j->res.error, sizeof(j->res.error), "%s: %s%s%s", st, msg->valuestring,
+			 cJSON_IsString(det) ? ": " : "",
+			 cJSON_IsString(det) ? det->valuestring : "");
+	else
+		snprintf(j->res.error, sizeof(j->res.error), "%s, output: %.200s", st,
+			 out[0] ? out : "(empty)");
+	for (char *p = j->res.error; *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	cJSON_Delete(root);
+}
+
+/* DEL gets the network config plus prevResult = ADD's result, as libcni-based runtimes do. */
+static void write_del_conf(struct net *n, struct ctr *c, const char *path)
+{
+	cJSON *conf = cJSON_Parse(n->conf_json);
+	cJSON *prev = c->result ? cJSON_Parse(c->result) : NULL;
+	char *text;
+
+	if (!conf)
+		die("cannot parse own config for %s", n->label);
+	if (prev)
+		cJSON_AddItemToObject(conf, "prevResult", prev);
+	text = cJSON_PrintUnformatted(conf);
+	write_file(path, text);
+	free(text);
+	cJSON_Delete(conf);
+}
+
+static int job_start(struct job *j)
+{
+	char in_path[PATH_MAX], err_path[PATH_MAX];
+	char e_cmd[32], e_id[96], e_ns[96], e_if[48], e_path[PATH_MAX + 16], e_syspath[600];
+	char *envp[] = { e_cmd, e_id, e_ns, e_if, e_path, e_syspath, NULL };
+	char *argv[] = { (char *)j->net->plugin, NULL };
+	posix_spawn_file_actions_t fa;
+	int r;
+
+	memset(&j->res, 0, sizeof(j->res));
+	snprintf(j->out_path, sizeof(j->out_path), WORK "/io/%s.%s.out", j->ctr->id,
+		 j->op == OP_ADD ? "add" : "del");
+	snprintf(err_path, sizeof(err_path), WORK "/io/%s.%s.err", j->ctr->id,
+		 j->op == OP_ADD ? "add" : "del");
+	if (j->op == OP_DEL) {
+		snprintf(in_path, sizeof(in_path), WORK "/io/%s.del.json", j->ctr->id);
+		write_del_conf(j->net, j->ctr, in_path);
+	} else {
+		snprintf(in_path, sizeof(in_path), "%s", j->net->conf_path);
+	}
+	snprintf(e_cmd, sizeof(e_cmd), "CNI_COMMAND=%s", j->op == OP_ADD ? "ADD" : "DEL");
+	snprintf(e_id, sizeof(e_id), "CNI_CONTAINERID=%s", j->ctr->id);
+	snprintf(e_ns, sizeof(e_ns), "CNI_NETNS=%s", j->ctr->ns);
+	snprintf(e_if, sizeof(e_if), "CNI_IFNAME=%s", j->ctr->ifname);
+	snprintf(e_path, sizeof(e_path), "CNI_PATH=%s", j->net->cni_path);
+	snprintf(e_syspath, sizeof(e_syspath), "PATH=%s", env_path);
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, in_path, O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, j->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	j->t0 = now_ms();
+	r = posix_spawn(&j->pid, j->net->plugin, &fa, NULL, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	if (r != 0) {
+		snprintf(j->res.error, sizeof(j->res.error), "spawn %s: %s", j->net->plugin,
+			 strerror(r));
+		j->pid = -1;
+		return -r;
+	}
+	j->pidfd = (int)syscall(SYS_pidfd_open, j->pid, 0);
+	if (j->pidfd < 0)
+		die("pidfd_open: %s", strerror(errno));
+	return 0;
+}
+
+/* Reap a job whose pidfd is readable (or kill it after the timeout). */
+static void job_finish(struct job *j, bool timed_out)
+{
+	struct rusage ru;
+	int status = 0;
+	char *out;
+
+	if (timed_out)
+		kill(j->pid, SIGKILL);
+	if (wait4(j->pid, &status, 0, &ru) < 0)
+		die("wait4: %s", strerror(errno));
+	j->res.ms = now_ms() - j->t0;
+	close(j->pidfd);
+	j->pidfd = -1;
+	j->res.cpu_ms = tv_ms(ru.ru_utime) + tv_ms(ru.ru_stime);
+	j->res.rss_kb = ru.ru_maxrss;
+	out = slurp(j->out_path);
+	if (timed_out) {
+		snprintf(j->res.error, sizeof(j->res.error), "no answer after %d s, killed",
+			 OP_TIMEOUT_MS / 1000);
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		j->res.ok = true;
+	} else {
+		describe_failure(j, status, out);
+	}
+	if (j->res.ok && j->op == OP_ADD) {
+		free(j->ctr->result);
+		j->ctr->result = out;
+		j->ctr->added = true;
+		out = NULL;
+	} else if (j->res.ok && j->op == OP_DEL) {
+		j->ctr->added = false;
+	}
+	free(out);
+}
+
+static void job_wait(struct job *j)
+{
+	struct pollfd p = { .fd = j->pidfd, .events = POLLIN };
+	int r;
+
+	do
+		r = poll(&p, 1, OP_TIMEOUT_MS);
+	while (r < 0 && errno == EINTR);
+	job_finish(j, r == 0);
+}
+
+/* ---------------------------------------------------------------- kernel baseline */
+
+/* What one ADD/DEL must do in the kernel, done in-process over raw rtnetlink (no exec, no
+ * IPAM file): veth with the peer created in the container netns, master + up in the same
+ * request; address and default route inside the netns; DEL removes the host end. Used for
+ * "ADD/DEL growth at N containers: no worse than the kernel's own". */
+static int rtnl_sock(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0)
+		die("netlink socket: %s", strerror(errno));
+	return fd;
+}
+
+struct nlreq {
+	union {
+		struct nlmsghdr h;
+		char buf[2048];
+	};
+};
+
+static void *nl_tail(struct nlreq *m)
+{
+	return m->buf + NLMSG_ALIGN(m->h.nlmsg_len);
+}
+
+static void nl_init(struct nlreq *m, int type, int flags, const void *hdr, size_t hlen)
+{
+	memset(m, 0, sizeof(*m));
+	m->h.nlmsg_type = (unsigned short)type;
+	m->h.nlmsg_flags = (unsigned short)(NLM_F_REQUEST | NLM_F_ACK | flags);
+	m->h.nlmsg_len = (unsigned int)NLMSG_LENGTH(hlen);
+	memcpy(NLMSG_DATA(&m->h), hdr, hlen);
+}
+
+static struct rtattr *nl_put(struct nlreq *m, int type, const void *data, size_t len)
+{
+	struct rtattr *a = nl_tail(m);
+
+	a->rta_type = (unsigned short)type;
+	a->rta_len = (unsigned short)RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(a), data, len);
+	m->h.nlmsg_len = NLMSG_ALIGN(m->h.nlmsg_len) + RTA_ALIGN(a->rta_len);
+	return a;
+}
+
+static void nl_end(struct nlreq *m, struct rtattr *nest)
+{
+	nest->rta_len = (unsigned short)((char *)m->buf + m->h.nlmsg_len - (char *)nest);
+}
+
+static int nl_talk(int fd, struct nlreq *m)
+{
+	char buf[4096];
+	ssize_t n;
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+
+	if (send(fd, m->buf, m->h.nlmsg_len, 0) < 0)
+		return -errno;
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n < 0)
+		return -errno;
+	if (n < (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)) || h->nlmsg_type != NLMSG_ERROR)
+		return -EPROTO;
+	return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+}
+
+static bool kern_add(struct net *n, struct ctr *c, struct opres *res)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_flags = IFF_UP, .ifi_change = IFF_UP };
+	struct ifinfomsg peer_ifi = { .ifi_family = AF_UNSPEC };
+	struct ifaddrmsg ifa = { .ifa_family = AF_INET, .ifa_prefixlen = 20 };
+	struct rtmsg rtm = { .rtm_family = AF_INET, .rtm_table = RT_TABLE_MAIN,
+			     .rtm_protocol = RTPROT_BOOT, .rtm_scope = RT_SCOPE_UNIVERSE,
+			     .rtm_type = RTN_UNICAST };
+	struct rtattr *li, *data, *peer;
+	struct nlreq m;
+	char host[IFNAMSIZ];
+	unsigned int ip = htonl(n->subnet_base + 2 + (unsigned int)c->kidx);
+	unsigned int gw = htonl(n->subnet_base + 1);
+	unsigned int master = (unsigned int)n->br_index, nsfd32, idx;
+	int nsfd, fd = -1, r;
+	double t0 = now_ms();
+
+	snprintf(host, sizeof(host), "kv%d", c->kidx);
+	nsfd = open(c->ns, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	nsfd32 = (unsigned int)nsfd;
+	nl_init(&m, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
+	nl_put(&m, IFLA_IFNAME, host, strlen(host) + 1);
+	nl_put(&m, IFLA_MASTER, &master, sizeof(master));
+	li = nl_put(&m, IFLA_LINKINFO, NULL, 0);
+	nl_put(&m, IFLA_INFO_KIND, "veth", 5);
+	data = nl_put(&m, IFLA_INFO_DATA, NULL, 0);
+	/* not IFF_UP here: the peer is configured before the pair is linked (-ENOTCONN) */
+	peer = nl_put(&m, VETH_INFO_PEER, &peer_ifi, sizeof(peer_ifi));
+	nl_put(&m, IFLA_IFNAME, c->ifname, strlen(c->ifname) + 1);
+	nl_put(&m, IFLA_NET_NS_FD, &nsfd32, sizeof(nsfd32));
+	nl_end(&m, peer);
+	nl_end(&m, data);
+	nl_end(&m, li);
+	r = nl_talk(host_rtnl, &m);
+	if (r < 0)
+		goto fail_ns;
+	if (setns(nsfd, CLONE_NEWNET) < 0) {
+		r = -errno;
+		goto fail_ns;
+	}
+	fd = rtnl_sock();
+	idx = if_nametoindex(c->ifname);
+	if (setns(host_ns, CLONE_NEWNET) < 0)
+		die("setns back: %s", strerror(errno));
+	if (idx == 0) {
+		r = -ENODEV;
+		goto fail_ns;
+	}
+	peer_ifi.ifi_index = (int)idx;
+	peer_ifi.ifi_flags = peer_ifi.ifi_change = IFF_UP;
+	nl_init(&m, RTM_NEWLINK, 0, &peer_ifi, sizeof(peer_ifi));
+	r = nl_talk(fd, &m);
+	if (r < 0)
+		goto fail_ns;
+	ifa.ifa_index = idx;
+	nl_init(&m, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof(ifa));
+	nl_put(&m, IFA_LOCAL, &ip, 4);
+	nl_put(&m, IFA_ADDRESS, &ip, 4);
+	r = nl_talk(fd, &m);
+	if (r < 0)
+		goto fail_ns;
+	nl_init(&m, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &rtm, sizeof(rtm));
+	nl_put(&m, RTA_GATEWAY, &gw, 4);
+	nl_put(&m, RTA_OIF, &idx, 4);
+	r = nl_talk(fd, &m);
+	if (r < 0)
+		goto fail_ns;
+	close(fd);
+	close(nsfd);
+	res->ms = now_ms() - t0;
+	res->ok = true;
+	c->added = true;
+	return true;
+fail_ns:
+	if (fd >= 0)
+		close(fd);
+	close(nsfd);
+fail:
+	snprintf(res->error, sizeof(res->error), "kernel baseline ADD %s: %s", host, strerror(-r));
+	return false;
+}
+
+static bool kern_del(struct ctr *c, struct opres *res)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct nlreq m;
+	char host[IFNAMSIZ];
+	double t0 = now_ms();
+	int r;
+
+	snprintf(host, sizeof(host), "kv%d", c->kidx);
+	nl_init(&m, RTM_DELLINK, 0, &ifi, sizeof(ifi));
+	nl_put(&m, IFLA_IFNAME, host, strlen(host) + 1);
+	r = nl_talk(host_rtnl, &m);
+	res->ms = now_ms() - t0;
+	if (r < 0) {
+		snprintf(res->error, sizeof(res->error), "kernel baseline DEL %s: %s", host,
+			 strerror(-r));
+		return false;
+	}
+	res->ok = true;
+	c->added = false;
+	return true;
+}
+
+/* ---------------------------------------------------------------- operations */
+
+static int kern_next_idx;
+
+static bool net_usable(const struct net *n, enum op op)
+{
+	return !(op == OP_ADD ? n->add_err : n->del_err)[0];
+}
+
+static void net_fail(struct net *n, enum op op, const char *why)
+{
+	char *dst = op == OP_ADD ? n->add_err : n->del_err;
+
+	if (dst[0])
+		return;
+	snprintf(dst, sizeof(n->add_err), "%s failed: %s", op == OP_ADD ? "ADD" : "DEL", why);
+	logf_("\n  %s (%s): %s\n", n->side, n->label, dst);
+}
+
+/* One timed operation; failures are recorded on the network. */
+static bool run_op(struct net *n, struct ctr *c, enum op op, struct opres *res)
+{
+	struct job j = { .net = n, .ctr = c, .op = op, .pidfd = -1 };
+
+	memset(res, 0, sizeof(*res));
+	if (!net_usable(n, op))
+		return false;
+	if (op == OP_DEL && !c->added)
+		return false;
+	if (n->kernel) {
+		if (op == OP_ADD)
+			c->kidx = kern_next_idx++;
+		if (op == OP_ADD ? kern_add(n, c, res) : kern_del(c, res))
+			return true;
+		net_fail(n, op, res->error);
+		return false;
+	}
+	if (job_start(&j) == 0)
+		job_wait(&j);
+	*res = j.res;
+	if (!res->ok)
+		net_fail(n, op, res->error);
+	return res->ok;
+}
+
+/* Untimed ADD+DEL so that bridge creation, page cache and first-run effects stay out of the
+ * samples; also finds a broken side early. */
+static void warm_up(struct net **nets, size_t nn)
+{
+	struct opres r;
+
+	for (size_t s = 0; s < nn; s++) {
+		struct ctr *c = ctr_new(nets[s]->label);
+
+		if (run_op(nets[s], c, OP_ADD, &r))
+			run_op(nets[s], c, OP_DEL, &r);
+	}
+}
+
+/* Order of the sides in round i: AB, BA, AB, ... */
+static size_t side_at(size_t i, size_t k, size_t nn)
+{
+	return (i + k) % nn;
+}
+
+/* ---------------------------------------------------------------- phases */
+
+struct seqstats {
+	struct series add, del, add_cpu, del_cpu, add_rss, del_rss;
+};
+
+static void phase_seq(const char *title, struct net **nets, struct seqstats **st, size_t nn,
+		      size_t n)
+{
+	struct ctr ***c = xcalloc(nn, sizeof(*c));
+	struct opres r;
+	double t0 = now_ms();
+
+	logf_("%s: n=%zu per side ...", title, n);
+	for (size_t s = 0; s < nn; s++)
+		c[s] = ctrs_new(nets[s]->label, n);
+	warm_up(nets, nn);
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < nn; k++) {
+			size_t s = side_at(i, k, nn);
+
+			if (run_op(nets[s], c[s][i], OP_ADD, &r)) {
+				series_add(&st[s]->add, r.ms);
+				series_add(&st[s]->add_cpu, r.cpu_ms);
+				series_add(&st[s]->add_rss, (double)r.rss_kb);
+			}
+		}
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < nn; k++) {
+			size_t s = side_at(i, k, nn);
+
+			if (run_op(nets[s], c[s][i], OP_DEL, &r)) {
+				series_add(&st[s]->del, r.ms);
+				series_add(&st[s]->del_cpu, r.cpu_ms);
+				series_add(&st[s]->del_rss, (double)r.rss_kb);
+			}
+		}
+	logf_(" %.1f s\n", (now_ms() - t0) / 1e3);
+}
+
+struct batch {
+	double elapsed_ms;
+	size_t ok, failed, ips, dup_ips;
+	char first_error[400];
+};
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Count result IPs and duplicates among them. */
+static void check_ips(struct ctr **c, size_t cnt, struct batch *b)
+{
+	char **ips = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 0; i < cnt; i++) {
+		cJSON *root = c[i]->added ? cJSON_Parse(c[i]->result) : NULL;
+		const cJSON *arr = root ? cJSON_GetObjectItemCaseSensitive(root, "ips") : NULL;
+		const cJSON *e;
+
+		cJSON_ArrayForEach(e, arr) {
+			const cJSON *a = cJSON_GetObjectItemCaseSensitive(e, "address");
+
+			if (!cJSON_IsString(a))
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 128;
+				ips = realloc(ips, cap * sizeof(*ips));
+				if (!ips)
+					die("out of memory");
+			}
+			ips[n++] = xstrdup(a->valuestring);
+		}
+		cJSON_Delete(root);
+	}
+	if (n)
+		qsort(ips, n, sizeof(*ips), cmp_str);
+	b->ips = n;
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(ips[i - 1], ips[i]) == 0)
+			b->dup_ips++;
+	for (size_t i = 0; i < n; i++)
+		free(ips[i]);
+	free(ips);
+}
+
+/* cnt operations with up to `jobs` in flight; wall time from first spawn to last reap. */
+static void run_batch(struct net *n, struct ctr **c, size_t cnt, enum op op, size_t jobs,
+		      struct batch *b)
+{
+	struct job *js = xcalloc(jobs, sizeof(*js));
+	struct pollfd *pf = xcalloc(jobs, sizeof(*pf));
+	size_t *slot = xcalloc(jobs, sizeof(*slot));
+	bool *busy = xcalloc(jobs, sizeof(*busy));
+	size_t next = 0, active = 0;
+	double t0 = now_ms();
+
+	memset(b, 0, sizeof(*b));
+	for (;;) {
+		size_t np = 0;
+		int r;
+
+		for (size_t s = 0; s < jobs && next < cnt; s++) {
+			if (busy[s])
+				continue;
+			if (op == OP_DEL && !c[next]->added) {
+				next++;
+				continue;
+			}
+			js[s] = (struct job){ .net = n, .ctr = c[next++], .op = op, .pidfd = -1 };
+			if (job_start(&js[s]) < 0) {
+				b->failed++;
+				if (!b->first_error[0])
+					snprintf(b->first_error, sizeof(b->first_error), "%s",
+						 js[s].res.error);
+				continue;
+			}
+			busy[s] = true;
+			active++;
+		}
+		if (active == 0)
+			break;
+		for (size_t s = 0; s < jobs; s++)
+			if (busy[s]) {
+				pf[np] = (struct pollfd){ .fd = js[s].pidfd, .events = POLLIN };
+				slot[np++] = s;
+			}
+		r = poll(pf, np, OP_TIMEOUT_MS);
+		if (r < 0 && errno == EINTR)
+			continue;
+		for (size_t i = 0; i < np; i++) {
+			struct job *j = &js[slot[i]];
+
+			if (r > 0 && !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			job_finish(j, r == 0);
+			busy[slot[i]] = false;
+			active--;
+			if (j->res.ok) {
+				b->ok++;
+			} else {
+				b->failed++;
+				if (!b->first_error[0])
+					snprintf(b->first_error, sizeof(b->first_error), "%s",
+						 j->res.error);
+			}
+		}
+	}
+	b->elapsed_ms = now_ms() - t0;
+	free(js);
+	free(pf);
+	free(slot);
+	free(busy);
+}
+
+struct parstats {
+	size_t adds, ok, failed, ips, dup_ips, rounds;
+	double ms;
+	struct series round_rate;
+	char first_error[400];
+};
+
+static void phase_par(struct net **nets, struct parstats **st, size_t nn, size_t total,
+		      size_t jobs, size_t rounds)
+{
+	double t0 = now_ms();
+
+	logf_("parallel: %zu ADD, %zu in flight, %zu rounds per side ...", total, jobs, rounds);
+	warm_up(nets, nn);
+	/* rounds in AB BA order */
+	for (size_t i = 0; i < rounds * nn; i++) {
+		size_t round = i / nn, s = round % 2 ? nn - 1 - i % nn : i % nn;
+		struct ctr **c;
+		struct batch b, d;
+
+		if (!net_usable(nets[s], OP_ADD))
+			continue;
+		c = ctrs_new(nets[s]->label, total);
+		run_batch(nets[s], c, total, OP_ADD, jobs, &b);
+		check_ips(c, total, &b);
+		st[s]->adds += total;
+		st[s]->ok += b.ok;
+		st[s]->failed += b.failed;
+		st[s]->ips += b.ips;
+		st[s]->dup_ips += b.dup_ips;
+		st[s]->ms += b.elapsed_ms;
+		st[s]->rounds++;
+		series_add(&st[s]->round_rate, (double)b.ok / (b.elapsed_ms / 1e3));
+		if (b.failed && !st[s]->first_error[0])
+			snprintf(st[s]->first_error, sizeof(st[s]->first_error), "%s",
+				 b.first_error);
+		run_batch(nets[s], c, total, OP_DEL, jobs, &d);
+		if (d.failed)
+			net_fail(nets[s], OP_DEL, d.first_error);
+	}
+	for (size_t s = 0; s < nn; s++)
+		if (st[s]->failed)
+			net_fail(nets[s], OP_ADD, st[s]->first_error);
+	logf_(" %.1f s\n", (now_ms() - t0) / 1e3);
+}
+
+#define MAX_POINTS 8
+
+struct growstats {
+	struct series add[MAX_POINTS], del[MAX_POINTS];
+	size_t reached; /* containers attached when the network stopped working */
+};
+
+static void phase_growth(struct net **nets, struct growstats **st, size_t nn,
+			 const size_t *points, size_t npoints, size_t k)
+{
+	size_t filled = 0;
+	struct opres r;
+	double t0 = now_ms();
+
+	logf_("growth:");
+	warm_up(nets, nn);
+	for (size_t p = 0; p < npoints; p++) {
+		logf_(" %zu", points[p]);
+		for (; filled < points[p]; filled++)
+			for (size_t kk = 0; kk < nn; kk++) {
+				size_t s = side_at(filled, kk, nn);
+
+				if (!net_usable(nets[s], OP_ADD))
+					continue;
+				if (run_op(nets[s], ctr_new(nets[s]->label), OP_ADD, &r))
+					st[s]->reached = filled + 1;
+			}
+		for (size_t i = 0; i < k; i++)
+			for (size_t kk = 0; kk < nn; kk++) {
+				size_t s = side_at(i, kk, nn);
+				struct ctr *c;
+
+				if (!net_usable(nets[s], OP_ADD) || st[s]->reached < points[p])
+					continue;
+				c = ctr_new(nets[s]->label);
+				if (run_op(nets[s], c, OP_ADD, &r))
+					series_add(&st[s]->add[p], r.ms);
+				if (run_op(nets[s], c, OP_DEL, &r))
+					series_add(&st[s]->del[p], r.ms);
+			}
+	}
+	logf_(" ... %.1f s\n", (now_ms() - t0) / 1e3);
+}
+
+struct rssstats {
+	struct series bridge_rss, ipam_rss, bridge_cpu, ipam_cpu;
+};
+
+/* Peak RSS per process: bridge without IPAM (spawns nothing) and host-local called directly. */
+static void phase_rss(struct net **l2, struct net **hl, struct rssstats **st, size_t nn, size_t n)
+{
+	struct opres r;
+	double t0 = now_ms();
+
+	logf_("peak RSS: n=%zu per process and side ...", n);
+	for (size_t i = 0; i < n; i++)
+		for (size_t kk = 0; kk < nn; kk++) {
+			size_t s = side_at(i, kk, nn);
+			struct ctr *c = ctr_new(l2[s]->label);
+			struct ctr *h = ctr_new(hl[s]->label);
+
+			if (run_op(l2[s], c, OP_ADD, &r)) {
+				series_add(&st[s]->bridge_rss, (double)r.rss_kb);
+				series_add(&st[s]->bridge_cpu, r.cpu_ms);
+			}
+			if (run_op(l2[s], c, OP_DEL, &r))
+				series_add(&st[s]->bridge_rss, (double)r.rss_kb);
+			if (run_op(hl[s], h, OP_ADD, &r)) {
+				series_add(&st[s]->ipam_rss, (double)r.rss_kb);
+				series_add(&st[s]->ipam_cpu, r.cpu_ms);
+			}
+			if (run_op(hl[s], h, OP_DEL, &r))
+				series_add(&st[s]->ipam_rss, (double)r.rss_kb);
+		}
+	logf_(" %.1f s\n", (now_ms() - t0) / 1e3);
+}
+
+/* ---------------------------------------------------------------- report */
+
+enum target { T_NONE, T_LE, T_GE };
+
+struct row {
+	char metric[96], ours[64], ref[64], ratio[48], target[48], result[16];
+};
+
+static struct row rows[64];
+static size_t nrows;
+static size_t n_pass, n_miss;
+
+typedef void (*fmt_fn)(char *buf, size_t len, double v);
+
+static void fmt_ms(char *b, size_t l, double v)
+{
+	snprintf(b, l, "%.2f ms", v);
+}
+
+static void fmt_kb(char *b, size_t l, double v)
+{
+	snprintf(b, l, "%.2f MB", v / 1024.0);
+}
+
+static void fmt_rate(char *b, size_t l, double v)
+{
+	snprintf(b, l, "%.1f ADD/s", v);
+}
+
+static void fmt_bytes(char *b, size_t l, double v)
+{
+	if (v >= 1024.0 * 1024.0)
+		snprintf(b, l, "%.2f MB", v / 1024.0 / 1024.0);
+	else
+		snprintf(b, l, "%.0f KB", v / 1024.0);
+}
+
+static struct row *row_new(const char *metric)
+{
+	struct row *r;
+
+	if (nrows == sizeof(rows) / sizeof(rows[0]))
+		die("too many report rows");
+	r = &rows[nrows++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->metric, sizeof(r->metric), "%s", metric);
+	return r;
+}
+
+static void set_verdict(struct row *r, bool pass)
+{
+	snprintf(r->result, sizeof(r->result), "%s", pass ? "PASS" : "MISS");
+	if (pass)
+		n_pass++;
+	else
+		n_miss++;
+}
+
+/* ours, ref: values (NAN = not measured); ratio = ours/ref checked against limit. */
+static void row_ratio(const char *metric, double o, double r, fmt_fn f, enum target t,
+		      double limit)
+{
+	struct row *w = row_new(metric);
+	double q = o / r;
+
+	if (isnan(o))
+		snprintf(w->ours, sizeof(w->ours), "failed (see below)");
+	else
+		f(w->ours, sizeof(w->ours), o);
+	if (isnan(r))
+		snprintf(w->ref, sizeof(w->ref), "failed (see below)");
+	else
+		f(w->ref, sizeof(w->ref), r);
+	if (isfinite(q))
+		snprintf(w->ratio, sizeof(w->ratio), "%.3f", q);
+	else
+		snprintf(w->ratio, sizeof(w->ratio), "-");
+	if (t == T_NONE)
+		return;
+	snprintf(w->target, sizeof(w->target), "%s %.2f", t == T_LE ? "<=" : ">=", limit);
+	if (isnan(r) && !isnan(o))
+		snprintf(w->result, sizeof(w->result), "n/a");
+	else
+		set_verdict(w, isfinite(q) && (t == T_LE ? q <= limit : q >= limit));
+}
+
+static void print_table(FILE *f)
+{
+	fprintf(f, "| metric | ours | reference | ours/ref | target | result |\n");
+	fprintf(f, "|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < nrows; i++)
+		fprintf(f, "| %s | %s | %s | %s | %s | %s |\n", rows[i].metric, rows[i].ours,
+			rows[i].ref, rows[i].ratio, rows[i].target, rows[i].result);
+}
+
+/* ---------------------------------------------------------------- setup */
+
+struct opts {
+	const char *ours_dir, *ref_dir, *out;
+	size_t n, par_total, jobs, par_rounds, growth_k, backend_n, rss_n;
+	size_t points[MAX_POINTS], npoints;
+	const char *phases;
+};
+
+static bool want(const struct opts *o, const char *phase)
+{
+	const char *p = o->phases;
+	size_t len = strlen(phase);
+
+	if (!p || !*p || strcmp(p, "all") == 0)
+		return true;
+	while (*p) {
+		if (strncmp(p, phase, len) == 0 && (p[len] == ',' || p[len] == '\0'))
+			return true;
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		p++;
+	}
+	return false;
+}
+
+static struct net *net_new(const char *side, const char *label, const char *dir,
+			   const char *plugin)
+{
+	struct net *n = xcalloc(1, sizeof(*n));
+	char path[PATH_MAX];
+
+	n->side = side;
+	n->label = label;
+	n->cni_path = dir;
+	snprintf(path, sizeof(path), "%s/%s", dir, plugin);
+	n->plugin = xstrdup(path);
+	if (access(n->plugin, X_OK) < 0) {
+		snprintf(n->add_err, sizeof(n->add_err), "ADD failed: %s: %s", n->plugin,
+			 strerror(errno));
+		snprintf(n->del_err, sizeof(n->del_err), "DEL failed: %s: %s", n->plugin,
+			 strerror(errno));
+	}
+	return n;
+}
+
+static void net_set_conf(struct net *n, const char *json)
+{
+	snprintf(n->conf_path, sizeof(n->conf_path), WORK "/%s.json", n->label);
+	n->conf_json = xstrdup(json);
+	write_file(n->conf_path, json);
+}
+
+static struct net *bridge_net(const char *side, const char *label, const char *dir,
+			      const char *bridge, const char *subnet, bool gm, const char *backend)
+{
+	struct net *n = net_new(side, label, dir, "bridge");
+	char json[1024], be[64] = "";
+
+	if (backend)
+		snprintf(be, sizeof(be), ",\"ipMasqBackend\":\"%s\"", backend);
+	snprintf(json, sizeof(json),
+		 "{\"cniVersion\":\"1.0.0\",\"name\":\"%s\",\"type\":\"bridge\","
+		 "\"bridge\":\"%s\",\"isGateway\":%s,\"ipMasq\":%s%s,"
+		 "\"ipam\":{\"type\":\"host-local\",\"ranges\":[[{\"subnet\":\"%s\"}]],"
+		 "\"dataDir\":\"/var/lib/cni/bench/%s\"}}\n",
+		 label, bridge, gm ? "true" : "false", gm ? "true" : "false", be, subnet, label);
+	net_set_conf(n, json);
+	return n;
+}
+
+static struct net *l2_net(const char *side, const char *label, const char *dir,
+			  const char *bridge)
+{
+	struct net *n = net_new(side, label, dir, "bridge");
+	char json[512];
+
+	snprintf(json, sizeof(json),
+		 "{\"cniVersion\":\"1.0.0\",\"name\":\"%s\",\"type\":\"bridge\",\"bridge\":\"%s\"}\n",
+		 label, bridge);
+	net_set_conf(n, json);
+	return n;
+}
+
+static struct net *ipam_net(const char *side, const char *label, const char *dir,
+			    const char *subnet)
+{
+	struct net *n = net_new(side, label, dir, "host-local");
+	char json[512];
+
+	snprintf(json, sizeof(json),
+		 "{\"cniVersion\":\"1.0.0\",\"name\":\"%s\",\"type\":\"host-local\","
+		 "\"ipam\":{\"type\":\"host-local\",\"ranges\":[[{\"subnet\":\"%s\"}]],"
+		 "\"dataDir\":\"/var/lib/cni/bench/%s\"}}\n",
+		 label, subnet, label);
+	net_set_conf(n, json);
+	return n;
+}
+
+static double file_size(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (stat(path, &st) < 0)
+		return NAN;
+	return (double)st.st_size;
+}
+
+static void parse_points(struct opts *o, const char *s)
+{
+	char *copy = xstrdup(s), *save = NULL;
+
+	o->npoints = 0;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (o->npoints == MAX_POINTS)
+			die("too many growth points");
+		o->points[o->npoints++] = strtoul(t, NULL, 10);
+	}
+	free(copy);
+	if (o->npoints < 2)
+		die("--growth needs at least two points");
+}
+
+static void usage(void)
+{
+	fputs("usage: driver --ours DIR --ref DIR [--out FILE] [-n N] [--par N] [-j N]\n"
+	      "       [--par-rounds N] [--growth 10,100,500] [-k N] [--backend-n N]\n"
+	      "       [--rss-n N] [--phases rss,seq,gm,backends,par,growth] [--quick]\n",
+	      stderr);
+	exit(2);
+}
+
+static void parse_opts(struct opts *o, int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "ours", required_argument, NULL, 'o' },
+		{ "ref", required_argument, NULL, 'r' },
+		{ "out", required_argument, NULL, 'O' },
+		{ "par", required_argument, NULL, 'p' },
+		{ "par-rounds", required_argument, NULL, 'R' },
+		{ "growth", required_argument, NULL, 'g' },
+		{ "backend-n", required_argument, NULL, 'b' },
+		{ "rss-n", required_argument, NULL, 's' },
+		{ "phases", required_argument, NULL, 'P' },
+		{ "quick", no_argument, NULL, 'q' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*o = (struct opts){ .ours_dir = NULL, .ref_dir = "/usr/lib/cni", .n = 50,
+			    .par_total = 100, .jobs = 8, .par_rounds = 2, .growth_k = 15,
+			    .backend_n = 30, .rss_n = 10 };
+	parse_points(o, "10,100,500");
+	while ((c = getopt_long(argc, argv, "n:j:k:", lo, NULL)) != -1) {
+		switch (c) {
+		case 'o': o->ours_dir = optarg; break;
+		case 'r': o->ref_dir = optarg; break;
+		case 'O': o->out = optarg; break;
+		case 'n': o->n = strtoul(optarg, NULL, 10); break;
+		case 'p': o->par_total = strtoul(optarg, NULL, 10); break;
+		case 'j': o->jobs = strtoul(optarg, NULL, 10); break;
+		case 'R': o->par_rounds = strtoul(optarg, NULL, 10); break;
+		case 'g': parse_points(o, optarg); break;
+		case 'k': o->growth_k = strtoul(optarg, NULL, 10); break;
+		case 'b': o->backend_n = strtoul(optarg, NULL, 10); break;
+		case 's': o->rss_n = strtoul(optarg, NULL, 10); break;
+		case 'P': o->phases = optarg; break;
+		case 'q':
+			o->n = 10, o->par_total = 24, o->par_rounds = 1, o->growth_k = 3;
+			o->backend_n = 5, o->rss_n = 3;
+			parse_points(o, "5,20");
+			break;
+		default: usage();
+		}
+	}
+	if (!o->ours_dir || o->n == 0 || o->jobs == 0)
+		usage();
+}
+
+/* ---------------------------------------------------------------- main */
+
+enum { OURS, REF, KERN };
+
+static void report_growth(FILE *f, const struct opts *o, struct growstats *g)
+{
+	fprintf(f, "\nADD / DEL median (ms) with N containers already attached (k=%zu samples each):\n\n",
+		o->growth_k);
+	fprintf(f, "| N | ours ADD | ref ADD | kernel ADD | ours DEL | ref DEL | kernel DEL |\n");
+	fprintf(f, "|---|---|---|---|---|---|---|\n");
+	for (size_t p = 0; p < o->npoints; p++) {
+		fprintf(f, "| %zu ", o->points[p]);
+		for (int op = 0; op < 2; op++)
+			for (int s = 0; s < 3; s++) {
+				const struct series *x = op ? &g[s].del[p] : &g[s].add[p];
+
+				if (x->n)
+					fprintf(f, "| %.2f ", median(x));
+				else
+					fprintf(f, "| - ");
+			}
+		fprintf(f, "|\n");
+	}
+}
+
+/* Growth rows: ms added between the first and the last point, ours against the kernel's own.
+ * ADD passes when ours grows by no more than the kernel baseline (+20% and 0.5 ms for noise);
+ * DEL is "flat" when it grows by no more than the kernel's DEL + max(1 ms, 10% of ours). */
+static void growth_rows(const struct opts *o, struct growstats *g)
+{
+	size_t a = 0, z = o->npoints - 1;
+	char metric[96];
+
+	for (int op = 0; op < 2; op++) {
+		double d[3], base_ours;
+		struct row *w;
+
+		for (int s = 0; s < 3; s++) {
+			const struct series *x0 = op ? &g[s].del[a] : &g[s].add[a];
+			const struct series *x1 = op ? &g[s].del[z] : &g[s].add[z];
+
+			d[s] = median(x1) - median(x0);
+		}
+		base_ours = median(op ? &g[OURS].del[a] : &g[OURS].add[a]);
+		snprintf(metric, sizeof(metric), "%s growth %zu -> %zu attached (ms added)",
+			 op ? "DEL" : "ADD", o->points[a], o->points[z]);
+		w = row_new(metric);
+		if (isnan(d[OURS]))
+			snprintf(w->ours, sizeof(w->ours), "failed (see below)");
+		else
+			snprintf(w->ours, sizeof(w->ours), "%+.2f ms", d[OURS]);
+		if (isnan(d[REF]))
+			snprintf(w->ref, sizeof(w->ref), "-");
+		else
+			snprintf(w->ref, sizeof(w->ref), "%+.2f ms", d[REF]);
+		snprintf(w->ratio, sizeof(w->ratio), "kernel %+.2f ms", d[KERN]);
+		if (op == 0) {
+			double lim = fmax(d[KERN], 0) * 1.2 + 0.5;
+
+			snprintf(w->target, sizeof(w->target), "<= kernel's (%+.2f)", lim);
+			set_verdict(w, isfinite(d[OURS]) && isfinite(d[KERN]) && d[OURS] <= lim);
+		} else {
+			double lim = fmax(d[KERN], 0) + fmax(1.0, 0.1 * base_ours);
+
+			snprintf(w->target, sizeof(w->target), "flat (<= %+.2f)", lim);
+			set_verdict(w, isfinite(d[OURS]) && isfinite(d[KERN]) && d[OURS] <= lim);
+		}
+	}
+}
+
+static void notes(FILE *f, struct net **all, size_t n)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!all[i])
+			continue;
+		for (int op = 0; op < 2; op++) {
+			const char *e = op ? all[i]->del_err : all[i]->add_err;
+
+			if (!e[0])
+				continue;
+			if (!any)
+				fprintf(f, "\nFailures (first per network; later operations of that kind "
+					   "were skipped there):\n\n");
+			any = true;
+			fprintf(f, "- %s, network %s: %s\n", all[i]->side, all[i]->label, e);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct seqstats seq[2] = { 0 }, gm[2] = { 0 }, ipt[2] = { 0 }, nft[2] = { 0 };
+	struct parstats par[2] = { 0 };
+	struct growstats grow[3] = { 0 };
+	struct rssstats rss[2] = { 0 };
+	struct net *all[16] = { 0 };
+	struct net *plain[2], *gmn[2], *gmi[2], *gmt[2], *l2[2], *hl[2], *gr[3];
+	FILE *out = NULL;
+	int kern_br;
+	double t0 = now_ms();
+
+	parse_opts(&o, argc, argv);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	env_path = getenv("PATH") ? getenv("PATH") : "/usr/sbin:/usr/bin:/sbin:/bin";
+	host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (host_ns < 0)
+		die("open own netns: %s", strerror(errno));
+	host_rtnl = rtnl_sock();
+	if ((mkdir(WORK, 0755) < 0 && errno != EEXIST) ||
+	    (mkdir(WORK "/io", 0755) < 0 && errno != EEXIST))
+		die("mkdir " WORK ": %s", strerror(errno));
+	kern_br = (int)if_nametoindex("bbr-kern");
+	if (kern_br <= 0)
+		die("no bridge bbr-kern: run me through bench/run.sh (it builds the sandbox)");
+
+	plain[OURS] = bridge_net("ours", "ours", o.ours_dir, "bbr-ours", "10.231.0.0/20", false, NULL);
+	plain[REF] = bridge_net("ref", "ref", o.ref_dir, "bbr-ref", "10.231.16.0/20", false, NULL);
+	gmn[OURS] = bridge_net("ours", "ours-gm", o.ours_dir, "bbr-ours-gm", "10.231.32.0/20", true,
+			       NULL);
+	gmn[REF] = bridge_net("ref", "ref-gm", o.ref_dir, "bbr-ref-gm", "10.231.48.0/20", true, NULL);
+	gmi[OURS] = bridge_net("ours", "ours-ipt", o.ours_dir, "bbr-ours-ipt", "10.231.64.0/20", true,
+			       "iptables");
+	gmt[OURS] = bridge_net("ours", "ours-nft", o.ours_dir, "bbr-ours-nft", "10.231.80.0/20", true,
+			       "nftables");
+	gmi[REF] = gmt[REF] = gmn[REF];
+	l2[OURS] = l2_net("ours", "ours-l2", o.ours_dir, "bbr-ours-l2");
+	l2[REF] = l2_net("ref", "ref-l2", o.ref_dir, "bbr-ref-l2");
+	hl[OURS] = ipam_net("ours", "ours-hl", o.ours_dir, "10.231.112.0/24");
+	hl[REF] = ipam_net("ref", "ref-hl", o.ref_dir, "10.231.113.0/24");
+	gr[OURS] = plain[OURS];
+	gr[REF] = plain[REF];
+	gr[KERN] = xcalloc(1, sizeof(*gr[KERN]));
+	*gr[KERN] = (struct net){ .side = "kernel", .label = "kernel", .kernel = true,
+				  .br_index = kern_br, .subnet_base = 0x0ae76000 /* 10.231.96.0 */ };
+	{
+		struct net *list[] = { plain[OURS], plain[REF], gmn[OURS], gmn[REF], gmi[OURS],
+				       gmt[OURS], l2[OURS], l2[REF], hl[OURS], hl[REF], gr[KERN] };
+
+		memcpy(all, list, sizeof(list));
+	}
+
+	logf_("bench: ours=%s ref=%s (ABBA order, medians; progress below)\n", o.ours_dir,
+	      o.ref_dir);
+	if (want(&o, "rss")) {
+		struct rssstats *st[2] = { &rss[OURS], &rss[REF] };
+
+		phase_rss(l2, hl, st, 2, o.rss_n);
+	}
+	if (want(&o, "seq")) {
+		struct seqstats *st[2] = { &seq[OURS], &seq[REF] };
+
+		phase_seq("sequential", plain, st, 2, o.n);
+	}
+	if (want(&o, "gm")) {
+		struct seqstats *st[2] = { &gm[OURS], &gm[REF] };
+
+		phase_seq("isGateway+ipMasq (ours: default backend)", gmn, st, 2, o.n);
+	}
+	if (want(&o, "backends")) {
+		struct seqstats *si[2] = { &ipt[OURS], &ipt[REF] };
+		struct seqstats *sn[2] = { &nft[OURS], &nft[REF] };
+
+		phase_seq("ipMasq, ours with ipMasqBackend=iptables", gmi, si, 2, o.backend_n);
+		phase_seq("ipMasq, ours with ipMasqBackend=nftables", gmt, sn, 2, o.backend_n);
+	}
+	if (want(&o, "par")) {
+		struct parstats *st[2] = { &par[OURS], &par[REF] };
+
+		phase_par(plain, st, 2, o.par_total, o.jobs, o.par_rounds);
+	}
+	if (want(&o, "growth")) {
+		struct growstats *st[3] = { &grow[OURS], &grow[REF], &grow[KERN] };
+
+		phase_growth(gr, st, 3, o.points, o.npoints, o.growth_k);
+	}
+
+	/* ---- table */
+	if (want(&o, "seq")) {
+		row_ratio("ADD median (sequential, n per side below)", median(&seq[OURS].add),
+			  median(&seq[REF].add), fmt_ms, T_LE, 0.20);
+		row_ratio("ADD p95", pct(&seq[OURS].add, 95), pct(&seq[REF].add, 95), fmt_ms,
+			  T_NONE, 0);
+		row_ratio("DEL median", median(&seq[OURS].del), median(&seq[REF].del), fmt_ms,
+			  T_LE, 0.45);
+		row_ratio("DEL p95", pct(&seq[OURS].del, 95), pct(&seq[REF].del, 95), fmt_ms,
+			  T_NONE, 0);
+	}
+	if (want(&o, "gm")) {
+		row_ratio("isGateway+ipMasq ADD median", median(&gm[OURS].add),
+			  median(&gm[REF].add), fmt_ms, T_LE, 0.17);
+		row_ratio("isGateway+ipMasq ADD p95", pct(&gm[OURS].add, 95),
+			  pct(&gm[REF].add, 95), fmt_ms, T_NONE, 0);
+		row_ratio("isGateway+ipMasq DEL median", median(&gm[OURS].del),
+			  median(&gm[REF].del), fmt_ms, T_NONE, 0);
+		row_ratio("isGateway+ipMasq DEL p95", pct(&gm[OURS].del, 95),
+			  pct(&gm[REF].del, 95), fmt_ms, T_NONE, 0);
+	}
+	if (want(&o, "backends")) {
+		row_ratio("ipMasq ADD median, ours ipMasqBackend=iptables", median(&ipt[OURS].add),
+			  median(&ipt[REF].add), fmt_ms, T_NONE, 0);
+		row_ratio("ipMasq DEL median, ours ipMasqBackend=iptables", median(&ipt[OURS].del),
+			  median(&ipt[REF].del), fmt_ms, T_NONE, 0);
+		row_ratio("ipMasq ADD median, ours ipMasqBackend=nftables", median(&nft[OURS].add),
+			  median(&nft[REF].add), fmt_ms, T_NONE, 0);
+		row_ratio("ipMasq DEL median, ours ipMasqBackend=nftables", median(&nft[OURS].del),
+			  median(&nft[REF].del), fmt_ms, T_NONE, 0);
+	}
+	if (want(&o, "par")) {
+		double r[2];
+		char metric[96];
+
+		for (int s = 0; s < 2; s++)
+			r[s] = par[s].rounds && par[s].failed == 0 && par[s].dup_ips == 0
+				       ? (double)par[s].ok / (par[s].ms / 1e3)
+				       : NAN;
+		snprintf(metric, sizeof(metric), "%zu ADD, %zu in flight: throughput (all IPs distinct)",
+			 o.par_total, o.jobs);
+		row_ratio(metric, r[OURS], r[REF], fmt_rate, T_GE, 4.0);
+	}
+	if (want(&o, "seq")) {
+		row_ratio("CPU per ADD (user+sys, plugin tree)", median(&seq[OURS].add_cpu),
+			  median(&seq[REF].add_cpu), fmt_ms, T_NONE, 0);
+		row_ratio("CPU per DEL (user+sys, plugin tree)", median(&seq[OURS].del_cpu),
+			  median(&seq[REF].del_cpu), fmt_ms, T_NONE, 0);
+	}
+	if (want(&o, "rss")) {
+		row_ratio("peak RSS, bridge process (L2 config, no IPAM child)",
+			  smax(&rss[OURS].bridge_rss), smax(&rss[REF].bridge_rss), fmt_kb, T_LE,
+			  0.30);
+		row_ratio("peak RSS, host-local process (called directly)",
+			  smax(&rss[OURS].ipam_rss), smax(&rss[REF].ipam_rss), fmt_kb, T_LE, 0.30);
+	}
+	row_ratio("binary size, bridge", file_size(o.ours_dir, "bridge"),
+		  file_size(o.ref_dir, "bridge"), fmt_bytes, T_NONE, 0);
+	row_ratio("binary size, host-local", file_size(o.ours_dir, "host-local"),
+		  file_size(o.ref_dir, "host-local"), fmt_bytes, T_NONE, 0);
+	if (want(&o, "growth"))
+		growth_rows(&o, grow);
+
+	if (o.out) {
+		out = fopen(o.out, "we");
+		if (!out)
+			logf_("bench: cannot write %s: %s\n", o.out, strerror(errno));
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		FILE *f = pass ? out : stdout;
+
+		if (!f)
+			continue;
+		fprintf(f, "\nours = %s, reference = %s; sequential n=%zu, ipMasq backends n=%zu, "
+			   "parallel %zu x %zu rounds, RSS n=%zu; total %.0f s\n\n",
+			o.ours_dir, o.ref_dir, o.n, o.backend_n, o.par_total, o.par_rounds,
+			o.rss_n, (now_ms() - t0) / 1e3);
+		print_table(f);
+		if (want(&o, "par"))
+			for (int s = 0; s < 2; s++)
+				fprintf(f, "%s- parallel %s: %zu/%zu ADD ok, %zu IPs, %zu duplicate, "
+					   "%.0f ms total%s",
+					s ? "" : "\n", s ? "reference" : "ours", par[s].ok,
+					par[s].adds, par[s].ips, par[s].dup_ips, par[s].ms,
+					"\n");
+		if (want(&o, "growth"))
+			report_growth(f, &o, grow);
+		notes(f, all, sizeof(all) / sizeof(all[0]));
+		fprintf(f, "\n%zu PASS, %zu MISS\n", n_pass, n_miss);
+	}
+	if (out)
+		fclose(out);
+	return 0;
+}

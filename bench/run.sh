@@ -1,0 +1,34 @@
+#!/bin/bash
+# make bench: our bridge/host-local against the reference (Debian containernetworking-plugins),
+# alternately in one run, inside a throw-away network + mount namespace like
+# test/integration/sandbox.sh (tmpfs over /run, /var/lib/cni, /etc/cni, /opt/cni). Everything
+# the bench creates (bridges, veths, container netns, leases, firewall rules) lives there and
+# dies with it.
+#
+#   bench/run.sh [driver options]      e.g. --quick, --phases seq,gm, -n 100, --growth 10,100,500
+#   BENCH_OURS_DIR=/path  BENCH_REF_DIR=/usr/lib/cni  (plugin directories, also CNI_PATH)
+# The table is printed and also written to build/bench/report.md.
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OURS_DIR=${BENCH_OURS_DIR:-$ROOT/bin}
+REF_DIR=${BENCH_REF_DIR:-/usr/lib/cni}
+DRIVER=$ROOT/build/bench/driver
+
+if [ "$(id -u)" != 0 ]; then
+	echo "bench: needs root (network namespaces, bridges)" >&2
+	exit 1
+fi
+if [ -z "${CNI_SANDBOXED:-}" ]; then
+	make -C "$ROOT" --no-print-directory -s build/bench/driver || exit 1
+	exec unshare --net --mount --propagation private -- env CNI_SANDBOXED=1 "$0" "$@"
+fi
+for d in /run /var/lib/cni /etc/cni /opt/cni; do
+	mkdir -p "$d"
+	mount -t tmpfs -o mode=0755 tmpfs "$d" || { echo "bench: cannot mount tmpfs on $d" >&2; exit 1; }
+done
+mkdir -p /run/netns "$ROOT/build/bench"
+ip link set lo up
+# Bridge for the in-process kernel baseline (the plugins create their own bridges).
+ip link add bbr-kern type bridge && ip link set bbr-kern up || exit 1
+PATH=/usr/sbin:/usr/bin:/sbin:/bin "$DRIVER" --ours "$OURS_DIR" --ref "$REF_DIR" \
+	--out "$ROOT/build/bench/report.md" "$@"
