@@ -1,0 +1,771 @@
+/* bridge ADD (reference order, cni-reference.md §2.2), with a full rollback of every kernel
+ * change on failure, and few netlink round trips: the veth is created with its container end born
+ * in the container netns, enslaved and up, in one RTM_NEWLINK; the container netns is entered
+ * once. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+
+#include "br_internal.h"
+#include "invoke.h"
+#include "netns.h"
+#include "spoofchk.h"
+
+#define BR_OPER_UP 6 /* IF_OPER_UP, RFC 2863 (linux/if.h clashes with net/if.h) */
+
+/* ---- sysctls ---- */
+
+int br_sysctl_ensure(const char *path, const char *value)
+{
+	_cleanup_close_ int fd = open(path, O_RDWR | O_CLOEXEC);
+	char buf[32];
+	ssize_t n;
+
+	if (fd < 0)
+		return negative_errno();
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n >= 0) {
+		buf[n] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		if (!strcmp(buf, value))
+			return 0;
+	}
+	if (pwrite(fd, value, strlen(value), 0) < 0)
+		return negative_errno();
+	return 1;
+}
+
+/* /proc/sys/net/<fam>/conf/<ifname>/<key> in the current netns. */
+static int sysctl_set(const char *fam, const char *ifname, const char *key, const char *value,
+		      bool required, struct cni_error *err)
+{
+	char path[128];
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", fam, ifname, key);
+	r = br_sysctl_ensure(path, value);
+	if (r < 0 && required)
+		return cni_error_set(err, CNI_ERR_INTERNAL, -r, NULL, "set sysctl %s=%s", path,
+				     value);
+	return 0;
+}
+
+/* ---- bridge ---- */
+
+/* Bridge created on demand, race-safe: concurrent ADDs may all try; EEXIST means someone else
+ * won, so re-read and type-check. */
+int br_ensure_bridge(struct br_ctx *ctx, struct cni_error *err)
+{
+	const struct br_conf *c = &ctx->conf;
+	struct cni_error e = {0};
+	uint8_t mac[NLU_MAC_LEN];
+	bool vlan = c->vlan || c->n_trunk;
+	int r;
+
+	r = nlu_link_get(ctx->hsk, c->bridge, 0, &ctx->br, &e);
+	if (r == -ENODEV) {
+		nlu_mac_random(mac);
+		r = nlu_bridge_create(ctx->hsk, c->bridge, c->mtu, mac, vlan, err);
+		if (r == -EEXIST) {
+			memset(err, 0, sizeof(*err));
+		} else if (r < 0) {
+			if (r == -EOPNOTSUPP && vlan)
+				cni_error_add_details(err,
+						      "this kernel has no bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING), needed by \"vlan\"/\"vlanTrunk\"");
+			return r;
+		} else {
+			ctx->br_created = true;
+		}
+		r = nlu_link_get(ctx->hsk, c->bridge, 0, &ctx->br, err);
+		if (r < 0)
+			return r;
+	} else if (r < 0) {
+		*err = e;
+		return r;
+	}
+	if (strcmp(ctx->br.kind, "bridge") != 0)
+		return cni_error_set(err, CNI_ERR_CONFIG, EEXIST, NULL,
+				     "\"%s\" already exists but is not a bridge (bridge: \"%s\")",
+				     c->bridge, c->bridge);
+	if (ctx->br_created)
+		(void)sysctl_set("ipv6", c->bridge, "accept_ra", "0", false,
+				 NULL);
+	if (!(ctx->br.flags & IFF_UP) && (r = nlu_link_set_up(ctx->hsk, ctx->br.ifindex, true, err)) < 0)
+		return r;
+	if (c->promisc && !(ctx->br.flags & IFF_PROMISC) &&
+	    (r = nlu_link_set_promisc(ctx->hsk, ctx->br.ifindex, err)) < 0)
+		return r;
+	return 0;
+}
+
+/* Undo a bridge this ADD created, if nobody else attached to it meanwhile. */
+static void undo_bridge(struct br_ctx *ctx)
+{
+	_cleanup_free_ int *ports = NULL;
+	size_t n = 0;
+
+	if (!ctx->br_created)
+		return;
+	if (nlu_link_list_ports(ctx->hsk, ctx->br.ifindex, &ports, &n, NULL) < 0 || n > 0)
+		return;
+	(void)nlu_link_del(ctx->hsk, ctx->br.ifindex, ctx->conf.bridge, NULL);
+}
+
+/* ---- veth ---- */
+
+static void random_veth_name(char *buf)
+{
+	uint32_t v;
+	if (getrandom(&v, sizeof(v), 0) != sizeof(v))
+		v = (uint32_t)random() ^ (uint32_t)getpid();
+	snprintf(buf, IFNAMSIZ, "veth%08x", v);
+}
+
+/* Random host name veth+8 hex, retried when taken; the container end is born in the container
+ * netns with its MAC and MTU, the host end is enslaved and up, all in one request. */
+static int create_veth(struct br_ctx *ctx, struct cni_error *err)
+{
+	const struct br_conf *c = &ctx->conf;
+	const char *ifname = ctx->req->env.ifname;
+	struct nlu_veth v = {
+		.mac = ctx->host_mac,
+		.mtu = c->mtu,
+		.master = ctx->br.ifindex,
+		.up = true,
+		.peer_name = ifname,
+		.peer_ns_fd = ctx->ns_fd,
+		.peer_mac = ctx->cont_mac,
+		.peer_up = false,
+	};
+	struct br_state old = {0};
+	struct nlu_link l;
+	int r = -EEXIST;
+
+	/* ADD twice for one attachment (SPEC.md › ADD forbids it): keep the first one intact. */
+	if (br_state_read(ctx->req->name, ctx->req->env.container_id, ifname, &old, NULL) >= 0) {
+		bool live = old.host_ifname[0] &&
+			    nlu_link_get(ctx->hsk, old.host_ifname, 0, &l, NULL) >= 0;
+		br_state_clear(&old);
+		if (live)
+			return cni_error_set(err, CNI_ERR_INTERNAL, EEXIST, NULL,
+					     "attachment %s/%s already exists (host veth \"%s\"); DEL it first",
+					     ctx->req->env.container_id, ifname, l.name);
+	}
+	nlu_mac_random(ctx->host_mac);
+	for (int i = 0; i < 10; i++) {
+		struct cni_error e = {0};
+
+		random_veth_name(ctx->host_ifname);
+		v.name = ctx->host_ifname;
+		if ((r = br_state_save(ctx, err)) < 0)
+			return r;
+		r = nlu_veth_create(ctx->hsk, &v, &e);
+		if (r >= 0)
+			break;
+		if (r != -EEXIST) {
+			*err = e;
+			cni_error_prefix(err, "netns \"%s\"", ctx->req->env.netns);
+			return r;
+		}
+		/* Which name is taken? The host one means: retry with another. */
+		if (nlu_link_get(ctx->hsk, ctx->host_ifname, 0, &l, NULL) == -ENODEV)
+			return cni_error_set(err, CNI_ERR_INTERNAL, EEXIST, NULL,
+					     "container interface \"%s\" already exists in netns \"%s\"",
+					     ifname, ctx->req->env.netns);
+	}
+	if (r < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, EEXIST, NULL,
+				     "no free host veth name after 10 attempts");
+	ctx->veth_created = true;
+	ctx->host_index = (int)if_nametoindex(ctx->host_ifname);
+	if (!ctx->host_index)
+		return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL,
+				     "look up new host veth '%s'", ctx->host_ifname);
+	return 0;
+}
+
+/* Bridge port options: hairpin and isolation (only written when wanted: a new port starts with
+ * both off), then VLANs. */
+static int configure_port(struct br_ctx *ctx, struct cni_error *err)
+{
+	const struct br_conf *c = &ctx->conf;
+	int r;
+
+	if ((c->hairpin || c->port_isolation) &&
+	    (r = nlu_brport_set(ctx->hsk, ctx->host_index, c->hairpin, c->port_isolation, err)) < 0)
+		return r;
+	if (!c->vlan && !c->n_trunk)
+		return 0;
+	/* preserveDefaultVlan false (upstream default since v1.8.0): drop the bridge's default PVID
+	 * 1 from the port first, so the container sees only its own VLANs. */
+	if (!c->preserve_default_vlan && (r = nlu_bridge_vlan_del(ctx->hsk, ctx->host_index, 1, err)) < 0)
+		goto vlan_fail;
+	if (c->vlan && (r = nlu_bridge_vlan_add(ctx->hsk, ctx->host_index, c->vlan, c->vlan, true,
+						true, err)) < 0)
+		goto vlan_fail;
+	for (size_t i = 0; i < c->n_trunk; i++) {
+		if ((r = nlu_bridge_vlan_add(ctx->hsk, ctx->host_index, c->trunk[i].min,
+					     c->trunk[i].max, false, false, err)) < 0)
+			goto vlan_fail;
+	}
+	if (!c->vlan && c->n_trunk &&
+	    (r = nlu_bridge_vlan_add(ctx->hsk, ctx->host_index, 1, 1, true, true, err)) < 0)
+		goto vlan_fail;
+	return 0;
+vlan_fail:
+	if (r == -EOPNOTSUPP || r == -EINVAL)
+		cni_error_add_details(err, "bridge \"%s\" has no VLAN filtering (it must be created with vlan_filtering, and the kernel needs CONFIG_BRIDGE_VLAN_FILTERING)",
+				      c->bridge);
+	return r;
+}
+
+/* ---- IPAM and result ---- */
+
+static int run_ipam(struct br_ctx *ctx, struct cni_error *err)
+{
+	const struct br_conf *c = &ctx->conf;
+	struct cni_result *res;
+	int r;
+
+	r = invoke_delegate(ctx->req, c->ipam_type, CNI_CMD_ADD, &ctx->ipam, err);
+	if (r < 0)
+		return r;
+	ctx->ipam_done = true;
+	res = ctx->ipam;
+	if (res->n_ips == 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
+				     "IPAM plugin returned missing IP config");
+	/* Gateway: IPAM's, else with isGateway the subnet's first address (reference
+	 * calcGateways). */
+	for (size_t i = 0; i < res->n_ips; i++) {
+		struct cni_ip *ip = &res->ips[i];
+		if (!ip->gateway.family && c->is_gateway) {
+			struct ipprefix net;
+			ipprefix_network(&ip->address, &net);
+			if (ipaddr_add(&net.addr, 1, &ip->gateway) < 0)
+				ip->gateway.family = 0;
+		}
+	}
+	if (c->is_default_gateway)
+		return br_add_default_routes(ctx, err);
+	return 0;
+}
+
+static bool has_default_route(const struct cni_result *res, int family)
+{
+	for (size_t i = 0; i < res->n_routes; i++)
+		if (res->routes[i].dst.addr.family == family && res->routes[i].dst.len == 0)
+			return true;
+	return false;
+}
+
+/* isDefaultGateway: a default route via the family's gateway unless IPAM gave one (with or
+ * without gw: the reference only recognises one with gw and then fails with EEXIST). */
+int br_add_default_routes(struct br_ctx *ctx, struct cni_error *err)
+{
+	struct cni_result *res = ctx->ipam;
+	bool done4 = has_default_route(res, AF_INET), done6 = has_default_route(res, AF_INET6);
+
+	for (size_t i = 0; i < res->n_ips; i++) {
+		const struct cni_ip *ip = &res->ips[i];
+		int fam = ip->address.addr.family;
+		struct cni_route rt = {0};
+
+		if (!ip->gateway.family || (fam == AF_INET ? done4 : done6))
+			continue;
+		rt.dst.addr.family = fam;
+		rt.gw = ip->gateway;
+		if (cni_result_add_route(res, &rt) < 0)
+			return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
+		if (fam == AF_INET)
+			done4 = true;
+		else
+			done6 = true;
+	}
+	return 0;
+}
+
+/* ---- container side ---- */
+
+static bool has_v6(const struct br_ctx *ctx)
+{
+	if (!ctx->ipam)
+		return false;
+	for (size_t i = 0; i < ctx->ipam->n_ips; i++)
+		if (ctx->ipam->ips[i].address.addr.family == AF_INET6)
+			return true;
+	return false;
+}
+
+/* Runs inside the container netns (the one setns of ADD): per-interface sysctls and ifindex. */
+static int container_prepare(void *data, struct cni_error *err)
+{
+	struct br_ctx *ctx = data;
+	const char *ifn = ctx->req->env.ifname;
+	int r;
+
+	ctx->cont_index = (int)if_nametoindex(ifn);
+	if (!ctx->cont_index)
+		return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL,
+				     "look up container interface \"%s\"", ifn);
+	if (!ctx->conf.ipam_type)
+		return 0;
+	/* Gratuitous ARP when the link comes up with its addresses (arp_notify). */
+	if ((r = sysctl_set("ipv4", ifn, "arp_notify", "1", true, err)) < 0)
+		return r;
+	if (!has_v6(ctx))
+		return 0;
+	if ((r = sysctl_set("ipv6", ifn, "disable_ipv6", "0", true, err)) < 0)
+		return r;
+	/* enabledad false: no DAD (reference); true: enhanced DAD and wait for it. */
+	if (ctx->conf.enable_dad) {
+		(void)sysctl_set("ipv6", ifn, "enhanced_dad", "1", false, NULL);
+		r = sysctl_set("ipv6", ifn, "accept_dad", "1", true, err);
+	} else {
+		r = sysctl_set("ipv6", ifn, "accept_dad", "0", true, err);
+	}
+	if (r < 0)
+		return r;
+	/* Unsolicited neighbour advertisement on link up (the IPv6 twin of arp_notify). */
+	(void)sysctl_set("ipv6", ifn, "ndisc_notify", "1", false, NULL);
+	(void)sysctl_set("ipv6", ifn, "keep_addr_on_down", "1", false, NULL);
+	return 0;
+}
+
+static const struct ipaddr *family_gateway(const struct cni_result *res, int family)
+{
+	for (size_t i = 0; i < res->n_ips; i++)
+		if (res->ips[i].address.addr.family == family && res->ips[i].gateway.family)
+			return &res->ips[i].gateway;
+	return NULL;
+}
+
+/* An existing route is fine only when it is the same route (dst, gw, device). */
+static bool route_exists(struct nl_sock *sk, const struct nlu_route *want)
+{
+	_cleanup_free_ struct nlu_route *v = NULL;
+	size_t n = 0;
+
+	if (nlu_route_list(sk, want->dst.addr.family, &v, &n, NULL) < 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		struct ipprefix a, b;
+		ipprefix_network(&v[i].dst, &a);
+		ipprefix_network(&want->dst, &b);
+		if (a.len == b.len && ipaddr_equal(&a.addr, &b.addr) && v[i].oif == want->oif &&
+		    v[i].gw.family == want->gw.family &&
+		    (!want->gw.family || ipaddr_equal(&v[i].gw, &want->gw)))
+			return true;
+	}
+	return false;
+}
+
+static int wait_dad(struct br_ctx *ctx, struct cni_error *err)
+{
+	for (int i = 0; i < 100; i++) {
+		_cleanup_free_ struct nlu_addr *v = NULL;
+		size_t n = 0;
+		bool tentative = false;
+		int r = nlu_addr_list(ctx->csk, ctx->cont_index, AF_INET6, &v, &n, err);
+		if (r < 0)
+			return r;
+		for (size_t k = 0; k < n; k++) {
+			char buf[IPPREFIX_STRLEN];
+			if (v[k].flags & IFA_F_DADFAILED)
+				return cni_error_set(err, CNI_ERR_INTERNAL, EADDRINUSE, NULL,
+						     "IPv6 duplicate address detection failed for %s on \"%s\"",
+						     ipprefix_format(&v[k].prefix, buf),
+						     ctx->req->env.ifname);
+			if (v[k].flags & IFA_F_TENTATIVE)
+				tentative = true;
+		}
+		if (!tentative)
+			return 0;
+		nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+	}
+	return cni_error_set(err, CNI_ERR_INTERNAL, ETIMEDOUT, NULL,
+			     "IPv6 addresses on \"%s\" still tentative after 5 s",
+			     ctx->req->env.ifname);
+}
+
+/* Addresses, link up (which, with arp_notify/ndisc_notify, announces them), routes. */
+static int configure_container(struct br_ctx *ctx, struct cni_error *err)
+{
+	const struct cni_result *res = ctx->ipam;
+	int r;
+
+	r = nlu_open_in_netns(ctx->ns_fd, container_prepare, ctx, &ctx->csk, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; res && i < res->n_ips; i++) {
+		const struct cni_ip *ip = &res->ips[i];
+		unsigned flags = ip->address.addr.family == AF_INET6 && !ctx->conf.enable_dad
+					 ? IFA_F_NODAD
+					 : 0;
+		r = nlu_addr_add(ctx->csk, ctx->cont_index, &ip->address, flags, err);
+		if (r < 0) {
+			cni_error_prefix(err, "container interface \"%s\"", ctx->req->env.ifname);
+			return r;
+		}
+	}
+	if (ctx->conf.disable_container_iface)
+		return 0;
+	if ((r = nlu_link_set_up(ctx->csk, ctx->cont_index, true, err)) < 0)
+		return r;
+	if (ctx->conf.enable_dad && has_v6(ctx) && (r = wait_dad(ctx, err)) < 0)
+		return r;
+	for (size_t i = 0; res && i < res->n_routes; i++) {
+		const struct cni_route *cr = &res->routes[i];
+		const struct ipaddr *gw = cr->gw.family ? &cr->gw
+							: family_gateway(res, cr->dst.addr.family);
+		struct nlu_route rt = {.dst = cr->dst, .oif = ctx->cont_index, .scope = -1};
+		if (gw)
+			rt.gw = *gw;
+		if (cr->has & CNI_ROUTE_PRIORITY)
+			rt.priority = cr->priority;
+		if (cr->has & CNI_ROUTE_TABLE)
+			rt.table = cr->table;
+		if (cr->has & CNI_ROUTE_SCOPE)
+			rt.scope = cr->scope;
+		struct cni_error e = {0};
+		r = nlu_route_add(ctx->csk, &rt, &e);
+		if (r == -EEXIST && route_exists(ctx->csk, &rt))
+			continue;
+		if (r < 0) {
+			*err = e;
+			cni_error_prefix(err, "container interface \"%s\"", ctx->req->env.ifname);
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* ---- gateway on the bridge ---- */
+
+/* The bridge holds the gateway address. IPv4: one address per bridge; a different one is an
+ * error unless forceAddress, which removes the others (reference ensureAddr). IPv6: only an
+ * overlapping prefix conflicts. IPv6 addresses are added without DAD (IFA_F_NODAD) so the gateway
+ * is usable at once (moby#48609). */
+static int ensure_gateway_addr(struct br_ctx *ctx, const struct ipprefix *want,
+			       struct cni_error *err)
+{
+	_cleanup_free_ struct nlu_addr *v = NULL;
+	int fam = want->addr.family;
+	char a[IPPREFIX_STRLEN], b[IPPREFIX_STRLEN];
+	size_t n = 0;
+	int r;
+
+	if ((r = nlu_addr_list(ctx->hsk, ctx->br.ifindex, fam, &v, &n, err)) < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].prefix.len == want->len && ipaddr_equal(&v[i].prefix.addr, &want->addr))
+			return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (fam == AF_INET6 && (v[i].scope != RT_SCOPE_UNIVERSE ||
+					!ipprefix_overlaps(&v[i].prefix, want)))
+			continue;
+		if (!ctx->conf.force_address)
+			return cni_error_set(err, CNI_ERR_CONFIG, EEXIST, NULL,
+					     "\"%s\" already has an IP address different from %s (%s); set forceAddress to replace it",
+					     ctx->conf.bridge, ipprefix_format(want, a),
+					     ipprefix_format(&v[i].prefix, b));
+		if ((r = nlu_addr_del(ctx->hsk, ctx->br.ifindex, &v[i].prefix, err)) < 0)
+			return r;
+	}
+	r = nlu_addr_add(ctx->hsk, ctx->br.ifindex, want, fam == AF_INET6 ? IFA_F_NODAD : 0, err);
+	if (r == -EEXIST) { /* a concurrent ADD added it */
+		memset(err, 0, sizeof(*err));
+		return 0;
+	}
+	return r;
+}
+
+static int setup_gateway(struct br_ctx *ctx, struct cni_error *err)
+{
+	const struct cni_result *res = ctx->ipam;
+	bool v4 = false, v6 = false;
+	int r;
+
+	for (size_t i = 0; i < res->n_ips; i++) {
+		const struct cni_ip *ip = &res->ips[i];
+		struct ipprefix gw;
+		if (!ip->gateway.family)
+			continue;
+		gw.addr = ip->gateway;
+		gw.len = ip->address.len;
+		if ((r = ensure_gateway_addr(ctx, &gw, err)) < 0)
+			return r;
+		if (gw.addr.family == AF_INET)
+			v4 = true;
+		else
+			v6 = true;
+	}
+	/* Read first, write only when needed. */
+	if (v4 && (r = br_sysctl_ensure("/proc/sys/net/ipv4/ip_forward", "1")) < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, -r, NULL,
+				     "enable IPv4 forwarding (net.ipv4.ip_forward)");
+	if (v6 && (r = br_sysctl_ensure("/proc/sys/net/ipv6/conf/all/forwarding", "1")) < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, -r, NULL,
+				     "enable IPv6 forwarding (net.ipv6.conf.all.forwarding)");
+	/* A bridge we did not create may still follow its ports' MACs: pin it (reference). */
+	if (!ctx->br_created && (v4 || v6)) {
+		struct nlu_link l;
+		static const uint8_t zero[NLU_MAC_LEN];
+		if (nlu_link_get(ctx->hsk, NULL, ctx->br.ifindex, &l, err) < 0)
+			return -EIO;
+		if (l.has_mac && memcmp(l.mac, zero, NLU_MAC_LEN) != 0) {
+			if ((r = nlu_link_set_mac(ctx->hsk, ctx->br.ifindex, l.mac, err)) < 0)
+				return r;
+			memcpy(ctx->br.mac, l.mac, NLU_MAC_LEN);
+			ctx->br_mac_known = true;
+		}
+	}
+	return 0;
+}
+
+/* ---- masquerade, spoof check ---- */
+
+static struct masq_attachment masq_att(const struct br_ctx *ctx)
+{
+	return (struct masq_attachment){.network = ctx->req->name,
+					.container_id = ctx->req->env.container_id,
+					.ifname = ctx->req->env.ifname};
+}
+
+static int setup_masq(struct br_ctx *ctx, struct cni_error *err)
+{
+	struct masq_attachment a = masq_att(ctx);
+	_cleanup_free_ struct ipprefix *ips = calloc(ctx->ipam->n_ips + 1, sizeof(*ips));
+	int r;
+
+	if (!ips)
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
+	for (size_t i = 0; i < ctx->ipam->n_ips; i++)
+		ips[i] = ctx->ipam->ips[i].address;
+	r = masq_add(ctx->conf.masq_backend, &a, ips, ctx->ipam->n_ips, err);
+	if (r < 0) {
+		cni_error_prefix(err, "ipMasq");
+		return r;
+	}
+	ctx->masq_done = true;
+	return 0;
+}
+
+static struct spoofchk_attachment spoof_att(const struct br_ctx *ctx)
+{
+	return (struct spoofchk_attachment){.container_id = ctx->req->env.container_id,
+					    .ifname = ctx->req->env.ifname,
+					    .host_ifname = ctx->host_ifname,
+					    .mac = ctx->cont_mac_str};
+}
+
+/* ---- port state ---- */
+
+/* The host end must be oper-up (the bridge port forwarding) before we report success
+ * (plugins#468). Checked at once; only then backed off (no sleep on the fast path). */
+static int wait_port_up(struct br_ctx *ctx, struct cni_error *err)
+{
+	static const long delays_ms[] = {0, 1, 2, 5, 10, 50, 500, 1000, 1000};
+	static const char *const names[] = {"unknown", "notpresent", "down", "lowerlayerdown",
+					    "testing", "dormant", "up"};
+	struct nlu_link l = {0};
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(delays_ms); i++) {
+		if (delays_ms[i])
+			nanosleep(&(struct timespec){0, delays_ms[i] * 1000000L}, NULL);
+		if ((r = nlu_link_get(ctx->hsk, NULL, ctx->host_index, &l, err)) < 0)
+			return r;
+		if (l.operstate == BR_OPER_UP)
+			break;
+	}
+	if (l.operstate != BR_OPER_UP)
+		return cni_error_set(err, CNI_ERR_INTERNAL, EIO, NULL,
+				     "bridge port in error state: %s (host veth \"%s\")",
+				     l.operstate < ARRAY_SIZE(names) ? names[l.operstate] : "?",
+				     ctx->host_ifname);
+	return 0;
+}
+
+/* ---- state record ---- */
+
+int br_state_save(struct br_ctx *ctx, struct cni_error *err)
+{
+	_cleanup_free_ struct ipprefix *ips = NULL;
+	struct br_state s = {.ip_masq = ctx->conf.ip_masq && ctx->conf.ipam_type,
+			     .spoofchk = ctx->conf.macspoofchk,
+			     .masq_backend = ctx->conf.masq_backend};
+	int r;
+
+	snprintf(s.host_ifname, sizeof(s.host_ifname), "%s", ctx->host_ifname);
+	snprintf(s.mac, sizeof(s.mac), "%s", ctx->cont_mac_str);
+	snprintf(s.bridge, sizeof(s.bridge), "%s", ctx->conf.bridge);
+	if (ctx->ipam && ctx->ipam->n_ips) {
+		if (!(ips = calloc(ctx->ipam->n_ips, sizeof(*ips))))
+			return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
+		for (size_t i = 0; i < ctx->ipam->n_ips; i++)
+			ips[i] = ctx->ipam->ips[i].address;
+		s.ips = ips;
+		s.n_ips = ctx->ipam->n_ips;
+	}
+	r = br_state_write(ctx->req->name, ctx->req->env.container_id, ctx->req->env.ifname, &s,
+			   err);
+	if (r >= 0)
+		ctx->state_written = true;
+	return r;
+}
+
+/* ---- result ---- */
+
+static int build_result(struct br_ctx *ctx, struct cni_result **ret, struct cni_error *err)
+{
+	_cleanup_(cni_result_freep) struct cni_result *res = NULL;
+	char brmac[18], hmac[18];
+	size_t base, cidx;
+	int r;
+
+	if (ctx->req->prev_result) {
+		if ((r = cni_request_prev_result(ctx->req, &res, err)) < 0)
+			return r;
+	} else if (!(res = cni_result_new())) {
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
+	}
+	base = res->n_interfaces;
+	(void)base;
+	if (cni_result_add_interface(res, ctx->conf.bridge, nlu_mac_format(ctx->br.mac, brmac), NULL,
+				     NULL) < 0 ||
+	    cni_result_add_interface(res, ctx->host_ifname, nlu_mac_format(ctx->host_mac, hmac),
+				     NULL, NULL) < 0 ||
+	    cni_result_add_interface(res, ctx->req->env.ifname, ctx->cont_mac_str,
+				     ctx->req->env.netns, &cidx) < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
+	if (ctx->ipam) {
+		for (size_t i = 0; i < ctx->ipam->n_ips; i++) {
+			struct cni_ip ip = ctx->ipam->ips[i];
+			ip.interface = (int)cidx;
+			if (cni_result_add_ip(res, &ip) < 0)
+				return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL,
+						     "out of memory");
+		}
+		for (size_t i = 0; i < ctx->ipam->n_routes; i++)
+			if (cni_result_add_route(res, &ctx->ipam->routes[i]) < 0)
+				return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL,
+						     "out of memory");
+	}
+	/* DNS: the config's when set, else IPAM's (plugins PR #733), else prevResult's. */
+	const struct cni_dns *dns = !cni_dns_is_empty(&ctx->conf.dns) ? &ctx->conf.dns
+				    : ctx->ipam && !cni_dns_is_empty(&ctx->ipam->dns) ? &ctx->ipam->dns
+										     : NULL;
+	if (dns && cni_dns_copy(&res->dns, dns) < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
+	*ret = TAKE_PTR(res);
+	return 0;
+}
+
+/* L2-only results have no IPs, which 0.1.0/0.2.0 cannot express: refuse before touching
+ * anything (the reference fails only after creating the veth). */
+static int check_expressible(const struct cni_request *req, const struct br_conf *c,
+			     struct cni_error *err)
+{
+	_cleanup_(cni_result_freep) struct cni_result *probe = NULL;
+	int r;
+
+	if (c->ipam_type)
+		return 0;
+	if ((r = cni_request_prev_result(req, &probe, err)) < 0)
+		return r;
+	if (!probe && !(probe = cni_result_new()))
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
+	if (cni_result_check_encodable(probe, req->version, NULL) < 0)
+		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
+				     "L2-only mode (no ipam.type) cannot be used with cniVersion \"%s\": results before 0.3.0 must carry an IP address",
+				     cni_version_str(req->version));
+	return 0;
+}
+
+static void ctx_clear(struct br_ctx *ctx)
+{
+	ctx->hsk = nlu_close(ctx->hsk);
+	ctx->csk = nlu_close(ctx->csk);
+	if (ctx->ns_fd >= 0)
+		close(ctx->ns_fd);
+	ctx->ns_fd = -EBADF;
+	ctx->ipam = cni_result_free(ctx->ipam);
+	br_conf_clear(&ctx->conf);
+}
+
+int br_cmd_add(const struct cni_request *req, struct cni_result **ret, struct cni_error *err)
+{
+	_cleanup_(ctx_clear) struct br_ctx ctx = {.req = req, .ns_fd = -EBADF};
+	struct spoofchk_attachment sa;
+	struct masq_attachment ma;
+	int r;
+
+	if ((r = br_conf_parse(req, true, &ctx.conf, err)) < 0 ||
+	    (r = check_expressible(req, &ctx.conf, err)) < 0 ||
+	    (r = netns_open(req->env.netns, &ctx.ns_fd, err)) < 0 ||
+	    (r = nlu_open(&ctx.hsk, err)) < 0)
+		return r;
+	if (ctx.conf.has_mac)
+		memcpy(ctx.cont_mac, ctx.conf.mac, NLU_MAC_LEN);
+	else
+		nlu_mac_random(ctx.cont_mac);
+	nlu_mac_format(ctx.cont_mac, ctx.cont_mac_str);
+
+	if ((r = br_ensure_bridge(&ctx, err)) < 0)
+		goto undo_bridge;
+	if ((r = create_veth(&ctx, err)) < 0)
+		goto undo_veth;
+	if ((r = configure_port(&ctx, err)) < 0)
+		goto undo_veth;
+	sa = spoof_att(&ctx);
+	if (ctx.conf.macspoofchk && (r = spoofchk_add(&sa, err)) < 0) {
+		cni_error_prefix(err, "macspoofchk");
+		goto undo_spoofchk;
+	}
+	if (ctx.conf.ipam_type && (r = run_ipam(&ctx, err)) < 0)
+		goto undo_ipam;
+	if ((r = configure_container(&ctx, err)) < 0)
+		goto undo_ipam;
+	if (ctx.conf.is_gateway && ctx.ipam && (r = setup_gateway(&ctx, err)) < 0)
+		goto undo_ipam;
+	if (ctx.conf.ip_masq && ctx.ipam && (r = setup_masq(&ctx, err)) < 0)
+		goto undo_masq;
+	if (!ctx.conf.disable_container_iface && (r = wait_port_up(&ctx, err)) < 0)
+		goto undo_masq;
+	if (!ctx.br_created && !ctx.br_mac_known) {
+		/* A bridge that is not ours may have changed its MAC when our port joined. */
+		struct nlu_link l;
+		if (nlu_link_get(ctx.hsk, NULL, ctx.br.ifindex, &l, NULL) >= 0 && l.has_mac)
+			memcpy(ctx.br.mac, l.mac, NLU_MAC_LEN);
+	}
+	if ((ctx.ipam && (r = br_state_save(&ctx, err)) < 0) ||
+	    (r = build_result(&ctx, ret, err)) < 0)
+		goto undo_masq;
+	return 0;
+
+undo_masq:
+	ma = masq_att(&ctx);
+	if (ctx.masq_done)
+		(void)masq_del(&ma, NULL, 0, NULL);
+undo_ipam:
+	if (ctx.ipam_done)
+		(void)invoke_delegate(req, ctx.conf.ipam_type, CNI_CMD_DEL, NULL, NULL);
+undo_spoofchk:
+	if (ctx.conf.macspoofchk)
+		(void)spoofchk_del(&sa, NULL);
+undo_veth:
+	if (ctx.veth_created)
+		(void)nlu_link_del(ctx.hsk, ctx.host_index, ctx.host_ifname, NULL);
+	if (ctx.state_written)
+		(void)br_state_remove(req->name, req->env.container_id, req->env.ifname, NULL);
+undo_bridge:
+	undo_bridge(&ctx);
+	return r;
+}

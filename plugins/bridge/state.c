@@ -1,0 +1,235 @@
+/* Per-attachment state record: what ADD created, so DEL and GC can undo it when the netns is gone,
+ * CNI_NETNS is empty or prevResult is missing (plugins#810), and so DEL only deletes interfaces
+ * this attachment owns. One small JSON file per attachment, replaced atomically. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "bridge.h"
+#include "json.h"
+
+void br_state_clear(struct br_state *s)
+{
+	free(s->ips);
+	s->ips = NULL;
+	s->n_ips = 0;
+}
+
+static int state_path(const char *network, const char *container_id, const char *ifname,
+		      char *buf, size_t size)
+{
+	int n = snprintf(buf, size, BR_STATE_DIR "/%s/%s-%s", network, container_id, ifname);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+static int mkdir_p(const char *network)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), BR_STATE_DIR "/%s", network);
+	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
+	if (mkdir(BR_STATE_DIR, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static cJSON *state_to_json(const char *container_id, const char *ifname, const struct br_state *s)
+{
+	cJSON *o = cJSON_CreateObject(), *ips;
+	const char *backend = s->masq_backend == MASQ_IPTABLES   ? "iptables"
+			      : s->masq_backend == MASQ_NFTABLES ? "nftables"
+								 : "auto";
+
+	if (!o || !cJSON_AddStringToObject(o, "containerID", container_id) ||
+	    !cJSON_AddStringToObject(o, "ifname", ifname) ||
+	    !cJSON_AddStringToObject(o, "hostInterface", s->host_ifname) ||
+	    !cJSON_AddStringToObject(o, "mac", s->mac) ||
+	    !cJSON_AddStringToObject(o, "bridge", s->bridge) ||
+	    !(ips = cJSON_AddArrayToObject(o, "ips")) ||
+	    !cJSON_AddBoolToObject(o, "ipMasq", s->ip_masq) ||
+	    !cJSON_AddStringToObject(o, "ipMasqBackend", backend) ||
+	    !cJSON_AddBoolToObject(o, "macspoofchk", s->spoofchk))
+		goto oom;
+	for (size_t i = 0; i < s->n_ips; i++) {
+		char buf[IPPREFIX_STRLEN];
+		if (!cJSON_AddItemToArray(ips, cJSON_CreateString(ipprefix_format(&s->ips[i], buf))))
+			goto oom;
+	}
+	return o;
+oom:
+	cJSON_Delete(o);
+	return NULL;
+}
+
+int br_state_write(const char *network, const char *container_id, const char *ifname,
+		   const struct br_state *s, struct cni_error *err)
+{
+	_cleanup_(cJSON_Deletep) cJSON *o = NULL;
+	_cleanup_free_ char *text = NULL;
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	_cleanup_close_ int fd = -EBADF;
+	size_t len;
+	int r;
+
+	if (state_path(network, container_id, ifname, path, sizeof(path)) < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENAMETOOLONG, NULL,
+				     "state record path for %s/%s is too long", container_id, ifname);
+	if ((r = mkdir_p(network)) < 0)
+		return cni_error_set(err, CNI_ERR_IO, -r, NULL, "create state directory %s/%s",
+				     BR_STATE_DIR, network);
+	if (!(o = state_to_json(container_id, ifname, s)) || !(text = json_print(o, false)))
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "create state record %s", tmp);
+	len = strlen(text);
+	if (write(fd, text, len) != (ssize_t)len) {
+		r = errno ? errno : EIO;
+		(void)unlink(tmp);
+		return cni_error_set(err, CNI_ERR_IO, r, NULL, "write state record %s", tmp);
+	}
+	if (rename(tmp, path) < 0) {
+		r = errno;
+		(void)unlink(tmp);
+		return cni_error_set(err, CNI_ERR_IO, r, NULL, "rename state record to %s", path);
+	}
+	return 0;
+}
+
+static int parse_state(const char *text, size_t len, const char *path, struct br_state *ret,
+		       const char **ret_id, const char **ret_if, cJSON **ret_json,
+		       struct cni_error *err)
+{
+	_cleanup_(cJSON_Deletep) cJSON *o = NULL;
+	const char *host = NULL, *mac = NULL, *br = NULL, *backend = NULL, *id = NULL, *ifn = NULL;
+	const cJSON *ips = NULL, *it;
+	struct br_state s = {0};
+	int r;
+
+	if ((r = json_parse(text, len, path, &o, err)) < 0)
+		return r;
+	if ((r = json_get_string(o, path, "containerID", false, &id, err)) < 0 ||
+	    (r = json_get_string(o, path, "ifname", false, &ifn, err)) < 0 ||
+	    (r = json_get_string(o, path, "hostInterface", false, &host, err)) < 0 ||
+	    (r = json_get_string(o, path, "mac", false, &mac, err)) < 0 ||
+	    (r = json_get_string(o, path, "bridge", false, &br, err)) < 0 ||
+	    (r = json_get_string(o, path, "ipMasqBackend", false, &backend, err)) < 0 ||
+	    (r = json_get_bool(o, path, "ipMasq", false, &s.ip_masq, err)) < 0 ||
+	    (r = json_get_bool(o, path, "macspoofchk", false, &s.spoofchk, err)) < 0 ||
+	    (r = json_get_array(o, path, "ips", false, &ips, err)) < 0)
+		return r;
+	snprintf(s.host_ifname, sizeof(s.host_ifname), "%s", host ? host : "");
+	snprintf(s.mac, sizeof(s.mac), "%s", mac ? mac : "");
+	snprintf(s.bridge, sizeof(s.bridge), "%s", br ? br : "");
+	s.masq_backend = backend && !strcmp(backend, "iptables")   ? MASQ_IPTABLES
+			 : backend && !strcmp(backend, "nftables") ? MASQ_NFTABLES
+								   : MASQ_AUTO;
+	if (ips && cJSON_GetArraySize(ips) > 0) {
+		s.ips = calloc((size_t)cJSON_GetArraySize(ips), sizeof(*s.ips));
+		if (!s.ips)
+			return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
+		cJSON_ArrayForEach(it, ips)
+		{
+			if (cJSON_IsString(it) && ipprefix_parse(it->valuestring, &s.ips[s.n_ips]) == 0)
+				s.n_ips++;
+		}
+	}
+	*ret = s;
+	if (ret_id)
+		*ret_id = id;
+	if (ret_if)
+		*ret_if = ifn;
+	if (ret_json)
+		*ret_json = TAKE_PTR(o);
+	return 0;
+}
+
+static int read_file(const char *path, char **ret, size_t *ret_len, struct cni_error *err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "open state record %s", path);
+	}
+	return cni_read_all(fd, 1 << 16, ret, ret_len, err);
+}
+
+int br_state_read(const char *network, const char *container_id, const char *ifname,
+		  struct br_state *ret, struct cni_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	char path[PATH_MAX];
+	size_t len;
+	int r;
+
+	if (state_path(network, container_id, ifname, path, sizeof(path)) < 0)
+		return -ENOENT;
+	if ((r = read_file(path, &text, &len, err)) < 0)
+		return r;
+	return parse_state(text, len, path, ret, NULL, NULL, NULL, err);
+}
+
+int br_state_remove(const char *network, const char *container_id, const char *ifname,
+		    struct cni_error *err)
+{
+	char path[PATH_MAX];
+
+	if (state_path(network, container_id, ifname, path, sizeof(path)) < 0)
+		return 0;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "remove state record %s", path);
+	return 0;
+}
+
+int br_state_foreach(const char *network,
+		     int (*fn)(const char *container_id, const char *ifname, const struct br_state *s,
+			       void *data),
+		     void *data, struct cni_error *err)
+{
+	char dir[PATH_MAX];
+	DIR *d;
+	struct dirent *de;
+	int first = 0;
+
+	snprintf(dir, sizeof(dir), BR_STATE_DIR "/%s", network);
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0
+				       : cni_error_set(err, CNI_ERR_IO, errno, NULL,
+						       "open state directory %s", dir);
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *text = NULL;
+		_cleanup_(cJSON_Deletep) cJSON *o = NULL;
+		char path[PATH_MAX * 2];
+		struct br_state s = {0};
+		const char *id = NULL, *ifn = NULL;
+		size_t len;
+		int r;
+
+		if (de->d_name[0] == '.' || strstr(de->d_name, ".tmp"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (read_file(path, &text, &len, NULL) < 0 ||
+		    parse_state(text, len, path, &s, &id, &ifn, &o, NULL) < 0 || !id || !ifn) {
+			br_state_clear(&s);
+			continue;
+		}
+		r = fn(id, ifn, &s, data);
+		br_state_clear(&s);
+		if (r < 0 && !first)
+			first = r;
+	}
+	closedir(d);
+	return first;
+}

@@ -1,0 +1,427 @@
+/* bridge DEL, CHECK, STATUS, GC. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <linux/rtnetlink.h>
+
+#include "br_internal.h"
+#include "invoke.h"
+#include "netns.h"
+#include "spoofchk.h"
+
+static void keep_first(int *first, int r)
+{
+	if (r < 0 && *first >= 0)
+		*first = r;
+}
+
+/* ---- DEL ---- */
+
+/* Delete the host veth named in the record (its container end goes with it). The record is the
+ * proof of ownership: an interface of the same name created by another container is never
+ * touched (the reference deletes it, cni-reference.md §2.6). */
+static int del_host_veth(struct nl_sock *hsk, const char *name, struct cni_error *err)
+{
+	struct nlu_link l;
+	int r = nlu_link_get(hsk, name, 0, &l, NULL);
+
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0 || strcmp(l.kind, "veth") != 0)
+		return 0; /* not ours any more (name reused by something else) */
+	return nlu_link_del(hsk, l.ifindex, name, err);
+}
+
+int br_cmd_del(const struct cni_request *req, struct cni_error *err)
+{
+	_cleanup_(nlu_closep) struct nl_sock *hsk = NULL;
+	struct br_conf conf = {0};
+	struct br_state st = {0};
+	struct masq_attachment ma = {req->name, req->env.container_id, req->env.ifname};
+	struct spoofchk_attachment sa = {req->env.container_id, req->env.ifname, NULL, NULL};
+	bool have;
+	int r, first = 0;
+
+	if ((r = br_conf_parse(req, false, &conf, err)) < 0)
+		return r;
+	have = br_state_read(req->name, req->env.container_id, req->env.ifname, &st, NULL) >= 0;
+	if (have && st.host_ifname[0]) {
+		r = nlu_open(&hsk, err);
+		if (r >= 0)
+			r = del_host_veth(hsk, st.host_ifname, err);
+		keep_first(&first, r);
+		sa.host_ifname = st.host_ifname;
+		sa.mac = st.mac;
+	} else if (req->env.netns && *req->env.netns) {
+		fprintf(stderr,
+			"bridge: DEL %s/%s: no state record, leaving any \"%s\" in %s alone (not provably ours)\n",
+			req->env.container_id, req->env.ifname, req->env.ifname, req->env.netns);
+	}
+	/* SPEC.md › DEL: always release the IPAM reservation, netns or not. */
+	if (conf.ipam_type)
+		keep_first(&first, invoke_delegate(req, conf.ipam_type, CNI_CMD_DEL, NULL, err));
+	if (conf.macspoofchk || st.spoofchk)
+		keep_first(&first, spoofchk_del(&sa, err));
+	if (conf.ip_masq || st.ip_masq)
+		keep_first(&first, masq_del(&ma, st.ips, st.n_ips, err));
+	/* Keep the record while something failed, so a retried DEL can finish the job. */
+	if (first >= 0)
+		first = br_state_remove(req->name, req->env.container_id, req->env.ifname, err);
+	br_state_clear(&st);
+	br_conf_clear(&conf);
+	return first;
+}
+
+/* ---- CHECK ---- */
+
+struct check {
+	const struct cni_request *req;
+	struct br_conf conf;
+	struct cni_result *prev;
+	struct nl_sock *hsk, *csk;
+	int ns_fd;
+	struct nlu_link cl, hl, br;
+	size_t cidx;
+	struct br_state st;
+	bool have_state;
+};
+
+static void check_clear(struct check *c)
+{
+	c->hsk = nlu_close(c->hsk);
+	c->csk = nlu_close(c->csk);
+	if (c->ns_fd >= 0)
+		close(c->ns_fd);
+	c->prev = cni_result_free(c->prev);
+	br_state_clear(&c->st);
+	br_conf_clear(&c->conf);
+}
+
+static bool mac_equal(const char *s, const struct nlu_link *l)
+{
+	uint8_t m[NLU_MAC_LEN];
+	return !s || !*s || (nlu_mac_parse(s, m) == 0 && l->has_mac && !memcmp(m, l->mac, sizeof(m)));
+}
+
+static int check_container_iface(struct check *c, struct cni_error *err)
+{
+	const char *ifname = c->req->env.ifname;
+	char mac[18];
+	bool found = false;
+	int r;
+
+	for (size_t i = 0; i < c->prev->n_interfaces; i++) {
+		const struct cni_interface *itf = &c->prev->interfaces[i];
+		if (!strcmp(itf->name, ifname) && itf->sandbox &&
+		    !strcmp(itf->sandbox, c->req->env.netns)) {
+			c->cidx = i;
+			found = true;
+			break;
+		}
+	}
+	if (!found)
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
+				     "prevResult has no interface \"%s\" in sandbox \"%s\"", ifname,
+				     c->req->env.netns);
+	if ((r = nlu_link_get(c->csk, ifname, 0, &c->cl, err)) < 0) {
+		cni_error_prefix(err, "container interface in netns \"%s\"", c->req->env.netns);
+		return r;
+	}
+	if (strcmp(c->cl.kind, "veth") != 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
+				     "container interface \"%s\" is a \"%s\" link, not a veth", ifname,
+				     c->cl.kind);
+	if (!mac_equal(c->prev->interfaces[c->cidx].mac, &c->cl))
+		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
+				     "container interface \"%s\" has MAC %s, expected %s", ifname,
+				     nlu_mac_format(c->cl.mac, mac), c->prev->interfaces[c->cidx].mac);
+	if (c->conf.mtu && c->cl.mtu != c->conf.mtu)
+		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
+				     "container interface \"%s\" has MTU %u, expected %u", ifname,
+				     c->cl.mtu, c->conf.mtu);
+	return 0;
+}
+
+static int check_bridge(struct check *c, struct cni_error *err)
+{
+	int r;
+
+	if ((r = nlu_link_get(c->hsk, c->conf.bridge, 0, &c->br, err)) < 0)
+		return r;
+	if (strcmp(c->br.kind, "bridge") != 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
+				     "\"%s\" is not a bridge", c->conf.bridge);
+	for (size_t i = 0; i < c->prev->n_interfaces; i++) {
+		const struct cni_interface *itf = &c->prev->interfaces[i];
+		if (!itf->sandbox && !strcmp(itf->name, c->conf.bridge) && !mac_equal(itf->mac, &c->br))
+			return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
+					     "bridge \"%s\" MAC differs from prevResult's %s",
+					     c->conf.bridge, itf->mac);
+	}
+	if (c->conf.promisc && !(c->br.flags & IFF_PROMISC))
+		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
+				     "bridge \"%s\" is not in promiscuous mode (promiscMode: true)",
+				     c->conf.bridge);
+	return 0;
+}
+
+static int check_host_veth(struct check *c, struct cni_error *err)
+{
+	const char *name = c->have_state ? c->st.host_ifname : NULL;
+	int r;
+
+	/* Without a record: the prevResult host interface whose peer is the container's. */
+	for (size_t i = 0; !name && i < c->prev->n_interfaces; i++) {
+		const struct cni_interface *itf = &c->prev->interfaces[i];
+		struct nlu_link l;
+		if (itf->sandbox || !strcmp(itf->name, c->conf.bridge))
+			continue;
+		if (nlu_link_get(c->hsk, itf->name, 0, &l, NULL) >= 0 && l.ifindex == c->cl.peer)
+			name = itf->name;
+	}
+	if (!name)
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
+				     "no host veth of \"%s\" found", c->req->env.ifname);
+	if ((r = nlu_link_get(c->hsk, name, 0, &c->hl, err)) < 0) {
+		cni_error_prefix(err, "host veth");
+		return r;
+	}
+	if (strcmp(c->hl.kind, "veth") != 0 || c->cl.peer != c->hl.ifindex)
+		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
+				     "host interface \"%s\" is not the peer of container interface \"%s\"",
+				     name, c->req->env.ifname);
+	for (size_t i = 0; i < c->prev->n_interfaces; i++) {
+		const struct cni_interface *itf = &c->prev->interfaces[i];
+		if (!itf->sandbox && !strcmp(itf->name, name) && !mac_equal(itf->mac, &c->hl))
+			return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
+					     "host veth \"%s\" MAC differs from prevResult's %s",
+					     name, itf->mac);
+	}
+	if (c->hl.master != c->br.ifindex)
+		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
+				     "host veth \"%s\" is not attached to bridge \"%s\"", name,
+				     c->conf.bridge);
+	if (c->hl.hairpin != (int)c->conf.hairpin)
+		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
+				     "host veth \"%s\" hairpin mode is %s, config says hairpinMode: %s",
+				     name, c->hl.hairpin ? "on" : "off",
+				     c->conf.hairpin ? "true" : "false");
+	if (c->hl.isolated != (int)c->conf.port_isolation)
+		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
+				     "host veth \"%s\" isolation is %s, config says portIsolation: %s",
+				     name, c->hl.isolated ? "on" : "off",
+				     c->conf.port_isolation ? "true" : "false");
+	if (c->hl.mtu != c->cl.mtu || (c->conf.mtu && c->hl.mtu != c->conf.mtu))
+		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
+				     "MTU mismatch: host veth \"%s\" %u, container \"%s\" %u%s", name,
+				     c->hl.mtu, c->req->env.ifname, c->cl.mtu,
+				     c->conf.mtu ? " (config mtu set)" : "");
+	return 0;
+}
+
+static bool addr_in(const struct nlu_addr *v, size_t n, const struct ipprefix *p)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].prefix.len == p->len && ipaddr_equal(&v[i].prefix.addr, &p->addr))
+			return true;
+	return false;
+}
+
+static int check_addresses(struct check *c, struct cni_error *err)
+{
+	_cleanup_free_ struct nlu_addr *v = NULL, *bv = NULL;
+	size_t n = 0, bn = 0;
+	char buf[IPPREFIX_STRLEN];
+	int r;
+
+	if ((r = nlu_addr_list(c->csk, c->cl.ifindex, 0, &v, &n, err)) < 0 ||
+	    (c->conf.is_gateway && (r = nlu_addr_list(c->hsk, c->br.ifindex, 0, &bv, &bn, err)) < 0))
+		return r;
+	for (size_t i = 0; i < c->prev->n_ips; i++) {
+		const struct cni_ip *ip = &c->prev->ips[i];
+		if (ip->interface >= 0 && (size_t)ip->interface != c->cidx)
+			continue;
+		if (!addr_in(v, n, &ip->address))
+			return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
+					     "Failed to match addr %s on interface %s",
+					     ipprefix_format(&ip->address, buf), c->req->env.ifname);
+		if (c->conf.is_gateway && ip->gateway.family) {
+			struct ipprefix gw = {.addr = ip->gateway, .len = ip->address.len};
+			if (!addr_in(bv, bn, &gw))
+				return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
+						     "bridge \"%s\" lacks gateway address %s (isGateway)",
+						     c->conf.bridge, ipprefix_format(&gw, buf));
+		}
+	}
+	return 0;
+}
+
+static int check_routes(struct check *c, struct cni_error *err)
+{
+	_cleanup_free_ struct nlu_route *v = NULL;
+	size_t n = 0;
+	char d[IPPREFIX_STRLEN], g[IPADDR_STRLEN];
+	int r;
+
+	if (!c->prev->n_routes)
+		return 0;
+	if ((r = nlu_route_list(c->csk, 0, &v, &n, err)) < 0)
+		return r;
+	for (size_t i = 0; i < c->prev->n_routes; i++) {
+		const struct cni_route *want = &c->prev->routes[i];
+		struct ipprefix wn;
+		bool ok = false;
+		ipprefix_network(&want->dst, &wn);
+		for (size_t k = 0; k < n && !ok; k++) {
+			struct ipprefix hn;
+			if (v[k].dst.addr.family != wn.addr.family || v[k].dst.len != wn.len)
+				continue;
+			/* SPEC.md › CHECK: later plugins may have changed the default route. */
+			if (wn.len == 0) {
+				ok = true;
+				break;
+			}
+			ipprefix_network(&v[k].dst, &hn);
+			if (ipaddr_equal(&hn.addr, &wn.addr) &&
+			    (!want->gw.family || ipaddr_equal(&v[k].gw, &want->gw)))
+				ok = true;
+		}
+		if (!ok)
+			return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
+					     "Expected route %s via %s not found in routing table of netns \"%s\"",
+					     ipprefix_format(&want->dst, d),
+					     want->gw.family ? ipaddr_format(&want->gw, g) : "-",
+					     c->req->env.netns);
+	}
+	return 0;
+}
+
+static int check_rules(struct check *c, struct cni_error *err)
+{
+	char mac[18];
+	int r;
+
+	if (c->conf.ip_masq && c->conf.ipam_type) {
+		struct masq_attachment ma = {c->req->name, c->req->env.container_id,
+					     c->req->env.ifname};
+		_cleanup_free_ struct ipprefix *ips = calloc(c->prev->n_ips + 1, sizeof(*ips));
+		size_t n = 0;
+		if (!ips)
+			return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
+		for (size_t i = 0; i < c->prev->n_ips; i++)
+			if (c->prev->ips[i].interface < 0 ||
+			    (size_t)c->prev->ips[i].interface == c->cidx)
+				ips[n++] = c->prev->ips[i].address;
+		if ((r = masq_check(c->conf.masq_backend, &ma, ips, n, err)) < 0)
+			return r;
+	}
+	if (c->conf.macspoofchk) {
+		struct spoofchk_attachment sa = {c->req->env.container_id, c->req->env.ifname,
+						 c->hl.name, nlu_mac_format(c->cl.mac, mac)};
+		if ((r = spoofchk_check(&sa, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int br_cmd_check(const struct cni_request *req, struct cni_error *err)
+{
+	_cleanup_(check_clear) struct check c = {.req = req, .ns_fd = -EBADF};
+	int r;
+
+	if ((r = br_conf_parse(req, true, &c.conf, err)) < 0 ||
+	    (r = cni_request_prev_result(req, &c.prev, err)) < 0)
+		return r;
+	if (!c.prev)
+		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL, "Required prevResult missing");
+	c.have_state = br_state_read(req->name, req->env.container_id, req->env.ifname, &c.st,
+				     NULL) >= 0;
+	if ((r = netns_open(req->env.netns, &c.ns_fd, err)) < 0 ||
+	    (r = nlu_open(&c.hsk, err)) < 0 ||
+	    (r = nlu_open_in_netns(c.ns_fd, NULL, NULL, &c.csk, err)) < 0 ||
+	    (r = check_container_iface(&c, err)) < 0 || (r = check_bridge(&c, err)) < 0 ||
+	    (r = check_host_veth(&c, err)) < 0 || (r = check_addresses(&c, err)) < 0 ||
+	    (r = check_routes(&c, err)) < 0 || (r = check_rules(&c, err)) < 0)
+		return r;
+	/* SPEC.md › CHECK: a delegating plugin calls CHECK on its IPAM (not for L2-only, where
+	 * the reference fails "no plugin name provided"). */
+	if (c.conf.ipam_type)
+		return invoke_delegate(req, c.conf.ipam_type, CNI_CMD_CHECK, NULL, err);
+	return 0;
+}
+
+/* ---- STATUS ---- */
+
+int br_cmd_status(const struct cni_request *req, struct cni_error *err)
+{
+	struct br_conf conf = {0};
+	int r;
+
+	if ((r = br_conf_parse(req, false, &conf, err)) < 0)
+		return r;
+	if (conf.ipam_type)
+		r = invoke_delegate(req, conf.ipam_type, CNI_CMD_STATUS, NULL, err);
+	br_conf_clear(&conf);
+	return r;
+}
+
+/* ---- GC ---- */
+
+struct gc {
+	const struct cni_attachment *valid;
+	size_t n_valid;
+	struct nl_sock *hsk;
+	const char *network;
+	struct cni_error *err;
+};
+
+static int gc_one(const char *id, const char *ifname, const struct br_state *s, void *data)
+{
+	struct gc *g = data;
+	int r = 0;
+
+	for (size_t i = 0; i < g->n_valid; i++)
+		if (!strcmp(g->valid[i].container_id, id) && !strcmp(g->valid[i].ifname, ifname))
+			return 0;
+	/* SPEC.md › GC: the runtime no longer knows this attachment; its netns is presumed gone. */
+	if (s->host_ifname[0] && g->hsk)
+		keep_first(&r, del_host_veth(g->hsk, s->host_ifname, g->err));
+	if (s->spoofchk) {
+		struct spoofchk_attachment sa = {id, ifname, s->host_ifname, s->mac};
+		keep_first(&r, spoofchk_del(&sa, g->err));
+	}
+	if (r >= 0)
+		r = br_state_remove(g->network, id, ifname, g->err);
+	return r;
+}
+
+int br_cmd_gc(const struct cni_request *req, struct cni_error *err)
+{
+	_cleanup_free_ struct cni_attachment *valid = NULL;
+	_cleanup_(nlu_closep) struct nl_sock *hsk = NULL;
+	struct br_conf conf = {0};
+	size_t n = 0;
+	bool present = false;
+	int r, first = 0;
+
+	if ((r = br_conf_parse(req, false, &conf, err)) < 0)
+		return r;
+	if ((r = cni_request_gc_attachments(req, &valid, &n, &present, err)) < 0)
+		goto out;
+	/* No list: the runtime did not say what is valid, so nothing is presumed stale. */
+	if (present) {
+		struct gc g = {valid, n, NULL, req->name, err};
+		keep_first(&first, masq_gc(req->name, valid, n, err));
+		if (nlu_open(&hsk, err) >= 0)
+			g.hsk = hsk;
+		keep_first(&first, br_state_foreach(req->name, gc_one, &g, err));
+	}
+	/* SPEC.md › GC: MUST forward to delegated plugins. */
+	if (conf.ipam_type)
+		keep_first(&first, invoke_delegate(req, conf.ipam_type, CNI_CMD_GC, NULL, err));
+	r = first;
+out:
+	br_conf_clear(&conf);
+	return r;
+}
