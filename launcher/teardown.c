@@ -1,0 +1,70 @@
+/* Teardown of a container record. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cgroup.h"
+#include "container.h"
+#include "json.h"
+#include "runtime.h"
+#include "teardown.h"
+
+/* DEL uses what ADD used (SPEC.md › Lifecycle: config must not change between ADD and DEL):
+ * the cached copy if there is one, else the bytes recorded before ADD. */
+static int net_config(const struct state *s, const struct state_net *n, struct netconf **ret,
+		      struct cni_error *err)
+{
+	_cleanup_(cJSON_Deletep) cJSON *entry = NULL;
+
+	if (cache_read(s->cache_dir, n->name, s->id, n->ifname, &entry, NULL) >= 0 &&
+	    cache_config(entry, ret, NULL) >= 0)
+		return 0;
+	return conf_from_bytes(n->config, strlen(n->config), "(state record)", ret, err);
+}
+
+int teardown(const struct globals *g, struct state *s, struct cni_error *err)
+{
+	struct stat st;
+	bool netns_there = s->netns && stat(s->netns, &st) == 0;
+	int first = 0, r;
+
+	for (int i = s->attached - 1; i >= 0; i--) {
+		const struct state_net *n = &s->nets[i];
+		_cleanup_(conf_freep) struct netconf *nc = NULL;
+		struct cni_error derr = {0};
+		struct rt_conf rt = {
+			.container_id = s->id,
+			.netns = netns_there ? s->netns : "",
+			.ifname = n->ifname,
+			.args = &s->args,
+			.cap_args = s->cap_args,
+			.cni_path = s->cni_path,
+			.cache_dir = s->cache_dir,
+			.timeout_ms = g->timeout_ms,
+			.timing = g->timing,
+		};
+		r = net_config(s, n, &nc, &derr);
+		if (r >= 0)
+			r = rt_del_list(nc, &rt, &derr);
+		if (r < 0) {
+			char what[300];
+			snprintf(what, sizeof(what), "DEL network \"%s\" (%s) of container %s",
+				 n->name, n->ifname, s->id);
+			rt_print_error(what, &derr);
+			if (!first && err)
+				*err = derr;
+			first = first ? first : r;
+		}
+	}
+	if (first < 0)
+		return first;
+	if (s->netns && (r = ctr_netns_unmount(s->netns)) < 0) {
+		return cni_error_set(err, CNI_ERR_INTERNAL, -r, NULL, "remove netns mount %s",
+				     s->netns);
+	}
+	if (s->cgroup && (r = cg_remove(s->cgroup)) < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, -r, NULL, "remove cgroup %s", s->cgroup);
+	(void)state_remove(g->state_dir, s->id);
+	return 0;
+}
