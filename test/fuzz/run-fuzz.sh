@@ -6,7 +6,7 @@
 # `make check` keeps failing until the bug is fixed. --merge folds the scratch corpus into the
 # seed corpus, keeping only inputs that add coverage.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 merge=0
 if [ "${1:-}" = --merge ]; then merge=1; shift; fi
 build=$1 seconds=$2 max_len=$3

@@ -1,0 +1,99 @@
+#!/bin/bash
+# Run the tests against an instrumented build and fail on any sanitizer or valgrind report.
+#   test/fuzz/run-san.sh asan BUILD BIN [pattern]      unit + integration tests, ASan+UBSan build
+#   test/fuzz/run-san.sh valgrind BUILD BIN [pattern]  unit tests + plugin smoke test under valgrind
+# Reports go to files under BUILD/san-logs (a failing plugin exit status alone would be taken for
+# an expected error by tests that check failures); any report fails the run.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+ROOT=$PWD
+mode=$1 build=$2 bin=$3 pattern=${4:-}
+logs=$ROOT/$build/san-logs
+rm -rf "$logs"
+mkdir -p "$logs"
+passed=0 failed=0 skipped=0
+failures=()
+
+tally() { # name status logfile
+	local name=$1 status=$2 log=$3 p f s
+	p=$(grep -cE '^ok [0-9]+' "$log")
+	s=$(grep -cE '^ok [0-9]+.*# (SKIP|skip)' "$log")
+	f=$(grep -cE '^not ok [0-9]+' "$log")
+	p=$((p - s))
+	if [ "$status" = 77 ] && [ $((p + f + s)) = 0 ]; then
+		s=1
+	elif [ "$status" != 0 ] && [ "$status" != 77 ] && [ "$f" = 0 ]; then
+		f=1
+	fi
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	if [ "$f" != 0 ]; then
+		failures+=("$name")
+		echo "FAIL $name (status $status, $p passed, $f failed)"
+		grep -E '^(not ok|#)' "$log" | head -20 | sed 's/^/    /'
+	else
+		echo "ok   $name ($p passed, $s skipped)"
+	fi
+}
+
+case $mode in
+asan)
+	export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:log_path=$logs/asan:symbolize=1"
+	export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$logs/ubsan"
+	wrap=()
+	;;
+valgrind)
+	wrap=(valgrind -q --error-exitcode=66 --leak-check=full --errors-for-leak-kinds=definite
+		--show-leak-kinds=definite --track-fds=no --log-file="$logs/vg.%p")
+	;;
+*)
+	echo "usage: $0 asan|valgrind BUILD BIN [pattern]" >&2
+	exit 2
+	;;
+esac
+export CNI_TEST_BIN=$ROOT/$bin
+
+for t in "$build"/test/test-*; do
+	[ -x "$t" ] || continue
+	name=unit/$(basename "$t")
+	[[ -n $pattern && $name != *$pattern* ]] && continue
+	log=$logs/$(basename "$t").tap
+	timeout 900 "${wrap[@]}" "$t" >"$log" 2>&1
+	tally "$name" $? "$log"
+done
+
+if [ "$mode" = asan ]; then
+	# Every integration test, with the instrumented plugins in place of bin/.
+	for t in test/integration/*.t; do
+		name=integration/$(basename "$t" .t)
+		[[ -n $pattern && $name != *$pattern* ]] && continue
+		log=$logs/$(basename "$t").tap
+		timeout 900 test/integration/sandbox.sh "$t" </dev/null >"$log" 2>&1
+		tally "$name" $? "$log"
+	done
+else
+	# One ADD/CHECK/DEL per plugin (bridge with host-local, host-local alone, cnictl), each
+	# binary exec'd under valgrind through wrapper scripts in CNI_PATH.
+	if [[ -z $pattern || smoke == *$pattern* ]]; then
+		log=$logs/smoke.tap
+		VG_WRAP="${wrap[*]}" timeout 900 test/integration/sandbox.sh test/fuzz/smoke.sh \
+			</dev/null >"$log" 2>&1
+		tally integration/smoke-valgrind $? "$log"
+	fi
+fi
+
+reports=$(find "$logs" -type f \( -name 'asan.*' -o -name 'ubsan.*' -o -name 'vg.*' \) -size +0 |
+	sort)
+if [ -n "$reports" ]; then
+	echo
+	echo "sanitizer/valgrind reports:"
+	for r in $reports; do
+		echo "== $r"
+		head -40 "$r"
+	done
+	failed=$((failed + $(echo "$reports" | wc -l)))
+	failures+=("reports")
+fi
+echo
+[ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]} (logs in $logs)"
+echo "$mode: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]
