@@ -3,7 +3,7 @@
 # TAP output: ok/not ok lines numbered automatically; call done_testing at the end.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BIN=$ROOT/bin
+BIN=${CNI_TEST_BIN:-$ROOT/bin} # make asan / make valgrind point this at other builds
 REF=/usr/lib/cni
 _n=0 _failed=0
 
