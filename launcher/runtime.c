@@ -227,7 +227,7 @@ drop:
 int rt_del_list(const struct netconf *nc, const struct rt_conf *rt, struct cni_error *err)
 {
 	_cleanup_(cJSON_Deletep) cJSON *prev = NULL;
-	int n = cJSON_GetArraySize(nc->plugins), r;
+	int n = cJSON_GetArraySize(nc->plugins), r, first = 0;
 
 	if ((r = cni_validate_container_id(rt->container_id, err)) < 0 ||
 	    (r = cni_validate_ifname(rt->ifname, err)) < 0)
@@ -235,13 +235,30 @@ int rt_del_list(const struct netconf *nc, const struct rt_conf *rt, struct cni_e
 	/* SPEC.md › DEL: prevResult only from 0.4.0 on. */
 	if (conf_version_at_least(nc->version, "0.4.0"))
 		(void)cached_prev_result(nc, rt, &prev);
+	/* Unlike libcni, keep going after a failing plugin: a teardown that stops half-way
+	 * leaks whatever the earlier plugins hold. The first error is returned. */
 	for (int i = n - 1; i >= 0; i--) {
 		const cJSON *plugin = cJSON_GetArrayItem(nc->plugins, i);
+		const cJSON *jt = cJSON_GetObjectItemCaseSensitive(plugin, "type");
 		_cleanup_(cJSON_Deletep) cJSON *conf = NULL;
-		if ((r = rt_build_config(nc, plugin, prev, rt->cap_args, &conf, err)) < 0 ||
-		    (r = exec_plugin(nc, plugin, conf, CNI_CMD_DEL, rt, NULL, err)) < 0)
-			return r;
+		_cleanup_free_ char *path = NULL;
+		struct cni_error perr = {0};
+		/* A plugin that is not installed cannot hold anything to delete. */
+		if (invoke_find(jt->valuestring, rt->cni_path, &path, NULL) < 0) {
+			fprintf(stderr,
+				"cnictl: warning: DEL skips plugin type=\"%s\" of network \"%s\": not found in %s\n",
+				jt->valuestring, nc->name, rt->cni_path);
+			continue;
+		}
+		if ((r = rt_build_config(nc, plugin, prev, rt->cap_args, &conf, &perr)) < 0 ||
+		    (r = exec_plugin(nc, plugin, conf, CNI_CMD_DEL, rt, NULL, &perr)) < 0) {
+			if (!first && err)
+				*err = perr;
+			first = first ? first : r;
+		}
 	}
+	if (first < 0)
+		return first;
 	(void)cache_remove(rt->cache_dir, nc->name, rt->container_id, rt->ifname);
 	return 0;
 }

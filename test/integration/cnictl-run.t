@@ -1,0 +1,134 @@
+#!/bin/bash
+# cnictl run: exit codes, what the payload sees, result/timing output, cache and state files,
+# several networks, capabilities, cgroup refusal; nothing left afterwards.
+. "$(dirname "$0")/lib.sh"
+CNICTL=$BIN/cnictl
+C() { "$CNICTL" "$1" --conf-dir "$T/conf" --cache-dir "$T/cache" --state-dir "$T/state" \
+	--cni-path "$BIN" "${@:2}"; }
+mkdir -p "$T/conf"
+
+# Anything a container could leave behind, one item a line (bridges stay by design).
+leftovers() {
+	ip -o link show type veth | awk -F': ' '{print "veth " $2}'
+	ls /run/netns | sed 's/^/netns /'
+	ls "$T/cache/results" 2>/dev/null | sed 's/^/cache /'
+	ls "$T/state" 2>/dev/null | grep -v '^lock$' | sed 's/^/state /'
+	for d in /var/lib/cni/networks/*/; do
+		[ -d "$d" ] && ls "$d" | grep -vE '^(lock|last_reserved_ip\..*)$' | sed "s|^|lease $d|"
+	done
+	true
+}
+
+for v in run exec list rm gc add check del status; do
+	out=$("$CNICTL" $v --help 2>&1)
+	rc=$?
+	is "$v --help exits 0" "$rc" 0
+	like "$v --help prints usage" "$out" "Usage: cnictl"
+done
+"$CNICTL" --help >/dev/null
+is "cnictl --help exits 0" "$?" 0
+
+C run -- true
+is "exit status 0" "$?" 0
+C run -- sh -c 'exit 5'
+is "exit status 5" "$?" 5
+C run -- sh -c 'kill -TERM $$'
+is "killed by SIGTERM: 128+15" "$?" 143
+C run -- sh -c 'kill -KILL $$'
+is "killed by SIGKILL: 128+9" "$?" 137
+err=$(C run -- /nonexistent/cmd 2>&1)
+is "command not found: 127" "$?" 127
+like "not-found message" "$err" "exec /nonexistent/cmd: No such file"
+C run -- /etc/passwd 2>/dev/null
+is "not executable: 126" "$?" 126
+
+out=$(C run --name box1 --hostname h1 -- sh -c '
+	echo "pid=$$"; echo "host=$(hostname)"
+	ip -o -4 addr show dev eth0 | awk "{print \"addr=\" \$4}"
+	ip -o link show lo | grep -q "UP" && echo lo=up
+	ip route show default | awk "{print \"gw=\" \$3}"
+	echo "netns=$(ls /run/netns 2>/dev/null)"
+	ls /sys/class/net | tr "\n" " " | sed "s/^/sysnet=/"; echo
+	cat '"$T"'/cache/results/cnictl-box1-eth0 > '"$T"'/cache-copy
+	cat '"$T"'/state/box1.json > '"$T"'/state-copy' 2>&1)
+is "payload in container exits 0" "$?" 0
+like "payload is PID 2 (init is PID 1)" "$out" "pid=2"
+like "hostname set" "$out" "host=h1"
+like "eth0 has an address on the default network" "$out" "addr=10\.244\.200\.[0-9]+/24"
+like "lo is up" "$out" "lo=up"
+like "default route via the bridge" "$out" "gw=10\.244\.200\.1"
+like "/sys shows the container's devices" "$out" "sysnet=.*eth0"
+cache=$(cat "$T/cache-copy" 2>/dev/null)
+is "cache kind" "$(json_get "$cache" kind)" cniCacheV1
+is "cache containerId" "$(json_get "$cache" containerId)" box1
+is "cache ifName" "$(json_get "$cache" ifName)" eth0
+is "cache networkName" "$(json_get "$cache" networkName)" cnictl
+is "cache netns is the bind mount" "$(json_get "$cache" netns)" /run/netns/box1
+like "cache cniArgs has IgnoreUnknown and K8S_POD_NAME" "$(json_get "$cache" cniArgs)" 'IgnoreUnknown.*K8S_POD_NAME'
+conf=$(json_get "$cache" config | base64 -d 2>/dev/null)
+is "cache config is the conflist (base64)" "$(json_get "$conf" name)" cnictl
+like "cache result has the IP" "$(json_get "$cache" result.ips.0.address)" '^10\.244\.200\.'
+st=$(cat "$T/state-copy" 2>/dev/null)
+is "state record written while running" "$(json_get "$st" status)" running
+is "state record names the network" "$(json_get "$st" networks.0.name)" cnictl
+is "nothing left after exit" "$(leftovers)" ""
+
+out=$(C run --ns net,uts -- sh -c 'echo pid=$$' 2>&1)
+like "--ns net,uts: no PID namespace" "$out" "pid=[0-9]+"
+[[ $out == pid=2 ]] && not_ok "--ns without pid keeps host PIDs" "$out" || ok "--ns without pid keeps host PIDs"
+
+err=$(C run --result table --timing -- true 2>&1 >/dev/null)
+like "--result table prints an address table" "$err" "ADDRESS +GATEWAY"
+like "--result table names the network" "$err" "network cnictl \(eth0\)"
+like "--timing prints ADD with rusage" "$err" "timing: ADD +cnictl +bridge +wall +[0-9.]+ ms +user +[0-9.]+ ms +sys +[0-9.]+ ms +maxrss +[0-9]+ KiB"
+like "--timing prints DEL" "$err" "timing: DEL"
+err=$(C run --result json -- true 2>&1 >/dev/null)
+like "--result json prints the result" "$err" '"cniVersion":[[:space:]]*"1.0.0"'
+
+cat >"$T/conf/second.conflist" <<EOC
+{"cniVersion":"1.0.0","name":"second","plugins":[{"type":"bridge","bridge":"cnictl1",
+ "ipam":{"type":"host-local","subnet":"10.244.201.0/24"}}]}
+EOC
+out=$(C run --net cnictl --net second -- sh -c 'ip -o -4 addr show | awk "{print \$2, \$4}"' 2>&1)
+like "two networks: eth0 on the first" "$out" "eth0 10\.244\.200\."
+like "two networks: eth1 on the second" "$out" "eth1 10\.244\.201\."
+out=$(C run --net second:net1 -- sh -c 'ip -o -4 addr show | awk "{print \$2, \$4}"' 2>&1)
+like "--net NAME:IFNAME" "$out" "net1 10\.244\.201\."
+is "nothing left after two networks" "$(leftovers)" ""
+
+out=$(C run --ip 10.244.200.77 --mac 02:00:00:aa:bb:cc -- sh -c \
+	'ip -o -4 addr show dev eth0; cat /sys/class/net/eth0/address' 2>&1)
+like "--ip reaches host-local via the ips capability" "$out" "10\.244\.200\.77/24"
+like "--mac reaches bridge via the mac capability" "$out" "02:00:00:aa:bb:cc"
+err=$(C run --net second --ip 10.244.201.9 -- true 2>&1)
+like "undeclared capability: warned" "$err" 'network "second" declares no "ips" capability'
+err=$(C run --cap-args '{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]}' -- true 2>&1)
+like "--cap-args undeclared key warned" "$err" 'no "portMappings" capability'
+
+# cgroup limits: refused cleanly where no v2 hierarchy offers the controller.
+if grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null ||
+	grep -qw memory /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; then
+	out=$(C run --memory 64M --pids 50 -- sh -c 'cat /proc/self/cgroup' 2>&1)
+	is "--memory on cgroup v2" "$?" 0
+else
+	skip "--memory on cgroup v2" "no cgroup v2 memory controller on this host (hybrid v1)"
+	err=$(C run --memory 64M -- touch "$T/cg-ran" 2>&1)
+	is "--memory without usable cgroup v2: exit 125" "$?" 125
+	like "--memory refusal names cgroup v2" "$err" "cgroup v2"
+	[ -e "$T/cg-ran" ] && not_ok "payload did not run after cgroup refusal" || ok "payload did not run after cgroup refusal"
+fi
+C run --memory lots -- true 2>/dev/null
+is "--memory junk: exit 125" "$?" 125
+
+C run --no-net -- sh -c 'ip -o link show | grep -qv " lo:" && exit 1; exit 0'
+is "--no-net: only lo" "$?" 0
+C run --name bad/name -- true 2>/dev/null
+is "invalid container name: exit 125" "$?" 125
+C run --net nosuchnet -- true 2>"$T/err"
+is "unknown network: exit 125" "$?" 125
+like "unknown network message" "$(cat "$T/err")" 'no net configuration with name "nosuchnet"'
+
+is "nothing left at the end" "$(leftovers)" ""
+ip link del cnictl0 2>/dev/null
+ip link del cnictl1 2>/dev/null
+done_testing
