@@ -6,13 +6,12 @@
  *       ip saddr <ip> ip daddr != <subnet> masquerade comment "<tag>, net: .., if: .., id: .."
  *   } }
  * One atomic transaction per call; stale rules of the same attachment are replaced in it.
- * Rules are found through a JSON listing with handles (needs no IPs). The table itself stays
+ * Rules are found through a text listing with handles (needs no IPs). The table itself stays
  * when its last rule goes: deleting it could race with a concurrent ADD (as upstream). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <cJSON.h>
 #include <nftables/libnftables.h>
 
 #include "macro.h"
@@ -21,7 +20,6 @@
 
 #define T "inet " MASQ_NFT_TABLE
 
-DEFINE_CLEANUP(cJSON *, cJSON_Delete)
 DEFINE_CLEANUP(struct nft_ctx *, nftx_close)
 
 /* ---- libnftables helpers ---- */
@@ -75,12 +73,12 @@ int nftx_run(struct nft_ctx *ctx, const char *cmds, const char *what, struct cni
 	return cni_error_set(err, CNI_ERR_INTERNAL, e, details, "nftables: %s", what);
 }
 
-int nftx_list(struct nft_ctx *ctx, const char *cmd, cJSON **ret, struct cni_error *err)
+int nftx_list(struct nft_ctx *ctx, const char *cmd, char **ret, struct cni_error *err)
 {
 	char details[1000];
-	cJSON *j;
+	char *out;
 
-	nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_HANDLE);
+	nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_HANDLE);
 	if (nft_run_cmd_from_buffer(ctx, cmd) != 0) {
 		trim_copy(details, sizeof(details), nft_ctx_get_error_buffer(ctx));
 		(void)nft_ctx_get_output_buffer(ctx);
@@ -90,14 +88,62 @@ int nftx_list(struct nft_ctx *ctx, const char *cmd, cJSON **ret, struct cni_erro
 		}
 		return cni_error_set(err, CNI_ERR_INTERNAL, EIO, details, "nftables: %s", cmd);
 	}
-	j = cJSON_Parse(nft_ctx_get_output_buffer(ctx));
-	if (!j || !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "nftables"))) {
-		cJSON_Delete(j);
-		return cni_error_set(err, CNI_ERR_INTERNAL, EBADMSG, NULL,
-				     "nftables: unexpected JSON from '%s'", cmd);
-	}
-	*ret = j;
+	out = strdup(nft_ctx_get_output_buffer(ctx));
+	if (!out)
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "nftables: %s", cmd);
+	*ret = out;
 	return 0;
+}
+
+/* Text listings look like
+ *   table inet x { # handle 5
+ *   \tchain c { # handle 1
+ *   \t\ttype nat hook postrouting priority srcnat; policy accept;
+ *   \t\tip saddr 10.0.0.5 ... comment "..." # handle 7
+ * Rule lines are the doubly indented ones ending in "# handle N". */
+void nftx_for_each_rule(char *listing, bool (*fn)(const struct nftx_rule *r, void *arg),
+			void *arg)
+{
+	const char *chain = "";
+
+	for (char *line = listing, *next; line && *line; line = next) {
+		char *h, *end;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		if (strncmp(line, "\tchain ", 7) == 0) {
+			chain = line + 7;
+			end = strchr(line + 7, ' ');
+			if (end)
+				*end = 0;
+			continue;
+		}
+		h = strstr(line, " # handle ");
+		if (strncmp(line, "\t\t", 2) != 0 || !h)
+			continue;
+		struct nftx_rule r = {.chain = chain, .text = line + 2, .comment = ""};
+
+		r.handle = strtol(h + 10, NULL, 10);
+		*h = 0;
+		end = strstr(line, " comment \"");
+		if (end && h > end + 10 && h[-1] == '"') {
+			r.comment = end + 10;
+			r.comment_len = (size_t)(h - 1 - r.comment);
+		}
+		if (!fn(&r, arg))
+			return;
+	}
+}
+
+bool nftx_has_chain(const char *listing, const char *name)
+{
+	size_t l = strlen(name);
+
+	for (const char *p = listing; p && (p = strstr(p, "\tchain ")); p += 7)
+		if (strncmp(p + 7, name, l) == 0 && p[7 + l] == ' ')
+			return true;
+	return false;
 }
 
 char *nftx_sanitize(const char *s, char *buf, size_t n)
@@ -142,61 +188,42 @@ char *masq_nft_comment(const struct masq_attachment *a, char *buf)
 	return buf;
 }
 
-/* ---- JSON listing ---- */
+/* ---- listing ---- */
 
-/* Calls fn for every rule object of `chain` in a listing. */
-#define for_each_rule(listing, chain_name, rule)                                                   \
-	for (const cJSON *_it = (listing) ? cJSON_GetObjectItemCaseSensitive(listing, "nftables")  \
-						->child                                            \
-					  : NULL;                                                  \
-	     _it; _it = _it->next)                                                                 \
-		for (const cJSON *rule = cJSON_GetObjectItemCaseSensitive(_it, "rule"); rule;      \
-		     rule = NULL)                                                                  \
-			if (rule_in_chain(rule, chain_name))
+typedef bool (*rule_pred)(const struct nftx_rule *r, const void *arg);
 
-static bool rule_in_chain(const cJSON *rule, const char *chain)
+struct emit {
+	FILE *f;
+	rule_pred stale;
+	const void *arg;
+	int n;
+};
+
+static bool emit_one(const struct nftx_rule *r, void *arg)
 {
-	const char *c = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rule, "chain"));
+	struct emit *e = arg;
 
-	return c && strcmp(c, chain) == 0;
-}
-
-static const char *rule_comment(const cJSON *rule)
-{
-	const char *c = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rule, "comment"));
-
-	return c ? c : "";
-}
-
-static long rule_handle(const cJSON *rule)
-{
-	const cJSON *h = cJSON_GetObjectItemCaseSensitive(rule, "handle");
-
-	return cJSON_IsNumber(h) ? (long)h->valuedouble : -1;
-}
-
-/* `delete rule` for every rule of masq_checks whose comment starts with prefix and whose
- * attachment tag (after the network part) is not kept. Returns how many were written. */
-typedef bool (*rule_pred)(const char *comment, const void *arg);
-
-static int emit_deletes(FILE *f, const cJSON *listing, rule_pred stale, const void *arg)
-{
-	int n = 0;
-
-	for_each_rule(listing, "masq_checks", rule) {
-		long h = rule_handle(rule);
-
-		if (h >= 0 && stale(rule_comment(rule), arg)) {
-			fprintf(f, "delete rule " T " masq_checks handle %ld\n", h);
-			n++;
-		}
+	if (strcmp(r->chain, "masq_checks") == 0 && r->handle > 0 && e->stale(r, e->arg)) {
+		fprintf(e->f, "delete rule " T " masq_checks handle %ld\n", r->handle);
+		e->n++;
 	}
-	return n;
+	return true;
 }
 
-static bool pred_instance(const char *comment, const void *arg)
+/* `delete rule` for every rule of masq_checks the predicate calls stale. */
+static int emit_deletes(FILE *f, char *listing, rule_pred stale, const void *arg)
 {
-	return strncmp(comment, arg, MASQ_NFT_TAG_LEN) == 0;
+	struct emit e = {f, stale, arg, 0};
+
+	if (listing)
+		nftx_for_each_rule(listing, emit_one, &e);
+	return e.n;
+}
+
+static bool pred_instance(const struct nftx_rule *r, const void *tag)
+{
+	return r->comment_len >= MASQ_NFT_TAG_LEN &&
+	       strncmp(r->comment, tag, MASQ_NFT_TAG_LEN) == 0;
 }
 
 /* Run a transaction built from a listing. Deleting a handle that vanished meanwhile (a
@@ -214,11 +241,22 @@ static int run_or_retry(struct nft_ctx *ctx, const char *buf, const char *what, 
 
 /* ---- ADD / DEL / CHECK / GC ---- */
 
-static int write_add(FILE *f, const cJSON *listing, const struct masq_attachment *a,
-		     const char *tag, const struct ipprefix *ips, size_t n_ips)
+/* The rule exactly as nft lists it (used to write it and to CHECK it). */
+static void masq_rule_text(const struct ipprefix *ip, const char *comment, char *buf, size_t n)
 {
-	char comment[128], ip[IPADDR_STRLEN], net[IPPREFIX_STRLEN];
+	char a[IPADDR_STRLEN], net[IPPREFIX_STRLEN];
+	const char *p = ip->addr.family == AF_INET ? "ip" : "ip6";
 	struct ipprefix subnet;
+
+	ipprefix_network(ip, &subnet);
+	snprintf(buf, n, "%s saddr %s %s daddr != %s masquerade comment \"%s\"", p,
+		 ipaddr_format(&ip->addr, a), p, ipprefix_format(&subnet, net), comment);
+}
+
+static void write_add(FILE *f, char *listing, const struct masq_attachment *a, const char *tag,
+		      const struct ipprefix *ips, size_t n_ips)
+{
+	char comment[128], rule[512];
 
 	masq_nft_comment(a, comment);
 	fputs("add table " T "\n"
@@ -231,14 +269,9 @@ static int write_add(FILE *f, const cJSON *listing, const struct masq_attachment
 	      f);
 	(void)emit_deletes(f, listing, pred_instance, tag);
 	for (size_t i = 0; i < n_ips; i++) {
-		const char *p = ips[i].addr.family == AF_INET ? "ip" : "ip6";
-
-		ipprefix_network(&ips[i], &subnet);
-		fprintf(f, "add rule " T " masq_checks %s saddr %s %s daddr != %s masquerade comment \"%s\"\n",
-			p, ipaddr_format(&ips[i].addr, ip), p, ipprefix_format(&subnet, net),
-			comment);
+		masq_rule_text(&ips[i], comment, rule, sizeof(rule));
+		fprintf(f, "add rule " T " masq_checks %s\n", rule);
 	}
-	return 0;
 }
 
 int masq_nft_add(const struct masq_attachment *a, const struct ipprefix *ips, size_t n_ips,
@@ -253,8 +286,7 @@ int masq_nft_add(const struct masq_attachment *a, const struct ipprefix *ips, si
 	if (r < 0)
 		return r;
 	for (int attempt = 0; attempt < 2; attempt++) {
-		_cleanup_(cJSON_Deletep) cJSON *listing = NULL;
-		_cleanup_free_ char *buf = NULL;
+		_cleanup_free_ char *listing = NULL, *buf = NULL;
 		size_t len = 0;
 		FILE *f;
 
@@ -282,8 +314,7 @@ static int delete_where(struct nft_ctx *ctx, rule_pred stale, const void *arg, c
 	int r = 0;
 
 	for (int attempt = 0; attempt < 2; attempt++) {
-		_cleanup_(cJSON_Deletep) cJSON *listing = NULL;
-		_cleanup_free_ char *buf = NULL;
+		_cleanup_free_ char *listing = NULL, *buf = NULL;
 		size_t len = 0;
 		FILE *f;
 		int n;
@@ -322,24 +353,20 @@ int masq_nft_del(const struct masq_attachment *a, struct cni_error *err)
 }
 
 struct gc_arg {
-	const char *network;
-	const struct cni_attachment *valid;
+	char net_tag[MASQ_NFT_TAG_LEN + 1]; /* only the first 17 bytes "<h16>-" matter */
+	char (*valid_tags)[MASQ_NFT_TAG_LEN + 1];
 	size_t n_valid;
 };
 
-static bool pred_gc(const char *comment, const void *arg)
+static bool pred_gc(const struct nftx_rule *r, const void *arg)
 {
 	const struct gc_arg *g = arg;
-	char tag[MASQ_NFT_TAG_LEN + 1];
 
-	masq_nft_tag(g->network, "", "", tag);
-	if (strlen(comment) < MASQ_NFT_TAG_LEN || strncmp(comment, tag, 17) != 0)
+	if (r->comment_len < MASQ_NFT_TAG_LEN || strncmp(r->comment, g->net_tag, 17) != 0)
 		return false; /* another network, or not ours */
-	for (size_t i = 0; i < g->n_valid; i++) {
-		masq_nft_tag(g->network, g->valid[i].ifname, g->valid[i].container_id, tag);
-		if (strncmp(comment, tag, MASQ_NFT_TAG_LEN) == 0)
+	for (size_t i = 0; i < g->n_valid; i++)
+		if (strncmp(r->comment, g->valid_tags[i], MASQ_NFT_TAG_LEN) == 0)
 			return false;
-	}
 	return true;
 }
 
@@ -347,87 +374,52 @@ int masq_nft_gc(const char *network, const struct cni_attachment *valid, size_t 
 		struct cni_error *err)
 {
 	_cleanup_(nftx_closep) struct nft_ctx *ctx = NULL;
-	struct gc_arg g = {network, valid, n_valid};
+	_cleanup_free_ char(*tags)[MASQ_NFT_TAG_LEN + 1] = calloc(n_valid + 1, sizeof(*tags));
+	struct gc_arg g = {.valid_tags = tags, .n_valid = n_valid};
 	int r;
 
+	if (!tags)
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "ipMasq: allocate");
+	masq_nft_tag(network, "", "", g.net_tag);
+	for (size_t i = 0; i < n_valid; i++)
+		masq_nft_tag(network, valid[i].ifname, valid[i].container_id, tags[i]);
 	r = nftx_open(&ctx, err);
 	if (r < 0)
 		return r;
 	return delete_where(ctx, pred_gc, &g, "delete stale masquerade rules", err);
 }
 
-/* {"match":{"op":OP,"left":{"payload":{"protocol":P,"field":F}},"right":R}} */
-static const cJSON *match_expr(const cJSON *e, const char *op, const char *proto,
-			       const char *field)
-{
-	const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "match");
-	const cJSON *pl = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(m, "left"), "payload");
-	const char *o = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "op"));
-	const char *p = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(pl, "protocol"));
-	const char *f = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(pl, "field"));
+struct check_arg {
+	const char *want; /* rule text */
+	const char *chain;
+	bool found;
+};
 
-	if (!o || !p || !f || strcmp(o, op) != 0 || strcmp(p, proto) != 0 || strcmp(f, field) != 0)
-		return NULL;
-	return cJSON_GetObjectItemCaseSensitive(m, "right");
+static bool find_text(const struct nftx_rule *r, void *arg)
+{
+	struct check_arg *c = arg;
+
+	if (strcmp(r->chain, c->chain) == 0 && strcmp(r->text, c->want) == 0)
+		c->found = true;
+	return !c->found;
 }
 
-static bool json_addr_is(const cJSON *v, const struct ipaddr *want)
+static bool listing_has(const char *listing, const char *chain, const char *want)
 {
-	struct ipaddr got;
-	const char *s = cJSON_GetStringValue(v);
+	_cleanup_free_ char *copy = strdup(listing);
+	struct check_arg c = {want, chain, false};
 
-	return s && ipaddr_parse(s, &got) == 0 && ipaddr_equal(&got, want);
-}
-
-static bool json_prefix_is(const cJSON *v, const struct ipprefix *want)
-{
-	const cJSON *p = cJSON_GetObjectItemCaseSensitive(v, "prefix");
-	const cJSON *len = cJSON_GetObjectItemCaseSensitive(p, "len");
-
-	if (!p) /* a full-length prefix is printed as a bare address */
-		return want->len == ipaddr_bits(want->addr.family) &&
-		       json_addr_is(v, &want->addr);
-	return cJSON_IsNumber(len) && (unsigned)len->valuedouble == want->len &&
-	       json_addr_is(cJSON_GetObjectItemCaseSensitive(p, "addr"), &want->addr);
-}
-
-static bool rule_is_masq(const cJSON *rule, const struct ipprefix *ip)
-{
-	const cJSON *expr = cJSON_GetObjectItemCaseSensitive(rule, "expr");
-	const char *p = ip->addr.family == AF_INET ? "ip" : "ip6";
-	struct ipprefix subnet;
-
-	ipprefix_network(ip, &subnet);
-	return cJSON_GetArraySize(expr) == 3 &&
-	       json_addr_is(match_expr(cJSON_GetArrayItem(expr, 0), "==", p, "saddr"),
-			    &ip->addr) &&
-	       json_prefix_is(match_expr(cJSON_GetArrayItem(expr, 1), "!=", p, "daddr"),
-			      &subnet) &&
-	       cJSON_HasObjectItem(cJSON_GetArrayItem(expr, 2), "masquerade");
-}
-
-static bool postrouting_ok(const cJSON *listing)
-{
-	for_each_rule(listing, "postrouting", rule) {
-		const cJSON *expr = cJSON_GetObjectItemCaseSensitive(rule, "expr");
-		const cJSON *g = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(expr, 0),
-								  "goto");
-		const char *target =
-			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(g, "target"));
-
-		if (target && strcmp(target, "masq_checks") == 0)
-			return true;
-	}
-	return false;
+	if (copy)
+		nftx_for_each_rule(copy, find_text, &c);
+	return c.found;
 }
 
 int masq_nft_check(const struct masq_attachment *a, const struct ipprefix *ips, size_t n_ips,
 		   struct cni_error *err)
 {
 	_cleanup_(nftx_closep) struct nft_ctx *ctx = NULL;
-	_cleanup_(cJSON_Deletep) cJSON *listing = NULL;
-	char comment[128], buf[IPPREFIX_STRLEN];
+	_cleanup_free_ char *listing = NULL;
+	char comment[128], rule[512];
 	int r;
 
 	r = nftx_open(&ctx, err);
@@ -439,21 +431,16 @@ int masq_nft_check(const struct masq_attachment *a, const struct ipprefix *ips, 
 	if (!listing)
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
 				     "ipMasq: nftables table '" T "' missing");
-	if (!postrouting_ok(listing))
+	if (!listing_has(listing, "postrouting", "goto masq_checks"))
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
 				     "ipMasq: nftables chain '" T " postrouting' lacks 'goto masq_checks'");
 	masq_nft_comment(a, comment);
 	for (size_t i = 0; i < n_ips; i++) {
-		bool found = false;
-
-		for_each_rule(listing, "masq_checks", rule) {
-			if (strcmp(rule_comment(rule), comment) == 0 && rule_is_masq(rule, &ips[i]))
-				found = true;
-		}
-		if (!found)
+		masq_rule_text(&ips[i], comment, rule, sizeof(rule));
+		if (!listing_has(listing, "masq_checks", rule))
 			return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
-					     "ipMasq: nftables masquerade rule for %s (comment \"%s\") missing",
-					     ipprefix_format(&ips[i], buf), comment);
+					     "ipMasq: nftables rule '%s' missing in " T " masq_checks",
+					     rule);
 	}
 	return 0;
 }
@@ -461,7 +448,7 @@ int masq_nft_check(const struct masq_attachment *a, const struct ipprefix *ips, 
 bool masq_nft_table_present(void)
 {
 	_cleanup_(nftx_closep) struct nft_ctx *ctx = NULL;
-	_cleanup_(cJSON_Deletep) cJSON *listing = NULL;
+	_cleanup_free_ char *listing = NULL;
 
 	if (nftx_open(&ctx, NULL) < 0)
 		return false;

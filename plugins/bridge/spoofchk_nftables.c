@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <cJSON.h>
 #include <nftables/libnftables.h>
 
 #include "macro.h"
@@ -21,7 +20,6 @@
 
 #define BT "bridge nat"
 
-DEFINE_CLEANUP(cJSON *, cJSON_Delete)
 DEFINE_CLEANUP(struct nft_ctx *, nftx_close)
 
 struct names {
@@ -71,44 +69,36 @@ static int make_names(const struct spoofchk_attachment *a, bool need_link, struc
 	return 0;
 }
 
-static const char *str_at(const cJSON *o, const char *k)
+static bool comment_is(const struct nftx_rule *r, const char *s)
 {
-	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
-
-	return s ? s : "";
+	return r->comment_len == strlen(s) && strncmp(r->comment, s, r->comment_len) == 0;
 }
 
-/* Iterate the objects of kind `kind` ("rule", "chain") in a listing. */
-#define for_each_obj(listing, kind, obj)                                                           \
-	for (const cJSON *_it = (listing) ? cJSON_GetObjectItemCaseSensitive(listing, "nftables")  \
-						->child                                            \
-					  : NULL;                                                  \
-	     _it; _it = _it->next)                                                                 \
-		for (const cJSON *obj = cJSON_GetObjectItemCaseSensitive(_it, kind); obj;          \
-		     obj = NULL)
+struct jumps {
+	FILE *f;
+	const struct names *n;
+};
 
-static bool has_chain(const cJSON *listing, const char *name)
+static bool emit_delete_jump(const struct nftx_rule *r, void *arg)
 {
-	for_each_obj(listing, "chain", c) {
-		if (strcmp(str_at(c, "name"), name) == 0)
-			return true;
-	}
-	return false;
+	struct jumps *j = arg;
+
+	if (strcmp(r->chain, "PREROUTING") == 0 && comment_is(r, j->n->comment))
+		fprintf(j->f, "delete rule " BT " PREROUTING handle %ld\n", r->handle);
+	return true;
 }
 
 /* `delete rule` for our jump(s) in PREROUTING. */
-static void emit_delete_jumps(FILE *f, const cJSON *listing, const struct names *n)
+static void emit_delete_jumps(FILE *f, const char *listing, const struct names *n)
 {
-	for_each_obj(listing, "rule", r) {
-		const cJSON *h = cJSON_GetObjectItemCaseSensitive(r, "handle");
+	_cleanup_free_ char *copy = listing ? strdup(listing) : NULL;
+	struct jumps j = {f, n};
 
-		if (strcmp(str_at(r, "chain"), "PREROUTING") == 0 &&
-		    strcmp(str_at(r, "comment"), n->comment) == 0 && cJSON_IsNumber(h))
-			fprintf(f, "delete rule " BT " PREROUTING handle %ld\n", (long)h->valuedouble);
-	}
+	if (copy)
+		nftx_for_each_rule(copy, emit_delete_jump, &j);
 }
 
-static int run_built(struct nft_ctx *ctx, const cJSON *listing, const struct names *n,
+static int run_built(struct nft_ctx *ctx, const char *listing, const struct names *n,
 		     const struct spoofchk_attachment *add, const char *what, bool last,
 		     struct cni_error *err)
 {
@@ -136,13 +126,13 @@ static int run_built(struct nft_ctx *ctx, const cJSON *listing, const struct nam
 			"add rule " BT " PREROUTING iifname \"%5$s\" jump %1$s comment \"%3$s\"\n",
 			n->chain, n->mac_chain, n->comment, add->mac, add->host_ifname);
 	} else {
-		if (has_chain(listing, n->chain))
+		if (nftx_has_chain(listing, n->chain))
 			fprintf(f, "flush chain " BT " %s\n", n->chain);
-		if (has_chain(listing, n->mac_chain))
+		if (nftx_has_chain(listing, n->mac_chain))
 			fprintf(f, "flush chain " BT " %s\n", n->mac_chain);
-		if (has_chain(listing, n->chain))
+		if (nftx_has_chain(listing, n->chain))
 			fprintf(f, "delete chain " BT " %s\n", n->chain);
-		if (has_chain(listing, n->mac_chain))
+		if (nftx_has_chain(listing, n->mac_chain))
 			fprintf(f, "delete chain " BT " %s\n", n->mac_chain);
 	}
 	if (fclose(f) != 0)
@@ -171,7 +161,7 @@ static int apply(const struct spoofchk_attachment *a, bool add, struct cni_error
 	/* A handle or chain that vanished between listing and transaction (a concurrent DEL)
 	 * fails with ENOENT: list again once. */
 	for (int attempt = 0; attempt < 2; attempt++) {
-		_cleanup_(cJSON_Deletep) cJSON *listing = NULL;
+		_cleanup_free_ char *listing = NULL;
 
 		r = nftx_list(ctx, "list table " BT, &listing, err);
 		if (r < 0)
@@ -199,81 +189,56 @@ int spoofchk_del(const struct spoofchk_attachment *a, struct cni_error *err)
 
 /* ---- CHECK ---- */
 
-static const cJSON *expr_at(const cJSON *rule, int i)
+struct want {
+	const char *chain;
+	char text[512];
+	bool found;
+};
+
+static bool find_wanted(const struct nftx_rule *r, void *arg)
 {
-	return cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(rule, "expr"), i);
-}
+	struct want *w = arg;
 
-static int n_expr(const cJSON *rule)
-{
-	return cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(rule, "expr"));
-}
-
-/* {"match":{"op":"==","left":{<kind>:{<k>:<v>...}},"right":"<want>"}} */
-static bool match_is(const cJSON *e, const char *kind, const char *key, const char *val,
-		     const char *want)
-{
-	const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "match");
-	const cJSON *l = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(m, "left"),
-							  kind);
-
-	return m && l && strcmp(str_at(m, "op"), "==") == 0 && strcmp(str_at(l, key), val) == 0 &&
-	       strcasecmp(str_at(m, "right"), want) == 0;
-}
-
-static bool verdict_is(const cJSON *e, const char *verdict, const char *target)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, verdict);
-
-	if (!cJSON_HasObjectItem(e, verdict))
-		return false;
-	return !target || strcmp(str_at(v, "target"), target) == 0;
+	for (; w->chain; w++)
+		if (strcmp(r->chain, w->chain) == 0 && strcasecmp(r->text, w->text) == 0)
+			w->found = true;
+	return true;
 }
 
 int spoofchk_check(const struct spoofchk_attachment *a, struct cni_error *err)
 {
 	_cleanup_(nftx_closep) struct nft_ctx *ctx = NULL;
-	_cleanup_(cJSON_Deletep) cJSON *listing = NULL;
-	bool jump = false, to_mac = false, ret_mac = false, drop = false;
+	_cleanup_free_ char *listing = NULL;
+	struct want w[5] = {{0}};
 	struct names n;
 	int r;
 
 	r = make_names(a, true, &n, err);
 	if (r < 0)
 		return r;
+	/* The rules exactly as nft lists them. */
+	w[0].chain = "PREROUTING";
+	snprintf(w[0].text, sizeof(w[0].text), "iifname \"%s\" jump %s comment \"%s\"",
+		 a->host_ifname, n.chain, n.comment);
+	w[1].chain = n.chain;
+	snprintf(w[1].text, sizeof(w[1].text), "jump %s comment \"%s\"", n.mac_chain, n.comment);
+	w[2].chain = n.mac_chain;
+	snprintf(w[2].text, sizeof(w[2].text), "ether saddr %s return comment \"%s\"", a->mac,
+		 n.comment);
+	w[3].chain = n.mac_chain;
+	snprintf(w[3].text, sizeof(w[3].text), "drop comment \"%s\"", n.comment);
 	r = nftx_open(&ctx, err);
 	if (r < 0)
 		return r;
 	r = nftx_list(ctx, "list table " BT, &listing, err);
 	if (r < 0)
 		return r;
-	for_each_obj(listing, "rule", rule) {
-		const char *chain = str_at(rule, "chain");
-
-		if (strcmp(str_at(rule, "comment"), n.comment) != 0)
-			continue;
-		if (strcmp(chain, "PREROUTING") == 0 && n_expr(rule) == 2 &&
-		    match_is(expr_at(rule, 0), "meta", "key", "iifname", a->host_ifname) &&
-		    verdict_is(expr_at(rule, 1), "jump", n.chain))
-			jump = true;
-		else if (strcmp(chain, n.chain) == 0 && n_expr(rule) == 1 &&
-			 verdict_is(expr_at(rule, 0), "jump", n.mac_chain))
-			to_mac = true;
-		else if (strcmp(chain, n.mac_chain) == 0 && n_expr(rule) == 2 &&
-			 match_is(expr_at(rule, 0), "payload", "field", "saddr", a->mac) &&
-			 verdict_is(expr_at(rule, 1), "return", NULL))
-			ret_mac = true;
-		else if (strcmp(chain, n.mac_chain) == 0 && n_expr(rule) == 1 &&
-			 verdict_is(expr_at(rule, 0), "drop", NULL))
-			drop = true;
-	}
-	if (!jump)
-		return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
-				     "macspoofchk: rule 'iifname \"%s\" jump %s' missing in " BT " PREROUTING",
-				     a->host_ifname, n.chain);
-	if (!to_mac || !ret_mac || !drop)
-		return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
-				     "macspoofchk: rules for MAC %s missing or different in chain %s",
-				     a->mac, n.mac_chain);
+	if (listing)
+		nftx_for_each_rule(listing, find_wanted, w);
+	for (size_t i = 0; i < 4; i++)
+		if (!w[i].found)
+			return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
+					     "macspoofchk: rule '%s' missing in " BT " %s", w[i].text,
+					     w[i].chain);
 	return 0;
 }
