@@ -660,12 +660,46 @@ static size_t side_at(size_t i, size_t k, size_t nn)
 
 /* ---------------------------------------------------------------- phases */
 
+/* Which firewall machinery holds the masquerade rules while both sides' containers are up:
+ * nf_tables tables (the reference's iptables-nft makes "ip nat"; ours' nftables backend its own
+ * table) and legacy x_tables tables (ours' libiptc backend). */
+static char fw_probe[1024];
+
+static void probe_firewall(void)
+{
+	char line[256], legacy[256] = "";
+	size_t len;
+	FILE *p = popen("nft list tables 2>&1", "re");
+	FILE *f;
+
+	snprintf(fw_probe, sizeof(fw_probe), "nft tables: ");
+	while (p && fgets(line, sizeof(line), p)) {
+		line[strcspn(line, "\n")] = '\0';
+		len = strlen(fw_probe);
+		snprintf(fw_probe + len, sizeof(fw_probe) - len, "%s`%s`",
+			 fw_probe[len - 2] == ':' ? "" : ", ", line);
+	}
+	if (p)
+		pclose(p);
+	f = fopen("/proc/net/ip_tables_names", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		len = strlen(legacy);
+		snprintf(legacy + len, sizeof(legacy) - len, "%s%.60s", len ? "," : "", line);
+	}
+	if (f)
+		fclose(f);
+	len = strlen(fw_probe);
+	snprintf(fw_probe + len, sizeof(fw_probe) - len, "; legacy x_tables in use: %s",
+		 legacy[0] ? legacy : "none");
+}
+
 struct seqstats {
 	struct series add, del, add_cpu, del_cpu, add_rss, del_rss;
 };
 
 static void phase_seq(const char *title, struct net **nets, struct seqstats **st, size_t nn,
-		      size_t n)
+		      size_t n, bool probe)
 {
 	struct ctr ***c = xcalloc(nn, sizeof(*c));
 	struct opres r;
@@ -685,6 +719,8 @@ static void phase_seq(const char *title, struct net **nets, struct seqstats **st
 				series_add(&st[s]->add_rss, (double)r.rss_kb);
 			}
 		}
+	if (probe)
+		probe_firewall();
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < nn; k++) {
 			size_t s = side_at(i, k, nn);
@@ -1144,6 +1180,20 @@ static double file_size(const char *dir, const char *name)
 	return (double)st.st_size;
 }
 
+/* The machine is shared (2 vCPUs): say how busy it was, since absolute times depend on it. */
+static void loadavg(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/loadavg", "re");
+	double a = NAN, b = NAN, c = NAN;
+
+	if (f) {
+		if (fscanf(f, "%lf %lf %lf", &a, &b, &c) != 3)
+			a = b = c = NAN;
+		fclose(f);
+	}
+	snprintf(buf, len, "%.2f %.2f %.2f", a, b, c);
+}
+
 static void parse_points(struct opts *o, const char *s)
 {
 	char *copy = xstrdup(s), *save = NULL;
@@ -1319,7 +1369,10 @@ int main(int argc, char **argv)
 	int kern_br;
 	double t0 = now_ms();
 
+	char load0[64], load1[64];
+
 	parse_opts(&o, argc, argv);
+	loadavg(load0, sizeof(load0));
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	env_path = getenv("PATH") ? getenv("PATH") : "/usr/sbin:/usr/bin:/sbin:/bin";
 	host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -1369,19 +1422,23 @@ int main(int argc, char **argv)
 	if (want(&o, "seq")) {
 		struct seqstats *st[2] = { &seq[OURS], &seq[REF] };
 
-		phase_seq("sequential", plain, st, 2, o.n);
+		phase_seq("sequential", plain, st, 2, o.n, false);
 	}
 	if (want(&o, "gm")) {
 		struct seqstats *st[2] = { &gm[OURS], &gm[REF] };
 
-		phase_seq("isGateway+ipMasq (ours: default backend)", gmn, st, 2, o.n);
+		phase_seq("isGateway+ipMasq (ours: default backend)", gmn, st, 2, o.n, true);
 	}
 	if (want(&o, "backends")) {
 		struct seqstats *si[2] = { &ipt[OURS], &ipt[REF] };
 		struct seqstats *sn[2] = { &nft[OURS], &nft[REF] };
 
-		phase_seq("ipMasq, ours with ipMasqBackend=iptables", gmi, si, 2, o.backend_n);
-		phase_seq("ipMasq, ours with ipMasqBackend=nftables", gmt, sn, 2, o.backend_n);
+		/* nftables first: once ours has created legacy x_tables in the sandbox, its DEL
+		 * also visits them (it cleans every backend) */
+		phase_seq("ipMasq, ours with ipMasqBackend=nftables", gmt, sn, 2, o.backend_n,
+			  false);
+		phase_seq("ipMasq, ours with ipMasqBackend=iptables", gmi, si, 2, o.backend_n,
+			  false);
 	}
 	if (want(&o, "par")) {
 		struct parstats *st[2] = { &par[OURS], &par[REF] };
@@ -1396,7 +1453,7 @@ int main(int argc, char **argv)
 
 	/* ---- table */
 	if (want(&o, "seq")) {
-		row_ratio("ADD median (sequential, n per side below)", median(&seq[OURS].add),
+		row_ratio("ADD median (sequential)", median(&seq[OURS].add),
 			  median(&seq[REF].add), fmt_ms, T_LE, 0.20);
 		row_ratio("ADD p95", pct(&seq[OURS].add, 95), pct(&seq[REF].add, 95), fmt_ms,
 			  T_NONE, 0);
@@ -1416,14 +1473,14 @@ int main(int argc, char **argv)
 			  pct(&gm[REF].del, 95), fmt_ms, T_NONE, 0);
 	}
 	if (want(&o, "backends")) {
-		row_ratio("ipMasq ADD median, ours ipMasqBackend=iptables", median(&ipt[OURS].add),
-			  median(&ipt[REF].add), fmt_ms, T_NONE, 0);
-		row_ratio("ipMasq DEL median, ours ipMasqBackend=iptables", median(&ipt[OURS].del),
-			  median(&ipt[REF].del), fmt_ms, T_NONE, 0);
 		row_ratio("ipMasq ADD median, ours ipMasqBackend=nftables", median(&nft[OURS].add),
 			  median(&nft[REF].add), fmt_ms, T_NONE, 0);
 		row_ratio("ipMasq DEL median, ours ipMasqBackend=nftables", median(&nft[OURS].del),
 			  median(&nft[REF].del), fmt_ms, T_NONE, 0);
+		row_ratio("ipMasq ADD median, ours ipMasqBackend=iptables", median(&ipt[OURS].add),
+			  median(&ipt[REF].add), fmt_ms, T_NONE, 0);
+		row_ratio("ipMasq DEL median, ours ipMasqBackend=iptables", median(&ipt[OURS].del),
+			  median(&ipt[REF].del), fmt_ms, T_NONE, 0);
 	}
 	if (want(&o, "par")) {
 		double r[2];
@@ -1457,6 +1514,7 @@ int main(int argc, char **argv)
 	if (want(&o, "growth"))
 		growth_rows(&o, grow);
 
+	loadavg(load1, sizeof(load1));
 	if (o.out) {
 		out = fopen(o.out, "we");
 		if (!out)
@@ -1467,10 +1525,11 @@ int main(int argc, char **argv)
 
 		if (!f)
 			continue;
-		fprintf(f, "\nours = %s, reference = %s; sequential n=%zu, ipMasq backends n=%zu, "
-			   "parallel %zu x %zu rounds, RSS n=%zu; total %.0f s\n\n",
+		fprintf(f, "\nours = %s, reference = %s; sequential n=%zu per side, ipMasq "
+			   "backends n=%zu, parallel %zu ADD x %zu rounds, RSS n=%zu; %.0f s; "
+			   "load average %s at start, %s at end (%ld CPUs)\n\n",
 			o.ours_dir, o.ref_dir, o.n, o.backend_n, o.par_total, o.par_rounds,
-			o.rss_n, (now_ms() - t0) / 1e3);
+			o.rss_n, (now_ms() - t0) / 1e3, load0, load1, sysconf(_SC_NPROCESSORS_ONLN));
 		print_table(f);
 		if (want(&o, "par"))
 			for (int s = 0; s < 2; s++)
@@ -1481,6 +1540,9 @@ int main(int argc, char **argv)
 					"\n");
 		if (want(&o, "growth"))
 			report_growth(f, &o, grow);
+		if (fw_probe[0])
+			fprintf(f, "\nipMasq phase, ours with the default backend, while all containers "
+				   "were up: %s\n", fw_probe);
 		notes(f, all, sizeof(all) / sizeof(all[0]));
 		fprintf(f, "\n%zu PASS, %zu MISS\n", n_pass, n_miss);
 	}
