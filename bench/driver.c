@@ -41,7 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WORK "/run/bench"
+#define WORK	      "/run/bench"
 #define OP_TIMEOUT_MS 60000
 
 /* ---------------------------------------------------------------- small utilities */
@@ -197,7 +197,7 @@ struct ctr {
 	char ifname[16];
 	char *result; /* ADD stdout (JSON), for DEL's prevResult and IP uniqueness */
 	bool added;
-	int kidx;     /* kernel baseline: index for veth name and address */
+	int kidx; /* kernel baseline: index for veth name and address */
 };
 
 static unsigned long ctr_seq;
@@ -245,13 +245,13 @@ static struct ctr **ctrs_new(const char *tag, size_t n)
 enum op { OP_ADD, OP_DEL };
 
 struct net {
-	const char *side;  /* "ours" / "ref" / "kernel" */
-	const char *label; /* short id used in file names */
+	const char *side;   /* "ours" / "ref" / "kernel" */
+	const char *label;  /* short id used in file names */
 	const char *plugin; /* full path of the executable to run */
 	const char *cni_path;
 	char conf_path[PATH_MAX];
 	char *conf_json;
-	bool kernel;       /* in-process kernel baseline instead of a plugin */
+	bool kernel;	   /* in-process kernel baseline instead of a plugin */
 	char add_err[512]; /* first ADD failure; once set, no more ADDs on this network */
 	char del_err[512]; /* first DEL failure; once set, no more DELs on this network */
 	/* kernel baseline */
@@ -326,8 +326,8 @@ static int job_start(struct job *j)
 {
 	char in_path[PATH_MAX], err_path[PATH_MAX];
 	char e_cmd[32], e_id[96], e_ns[96], e_if[48], e_path[PATH_MAX + 16], e_syspath[600];
-	char *envp[] = { e_cmd, e_id, e_ns, e_if, e_path, e_syspath, NULL };
-	char *argv[] = { (char *)j->net->plugin, NULL };
+	char *envp[] = {e_cmd, e_id, e_ns, e_if, e_path, e_syspath, NULL};
+	char *argv[] = {(char *)j->net->plugin, NULL};
 	posix_spawn_file_actions_t fa;
 	int r;
 
@@ -406,7 +406,7 @@ static void job_finish(struct job *j, bool timed_out)
 
 static void job_wait(struct job *j)
 {
-	struct pollfd p = { .fd = j->pidfd, .events = POLLIN };
+	struct pollfd p = {.fd = j->pidfd, .events = POLLIN};
 	int r;
 
 	do
@@ -486,12 +486,14 @@ static int nl_talk(int fd, struct nlreq *m)
 
 static bool kern_add(struct net *n, struct ctr *c, struct opres *res)
 {
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_flags = IFF_UP, .ifi_change = IFF_UP };
-	struct ifinfomsg peer_ifi = { .ifi_family = AF_UNSPEC };
-	struct ifaddrmsg ifa = { .ifa_family = AF_INET, .ifa_prefixlen = 20 };
-	struct rtmsg rtm = { .rtm_family = AF_INET, .rtm_table = RT_TABLE_MAIN,
-			     .rtm_protocol = RTPROT_BOOT, .rtm_scope = RT_SCOPE_UNIVERSE,
-			     .rtm_type = RTN_UNICAST };
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_flags = IFF_UP, .ifi_change = IFF_UP};
+	struct ifinfomsg peer_ifi = {.ifi_family = AF_UNSPEC};
+	struct ifaddrmsg ifa = {.ifa_family = AF_INET, .ifa_prefixlen = 20};
+	struct rtmsg rtm = {.rtm_family = AF_INET,
+			    .rtm_table = RT_TABLE_MAIN,
+			    .rtm_protocol = RTPROT_BOOT,
+			    .rtm_scope = RT_SCOPE_UNIVERSE,
+			    .rtm_type = RTN_UNICAST};
 	struct rtattr *li, *data, *peer;
 	struct nlreq m;
 	char host[IFNAMSIZ];
@@ -572,7 +574,7 @@ fail:
 
 static bool kern_del(struct ctr *c, struct opres *res)
 {
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
 	struct nlreq m;
 	char host[IFNAMSIZ];
 	double t0 = now_ms();
@@ -615,7 +617,7 @@ static void net_fail(struct net *n, enum op op, const char *why)
 /* One timed operation; failures are recorded on the network. */
 static bool run_op(struct net *n, struct ctr *c, enum op op, struct opres *res)
 {
-	struct job j = { .net = n, .ctr = c, .op = op, .pidfd = -1 };
+	struct job j = {.net = n, .ctr = c, .op = op, .pidfd = -1};
 
 	memset(res, 0, sizeof(*res));
 	if (!net_usable(n, op))
@@ -805,7 +807,7 @@ static void run_batch(struct net *n, struct ctr **c, size_t cnt, enum op op, siz
 				next++;
 				continue;
 			}
-			js[s] = (struct job){ .net = n, .ctr = c[next++], .op = op, .pidfd = -1 };
+			js[s] = (struct job){.net = n, .ctr = c[next++], .op = op, .pidfd = -1};
 			if (job_start(&js[s]) < 0) {
 				b->failed++;
 				if (!b->first_error[0])
@@ -820,7 +822,7 @@ static void run_batch(struct net *n, struct ctr **c, size_t cnt, enum op op, siz
 			break;
 		for (size_t s = 0; s < jobs; s++)
 			if (busy[s]) {
-				pf[np] = (struct pollfd){ .fd = js[s].pidfd, .events = POLLIN };
+				pf[np] = (struct pollfd){.fd = js[s].pidfd, .events = POLLIN};
 				slot[np++] = s;
 			}
 		r = poll(pf, np, OP_TIMEOUT_MS);
@@ -858,8 +860,8 @@ struct parstats {
 	char first_error[400];
 };
 
-static void phase_par(struct net **nets, struct parstats **st, size_t nn, size_t total,
-		      size_t jobs, size_t rounds)
+static void phase_par(struct net **nets, struct parstats **st, size_t nn, size_t total, size_t jobs,
+		      size_t rounds)
 {
 	double t0 = now_ms();
 
@@ -904,8 +906,8 @@ struct growstats {
 	size_t reached; /* containers attached when the network stopped working */
 };
 
-static void phase_growth(struct net **nets, struct growstats **st, size_t nn,
-			 const size_t *points, size_t npoints, size_t k)
+static void phase_growth(struct net **nets, struct growstats **st, size_t nn, const size_t *points,
+			 size_t npoints, size_t k)
 {
 	size_t filled = 0;
 	struct opres r;
@@ -1033,8 +1035,7 @@ static void set_verdict(struct row *r, bool pass)
 }
 
 /* ours, ref: values (NAN = not measured); ratio = ours/ref checked against limit. */
-static void row_ratio(const char *metric, double o, double r, fmt_fn f, enum target t,
-		      double limit)
+static void row_ratio(const char *metric, double o, double r, fmt_fn f, enum target t, double limit)
 {
 	struct row *w = row_new(metric);
 	double q = o / r;
@@ -1096,8 +1097,7 @@ static bool want(const struct opts *o, const char *phase)
 	return false;
 }
 
-static struct net *net_new(const char *side, const char *label, const char *dir,
-			   const char *plugin)
+static struct net *net_new(const char *side, const char *label, const char *dir, const char *plugin)
 {
 	struct net *n = xcalloc(1, sizeof(*n));
 	char path[PATH_MAX];
@@ -1141,15 +1141,15 @@ static struct net *bridge_net(const char *side, const char *label, const char *d
 	return n;
 }
 
-static struct net *l2_net(const char *side, const char *label, const char *dir,
-			  const char *bridge)
+static struct net *l2_net(const char *side, const char *label, const char *dir, const char *bridge)
 {
 	struct net *n = net_new(side, label, dir, "bridge");
 	char json[512];
 
-	snprintf(json, sizeof(json),
-		 "{\"cniVersion\":\"1.0.0\",\"name\":\"%s\",\"type\":\"bridge\",\"bridge\":\"%s\"}\n",
-		 label, bridge);
+	snprintf(
+		json, sizeof(json),
+		"{\"cniVersion\":\"1.0.0\",\"name\":\"%s\",\"type\":\"bridge\",\"bridge\":\"%s\"}\n",
+		label, bridge);
 	net_set_conf(n, json);
 	return n;
 }
@@ -1221,44 +1221,75 @@ static void usage(void)
 static void parse_opts(struct opts *o, int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "ours", required_argument, NULL, 'o' },
-		{ "ref", required_argument, NULL, 'r' },
-		{ "out", required_argument, NULL, 'O' },
-		{ "par", required_argument, NULL, 'p' },
-		{ "par-rounds", required_argument, NULL, 'R' },
-		{ "growth", required_argument, NULL, 'g' },
-		{ "backend-n", required_argument, NULL, 'b' },
-		{ "rss-n", required_argument, NULL, 's' },
-		{ "phases", required_argument, NULL, 'P' },
-		{ "quick", no_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 },
+		{"ours", required_argument, NULL, 'o'},
+		{"ref", required_argument, NULL, 'r'},
+		{"out", required_argument, NULL, 'O'},
+		{"par", required_argument, NULL, 'p'},
+		{"par-rounds", required_argument, NULL, 'R'},
+		{"growth", required_argument, NULL, 'g'},
+		{"backend-n", required_argument, NULL, 'b'},
+		{"rss-n", required_argument, NULL, 's'},
+		{"phases", required_argument, NULL, 'P'},
+		{"quick", no_argument, NULL, 'q'},
+		{NULL, 0, NULL, 0},
 	};
 	int c;
 
-	*o = (struct opts){ .ours_dir = NULL, .ref_dir = "/usr/lib/cni", .n = 50,
-			    .par_total = 100, .jobs = 8, .par_rounds = 2, .growth_k = 15,
-			    .backend_n = 30, .rss_n = 10 };
+	*o = (struct opts){.ours_dir = NULL,
+			   .ref_dir = "/usr/lib/cni",
+			   .n = 50,
+			   .par_total = 100,
+			   .jobs = 8,
+			   .par_rounds = 2,
+			   .growth_k = 15,
+			   .backend_n = 30,
+			   .rss_n = 10};
 	parse_points(o, "10,100,500");
 	while ((c = getopt_long(argc, argv, "n:j:k:", lo, NULL)) != -1) {
 		switch (c) {
-		case 'o': o->ours_dir = optarg; break;
-		case 'r': o->ref_dir = optarg; break;
-		case 'O': o->out = optarg; break;
-		case 'n': o->n = strtoul(optarg, NULL, 10); break;
-		case 'p': o->par_total = strtoul(optarg, NULL, 10); break;
-		case 'j': o->jobs = strtoul(optarg, NULL, 10); break;
-		case 'R': o->par_rounds = strtoul(optarg, NULL, 10); break;
-		case 'g': parse_points(o, optarg); break;
-		case 'k': o->growth_k = strtoul(optarg, NULL, 10); break;
-		case 'b': o->backend_n = strtoul(optarg, NULL, 10); break;
-		case 's': o->rss_n = strtoul(optarg, NULL, 10); break;
-		case 'P': o->phases = optarg; break;
+		case 'o':
+			o->ours_dir = optarg;
+			break;
+		case 'r':
+			o->ref_dir = optarg;
+			break;
+		case 'O':
+			o->out = optarg;
+			break;
+		case 'n':
+			o->n = strtoul(optarg, NULL, 10);
+			break;
+		case 'p':
+			o->par_total = strtoul(optarg, NULL, 10);
+			break;
+		case 'j':
+			o->jobs = strtoul(optarg, NULL, 10);
+			break;
+		case 'R':
+			o->par_rounds = strtoul(optarg, NULL, 10);
+			break;
+		case 'g':
+			parse_points(o, optarg);
+			break;
+		case 'k':
+			o->growth_k = strtoul(optarg, NULL, 10);
+			break;
+		case 'b':
+			o->backend_n = strtoul(optarg, NULL, 10);
+			break;
+		case 's':
+			o->rss_n = strtoul(optarg, NULL, 10);
+			break;
+		case 'P':
+			o->phases = optarg;
+			break;
 		case 'q':
 			o->n = 10, o->par_total = 24, o->par_rounds = 1, o->growth_k = 3;
 			o->backend_n = 5, o->rss_n = 3;
 			parse_points(o, "5,20");
 			break;
-		default: usage();
+		default:
+			usage();
 		}
 	}
 	if (!o->ours_dir || o->n == 0 || o->jobs == 0)
@@ -1271,7 +1302,8 @@ enum { OURS, REF, KERN };
 
 static void report_growth(FILE *f, const struct opts *o, struct growstats *g)
 {
-	fprintf(f, "\nADD / DEL median (ms) with N containers already attached (k=%zu samples each):\n\n",
+	fprintf(f,
+		"\nADD / DEL median (ms) with N containers already attached (k=%zu samples each):\n\n",
 		o->growth_k);
 	fprintf(f, "| N | ours ADD | ref ADD | kernel ADD | ours DEL | ref DEL | kernel DEL |\n");
 	fprintf(f, "|---|---|---|---|---|---|---|\n");
@@ -1348,8 +1380,9 @@ static void notes(FILE *f, struct net **all, size_t n)
 			if (!e[0])
 				continue;
 			if (!any)
-				fprintf(f, "\nFailures (first per network; later operations of that kind "
-					   "were skipped there):\n\n");
+				fprintf(f,
+					"\nFailures (first per network; later operations of that kind "
+					"were skipped there):\n\n");
 			any = true;
 			fprintf(f, "- %s, network %s: %s\n", all[i]->side, all[i]->label, e);
 		}
@@ -1359,11 +1392,11 @@ static void notes(FILE *f, struct net **all, size_t n)
 int main(int argc, char **argv)
 {
 	struct opts o;
-	struct seqstats seq[2] = { 0 }, gm[2] = { 0 }, ipt[2] = { 0 }, nft[2] = { 0 };
-	struct parstats par[2] = { 0 };
-	struct growstats grow[3] = { 0 };
-	struct rssstats rss[2] = { 0 };
-	struct net *all[16] = { 0 };
+	struct seqstats seq[2] = {0}, gm[2] = {0}, ipt[2] = {0}, nft[2] = {0};
+	struct parstats par[2] = {0};
+	struct growstats grow[3] = {0};
+	struct rssstats rss[2] = {0};
+	struct net *all[16] = {0};
 	struct net *plain[2], *gmn[2], *gmi[2], *gmt[2], *l2[2], *hl[2], *gr[3];
 	FILE *out = NULL;
 	int kern_br;
@@ -1386,15 +1419,17 @@ int main(int argc, char **argv)
 	if (kern_br <= 0)
 		die("no bridge bbr-kern: run me through bench/run.sh (it builds the sandbox)");
 
-	plain[OURS] = bridge_net("ours", "ours", o.ours_dir, "bbr-ours", "10.231.0.0/20", false, NULL);
+	plain[OURS] =
+		bridge_net("ours", "ours", o.ours_dir, "bbr-ours", "10.231.0.0/20", false, NULL);
 	plain[REF] = bridge_net("ref", "ref", o.ref_dir, "bbr-ref", "10.231.16.0/20", false, NULL);
 	gmn[OURS] = bridge_net("ours", "ours-gm", o.ours_dir, "bbr-ours-gm", "10.231.32.0/20", true,
 			       NULL);
-	gmn[REF] = bridge_net("ref", "ref-gm", o.ref_dir, "bbr-ref-gm", "10.231.48.0/20", true, NULL);
-	gmi[OURS] = bridge_net("ours", "ours-ipt", o.ours_dir, "bbr-ours-ipt", "10.231.64.0/20", true,
-			       "iptables");
-	gmt[OURS] = bridge_net("ours", "ours-nft", o.ours_dir, "bbr-ours-nft", "10.231.80.0/20", true,
-			       "nftables");
+	gmn[REF] =
+		bridge_net("ref", "ref-gm", o.ref_dir, "bbr-ref-gm", "10.231.48.0/20", true, NULL);
+	gmi[OURS] = bridge_net("ours", "ours-ipt", o.ours_dir, "bbr-ours-ipt", "10.231.64.0/20",
+			       true, "iptables");
+	gmt[OURS] = bridge_net("ours", "ours-nft", o.ours_dir, "bbr-ours-nft", "10.231.80.0/20",
+			       true, "nftables");
 	gmi[REF] = gmt[REF] = gmn[REF];
 	l2[OURS] = l2_net("ours", "ours-l2", o.ours_dir, "bbr-ours-l2");
 	l2[REF] = l2_net("ref", "ref-l2", o.ref_dir, "bbr-ref-l2");
@@ -1403,11 +1438,15 @@ int main(int argc, char **argv)
 	gr[OURS] = plain[OURS];
 	gr[REF] = plain[REF];
 	gr[KERN] = xcalloc(1, sizeof(*gr[KERN]));
-	*gr[KERN] = (struct net){ .side = "kernel", .label = "kernel", .kernel = true,
-				  .br_index = kern_br, .subnet_base = 0x0ae76000 /* 10.231.96.0 */ };
+	*gr[KERN] = (struct net){.side = "kernel",
+				 .label = "kernel",
+				 .kernel = true,
+				 .br_index = kern_br,
+				 .subnet_base = 0x0ae76000 /* 10.231.96.0 */};
 	{
-		struct net *list[] = { plain[OURS], plain[REF], gmn[OURS], gmn[REF], gmi[OURS],
-				       gmt[OURS], l2[OURS], l2[REF], hl[OURS], hl[REF], gr[KERN] };
+		struct net *list[] = {plain[OURS], plain[REF], gmn[OURS], gmn[REF],
+				      gmi[OURS],   gmt[OURS],  l2[OURS],  l2[REF],
+				      hl[OURS],	   hl[REF],    gr[KERN]};
 
 		memcpy(all, list, sizeof(list));
 	}
@@ -1415,23 +1454,23 @@ int main(int argc, char **argv)
 	logf_("bench: ours=%s ref=%s (ABBA order, medians; progress below)\n", o.ours_dir,
 	      o.ref_dir);
 	if (want(&o, "rss")) {
-		struct rssstats *st[2] = { &rss[OURS], &rss[REF] };
+		struct rssstats *st[2] = {&rss[OURS], &rss[REF]};
 
 		phase_rss(l2, hl, st, 2, o.rss_n);
 	}
 	if (want(&o, "seq")) {
-		struct seqstats *st[2] = { &seq[OURS], &seq[REF] };
+		struct seqstats *st[2] = {&seq[OURS], &seq[REF]};
 
 		phase_seq("sequential", plain, st, 2, o.n, false);
 	}
 	if (want(&o, "gm")) {
-		struct seqstats *st[2] = { &gm[OURS], &gm[REF] };
+		struct seqstats *st[2] = {&gm[OURS], &gm[REF]};
 
 		phase_seq("isGateway+ipMasq (ours: default backend)", gmn, st, 2, o.n, true);
 	}
 	if (want(&o, "backends")) {
-		struct seqstats *si[2] = { &ipt[OURS], &ipt[REF] };
-		struct seqstats *sn[2] = { &nft[OURS], &nft[REF] };
+		struct seqstats *si[2] = {&ipt[OURS], &ipt[REF]};
+		struct seqstats *sn[2] = {&nft[OURS], &nft[REF]};
 
 		/* nftables first: once ours has created legacy x_tables in the sandbox, its DEL
 		 * also visits them (it cleans every backend) */
@@ -1441,36 +1480,36 @@ int main(int argc, char **argv)
 			  false);
 	}
 	if (want(&o, "par")) {
-		struct parstats *st[2] = { &par[OURS], &par[REF] };
+		struct parstats *st[2] = {&par[OURS], &par[REF]};
 
 		phase_par(plain, st, 2, o.par_total, o.jobs, o.par_rounds);
 	}
 	if (want(&o, "growth")) {
-		struct growstats *st[3] = { &grow[OURS], &grow[REF], &grow[KERN] };
+		struct growstats *st[3] = {&grow[OURS], &grow[REF], &grow[KERN]};
 
 		phase_growth(gr, st, 3, o.points, o.npoints, o.growth_k);
 	}
 
 	/* ---- table */
 	if (want(&o, "seq")) {
-		row_ratio("ADD median (sequential)", median(&seq[OURS].add),
-			  median(&seq[REF].add), fmt_ms, T_LE, 0.20);
+		row_ratio("ADD median (sequential)", median(&seq[OURS].add), median(&seq[REF].add),
+			  fmt_ms, T_LE, 0.20);
 		row_ratio("ADD p95", pct(&seq[OURS].add, 95), pct(&seq[REF].add, 95), fmt_ms,
 			  T_NONE, 0);
-		row_ratio("DEL median", median(&seq[OURS].del), median(&seq[REF].del), fmt_ms,
-			  T_LE, 0.45);
+		row_ratio("DEL median", median(&seq[OURS].del), median(&seq[REF].del), fmt_ms, T_LE,
+			  0.45);
 		row_ratio("DEL p95", pct(&seq[OURS].del, 95), pct(&seq[REF].del, 95), fmt_ms,
 			  T_NONE, 0);
 	}
 	if (want(&o, "gm")) {
 		row_ratio("isGateway+ipMasq ADD median", median(&gm[OURS].add),
 			  median(&gm[REF].add), fmt_ms, T_LE, 0.17);
-		row_ratio("isGateway+ipMasq ADD p95", pct(&gm[OURS].add, 95),
-			  pct(&gm[REF].add, 95), fmt_ms, T_NONE, 0);
+		row_ratio("isGateway+ipMasq ADD p95", pct(&gm[OURS].add, 95), pct(&gm[REF].add, 95),
+			  fmt_ms, T_NONE, 0);
 		row_ratio("isGateway+ipMasq DEL median", median(&gm[OURS].del),
 			  median(&gm[REF].del), fmt_ms, T_NONE, 0);
-		row_ratio("isGateway+ipMasq DEL p95", pct(&gm[OURS].del, 95),
-			  pct(&gm[REF].del, 95), fmt_ms, T_NONE, 0);
+		row_ratio("isGateway+ipMasq DEL p95", pct(&gm[OURS].del, 95), pct(&gm[REF].del, 95),
+			  fmt_ms, T_NONE, 0);
 	}
 	if (want(&o, "backends")) {
 		row_ratio("ipMasq ADD median, ours ipMasqBackend=nftables", median(&nft[OURS].add),
@@ -1490,8 +1529,9 @@ int main(int argc, char **argv)
 			r[s] = par[s].rounds && par[s].failed == 0 && par[s].dup_ips == 0
 				       ? (double)par[s].ok / (par[s].ms / 1e3)
 				       : NAN;
-		snprintf(metric, sizeof(metric), "%zu ADD, %zu in flight: throughput (all IPs distinct)",
-			 o.par_total, o.jobs);
+		snprintf(metric, sizeof(metric),
+			 "%zu ADD, %zu in flight: throughput (all IPs distinct)", o.par_total,
+			 o.jobs);
 		row_ratio(metric, r[OURS], r[REF], fmt_rate, T_GE, 4.0);
 	}
 	if (want(&o, "seq")) {
@@ -1525,24 +1565,27 @@ int main(int argc, char **argv)
 
 		if (!f)
 			continue;
-		fprintf(f, "\nours = %s, reference = %s; sequential n=%zu per side, ipMasq "
-			   "backends n=%zu, parallel %zu ADD x %zu rounds, RSS n=%zu; %.0f s; "
-			   "load average %s at start, %s at end (%ld CPUs)\n\n",
-			o.ours_dir, o.ref_dir, o.n, o.backend_n, o.par_total, o.par_rounds,
-			o.rss_n, (now_ms() - t0) / 1e3, load0, load1, sysconf(_SC_NPROCESSORS_ONLN));
+		fprintf(f,
+			"\nours = %s, reference = %s; sequential n=%zu per side, ipMasq "
+			"backends n=%zu, parallel %zu ADD x %zu rounds, RSS n=%zu; %.0f s; "
+			"load average %s at start, %s at end (%ld CPUs)\n\n",
+			o.ours_dir, o.ref_dir, o.n, o.backend_n, o.par_total, o.par_rounds, o.rss_n,
+			(now_ms() - t0) / 1e3, load0, load1, sysconf(_SC_NPROCESSORS_ONLN));
 		print_table(f);
 		if (want(&o, "par"))
 			for (int s = 0; s < 2; s++)
-				fprintf(f, "%s- parallel %s: %zu/%zu ADD ok, %zu IPs, %zu duplicate, "
-					   "%.0f ms total%s",
+				fprintf(f,
+					"%s- parallel %s: %zu/%zu ADD ok, %zu IPs, %zu duplicate, "
+					"%.0f ms total%s",
 					s ? "" : "\n", s ? "reference" : "ours", par[s].ok,
-					par[s].adds, par[s].ips, par[s].dup_ips, par[s].ms,
-					"\n");
+					par[s].adds, par[s].ips, par[s].dup_ips, par[s].ms, "\n");
 		if (want(&o, "growth"))
 			report_growth(f, &o, grow);
 		if (fw_probe[0])
-			fprintf(f, "\nipMasq phase, ours with the default backend, while all containers "
-				   "were up: %s\n", fw_probe);
+			fprintf(f,
+				"\nipMasq phase, ours with the default backend, while all containers "
+				"were up: %s\n",
+				fw_probe);
 		notes(f, all, sizeof(all) / sizeof(all[0]));
 		fprintf(f, "\n%zu PASS, %zu MISS\n", n_pass, n_miss);
 	}
