@@ -1,0 +1,88 @@
+#!/bin/bash
+# ipMasq, nftables backend (libnftables): upstream's table layout, v4+v6, idempotent ADD, CHECK,
+# DEL without IPs, two attachments of one container, GC, long names, real packets; the table
+# stays (as upstream) but no rule of ours is left.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/masq-common.sh"
+
+TBL="inet cni_plugins_masquerade"
+lst() { nft list table $TBL 2>/dev/null; }
+rules() { lst | grep -c 'masquerade comment'; }
+
+ok_masq "ADD v4+v6" -b nftables add net1 ctr1 eth0 10.0.0.5/24 fd00:1::5/64
+L=$(lst)
+has "postrouting is a srcnat hook" "$L" "type nat hook postrouting priority srcnat; policy accept;"
+has "multicast v4 returns" "$L" "ip daddr 224.0.0.0/4 return"
+has "multicast v6 returns" "$L" "ip6 daddr ff00::/8 return"
+has "goto masq_checks" "$L" "goto masq_checks"
+like "v4 rule" "$L" 'ip saddr 10\.0\.0\.5 ip daddr != 10\.0\.0\.0/24 masquerade comment "[0-9a-f]{16}-[0-9a-f]{16}, net: net1, if: eth0, id: ctr1"'
+like "v6 rule" "$L" 'ip6 saddr fd00:1::5 ip6 daddr != fd00:1::/64 masquerade comment "[0-9a-f]{16}-[0-9a-f]{16}, net: net1, if: eth0, id: ctr1"'
+is "nothing in legacy x_tables" "$(grep -c nat /proc/net/ip_tables_names)" 0
+
+ok_masq "ADD again (idempotent)" -b nftables add net1 ctr1 eth0 10.0.0.5/24 fd00:1::5/64
+is "still 2 rules" "$(rules)" 2
+is "postrouting still 3 rules" "$(nft list chain $TBL postrouting | grep -cE 'return|goto')" 3
+ok_masq "CHECK" -b nftables check net1 ctr1 eth0 10.0.0.5/24 fd00:1::5/64
+masq -b nftables check net1 ctr1 eth0 10.0.0.6/24
+like "CHECK with another IP fails (999)" "$RC $OUT" "^1 error 999: .*10\.0\.0\.6"
+H=$(nft -a list chain $TBL masq_checks | grep 'saddr 10.0.0.5' | grep -o 'handle [0-9]*')
+nft delete rule $TBL masq_checks $H
+masq -b nftables check net1 ctr1 eth0 10.0.0.5/24 fd00:1::5/64
+like "CHECK notices a removed rule" "$RC $OUT" "^1 error 999: .*saddr 10\.0\.0\.5"
+H=$(nft -a list chain $TBL postrouting | grep 'goto' | grep -o 'handle [0-9]*')
+nft delete rule $TBL postrouting $H
+masq -b nftables check net1 ctr1 eth0 fd00:1::5/64
+like "CHECK notices a missing goto" "$RC $OUT" "^1 error 999: .*goto masq_checks"
+ok_masq "ADD repairs both" -b nftables add net1 ctr1 eth0 10.0.0.5/24 fd00:1::5/64
+ok_masq "CHECK after repair" -b nftables check net1 ctr1 eth0 10.0.0.5/24 fd00:1::5/64
+
+if topo_up; then
+	check "ma reaches its gateway" ping_ok ma 10.0.0.1
+	check "v4 ping through masquerade" ping_ok ma 192.168.99.2
+	check "v6 ping through masquerade" ping_ok ma fd00:99::2
+	masq del net1 ctr1 eth0
+	check_fail "after DEL: v4 ping fails" ping_ok ma 192.168.99.2
+	check_fail "after DEL: v6 ping fails" ping_ok ma fd00:99::2
+	topo_down
+else
+	skip "real packets" "cannot build topology"
+fi
+ok_masq "DEL without IPs" del net1 ctr1 eth0
+is "no rule left" "$(rules)" 0
+ok_masq "DEL twice" del net1 ctr1 eth0
+
+ok_masq "ADD 10.0.0.5" -b nftables add net1 ctr1 eth0 10.0.0.5/24
+ok_masq "re-ADD 10.0.0.9 replaces" -b nftables add net1 ctr1 eth0 10.0.0.9/24
+is "only the new address" "$(lst | grep -o 'ip saddr [0-9.]*' | tr '\n' ' ')" "ip saddr 10.0.0.9 "
+
+ok_masq "second attachment eth1" -b nftables add net1 ctr1 eth1 10.0.0.10/24
+ok_masq "DEL eth0" del net1 ctr1 eth0
+is "eth1's rule stays" "$(lst | grep -c 'if: eth1, id: ctr1')" 1
+is "eth0's rule gone" "$(lst | grep -c 'if: eth0, id: ctr1')" 0
+ok_masq "DEL eth1" del net1 ctr1 eth1
+
+# Long names: the comment is cut at 127 bytes; the hash tag still identifies the attachment.
+LONGID=$(printf 'c%.0s' $(seq 1 120))
+ok_masq "ADD with a 120-byte container ID" -b nftables add net1 "$LONGID" eth0 10.0.0.77/24
+ok_masq "CHECK with a cut comment" -b nftables check net1 "$LONGID" eth0 10.0.0.77/24
+ok_masq "DEL with a cut comment" del net1 "$LONGID" eth0
+is "long-ID rule gone" "$(rules)" 0
+
+# GC
+ok_masq "ADD ctr1" -b nftables add net1 ctr1 eth0 10.0.0.21/24
+ok_masq "ADD ctr2" -b nftables add net1 ctr2 eth0 10.0.0.22/24 fd00:1::22/64
+ok_masq "ADD ctr2/eth1" -b nftables add net1 ctr2 eth1 10.0.0.23/24
+ok_masq "ADD ctr3" -b nftables add net1 ctr3 eth0 10.0.0.24/24
+ok_masq "ADD net2/ctr1" -b nftables add net2 ctr1 eth0 10.1.0.5/24
+ok_masq "GC net1 keeping ctr2/eth0" gc net1 ctr2/eth0
+is "net1 keeps only ctr2/eth0 (2 rules)" "$(lst | grep -c 'net: net1,')" 2
+is "ctr2/eth0's rules kept" "$(lst | grep -c 'net: net1, if: eth0, id: ctr2')" 2
+is "net2 untouched" "$(lst | grep -c 'net: net2,')" 1
+ok_masq "GC net1 with no valid attachments" gc net1
+ok_masq "GC net2 keeping its one" gc net2 ctr1/eth0
+is "net2 still there" "$(lst | grep -c 'net: net2,')" 1
+ok_masq "DEL net2/ctr1" del net2 ctr1 eth0
+
+is "no rule of ours left" "$(rules)" 0
+is "masq_checks empty" "$(nft list chain $TBL masq_checks | grep -vcE 'chain|^\s*}|table|^$')" 0
+done_testing

@@ -1,0 +1,59 @@
+#!/bin/bash
+# macspoofchk (libnftables, table bridge nat): reference layout and comments, idempotent ADD,
+# CHECK (also negative), two attachments, DEL twice; real frames over a bridge: a container
+# that changes its MAC is cut off until it restores it.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/masq-common.sh"
+
+lst() { nft list table bridge nat 2>/dev/null; }
+ours() { lst | grep -c 'comment "macspoofchk-'; }
+
+netns_new s1; netns_new s2
+ip link add sb0 type bridge && ip link set sb0 up
+for i in 1 2; do
+	ip link add sv$i type veth peer name eth0 netns s$i
+	ip link set sv$i master sb0 up
+	ip -n s$i addr add 10.0.5.$i/24 dev eth0
+	ip -n s$i link set eth0 up
+done
+MAC1=$(ip -n s1 -o link show eth0 | grep -o 'link/ether [^ ]*' | cut -d' ' -f2)
+MAC2=$(ip -n s2 -o link show eth0 | grep -o 'link/ether [^ ]*' | cut -d' ' -f2)
+
+ok_masq "ADD s1" spoof-add ctr1 eth0 sv1 "$MAC1"
+L=$(lst)
+has "PREROUTING is a filter hook at -300 (prints as dstnat)" "$L" "type filter hook prerouting priority dstnat; policy accept;"
+has "jump from the host veth" "$L" "iifname \"sv1\" jump cni-br-iface-ctr1-eth0 comment \"macspoofchk-ctr1-eth0\""
+has "jump to the mac chain" "$L" "jump cni-br-iface-ctr1-eth0-mac comment \"macspoofchk-ctr1-eth0\""
+has "own MAC returns" "$L" "ether saddr $MAC1 return comment \"macspoofchk-ctr1-eth0\""
+has "anything else drops" "$L" "drop comment \"macspoofchk-ctr1-eth0\""
+ok_masq "ADD s1 again (idempotent)" spoof-add ctr1 eth0 sv1 "$MAC1"
+is "still 4 rules" "$(ours)" 4
+ok_masq "ADD s2" spoof-add ctr2 eth0 sv2 "$MAC2"
+ok_masq "CHECK s1" spoof-check ctr1 eth0 sv1 "$MAC1"
+masq spoof-check ctr1 eth0 sv1 02:00:00:00:00:01
+like "CHECK with another MAC fails (999)" "$RC $OUT" "^1 error 999: .*ether saddr 02:00:00:00:00:01"
+masq spoof-check ctr1 eth0 sv2 "$MAC1"
+like "CHECK with another host veth fails" "$RC $OUT" '^1 error 999: .*iifname "sv2"'
+masq spoof-add ctr1 eth0 sv1 not-a-mac
+is "ADD rejects a malformed MAC" "$RC" 1
+
+check "s1 pings s2 over the bridge" ping_ok s1 10.0.5.2
+ip -n s1 link set eth0 address 02:00:00:00:00:66
+ip -n s1 neigh flush all; ip -n s2 neigh flush all
+check_fail "s1 with a spoofed MAC is cut off" ping_ok s1 10.0.5.2
+ip -n s1 link set eth0 address "$MAC1"
+ip -n s1 neigh flush all; ip -n s2 neigh flush all
+check "s1 with its own MAC again" ping_ok s1 10.0.5.2
+
+ok_masq "DEL s1" spoof-del ctr1 eth0
+is "s2's rules stay" "$(lst | grep -c 'macspoofchk-ctr2-eth0')" 4
+is "s1's chains gone" "$(lst | grep -c 'cni-br-iface-ctr1-eth0')" 0
+ok_masq "DEL s1 twice" spoof-del ctr1 eth0
+ip -n s1 link set eth0 address 02:00:00:00:00:66
+check "without the filter a changed MAC passes" ping_ok s1 10.0.5.2
+ok_masq "DEL s2" spoof-del ctr2 eth0
+is "no rule of ours left" "$(ours)" 0
+is "no per-attachment chain left" "$(lst | grep -c 'cni-br-iface')" 0
+ok_masq "DEL without any table" spoof-del ctr3 eth1
+ip link del sv1; ip link del sv2; ip link del sb0
+done_testing
