@@ -24,7 +24,7 @@ ifneq ($(wildcard plugins/ipam/resolvconf.c),)
 FUZZ_PLUGIN_TARGETS += resolvconf
 FUZZ_ARCHIVES_resolvconf := $(BUILD)/test/fuzz/libhostlocal.a
 endif
-ifneq ($(wildcard plugins/bridge/config.c),)
+ifneq ($(wildcard plugins/bridge/conf.c),)
 FUZZ_PLUGIN_TARGETS += bridge-config
 FUZZ_ARCHIVES_bridge-config := $(BUILD)/test/fuzz/libbridge.a
 endif
