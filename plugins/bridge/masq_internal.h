@@ -27,6 +27,9 @@ extern const char *masq_iptables_path;
 
 /* CNI-<24 hex> into buf (MASQ_IPT_CHAIN_LEN + 1 bytes). */
 char *masq_ipt_chain_name(const char *network, const char *container_id, char *buf);
+/* Split a rule comment `name: "N" id: "C"[ if: "I"]` (ifname "" when absent: the
+ * reference's format). Outputs need strlen(c) + 1 bytes. false when not of that form. */
+bool masq_ipt_parse_comment(const char *c, char *net, char *id, char *ifname);
 /* True when the legacy table `nat` of this family exists in the current netns. */
 bool masq_ipt_table_present(int family);
 

@@ -219,7 +219,7 @@ static bool take_quoted(const char **c, const char *key, char *out)
 
 /* Split `name: "N" id: "C"[ if: "I"]` (ifname "" when absent). false if not of that form.
  * Outputs need strlen(c) + 1 bytes. */
-static bool parse_comment(const char *c, char *net, char *id, char *ifname)
+bool masq_ipt_parse_comment(const char *c, char *net, char *id, char *ifname)
 {
 	ifname[0] = 0;
 	if (!take_quoted(&c, "name: \"", net) || !take_quoted(&c, " id: \"", id))
@@ -739,7 +739,7 @@ static bool rule_stale(const struct rule *r, const char *network,
 {
 	char net[XT_MAX_COMMENT_LEN], id[XT_MAX_COMMENT_LEN], ifname[XT_MAX_COMMENT_LEN];
 
-	if (!parse_comment(r->comment, net, id, ifname) || strcmp(net, network) != 0)
+	if (!masq_ipt_parse_comment(r->comment, net, id, ifname) || strcmp(net, network) != 0)
 		return false;
 	return !attachment_valid(id, ifname, valid, n_valid);
 }
