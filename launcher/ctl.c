@@ -32,7 +32,7 @@ static int parse_simple(int argc, char **argv, struct globals *g, const char *us
 
 	if (cli_globals_init(g) < 0)
 		return -ENOMEM;
-	optind = 1;
+	optind = 0; /* 0: full reset of GNU getopt, verbs may parse twice */
 	while ((c = getopt_long(argc, argv, flag ? "+fc:vh" : "+c:vh", opts, NULL)) != -1) {
 		if ((r = cli_global_option(g, c, optarg)) != 0) {
 			if (r < 0)

@@ -212,7 +212,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 
 	o->ns_flags = CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNS;
 	o->stop_timeout = 10;
-	optind = 1;
+	optind = 0; /* 0: full reset of GNU getopt, verbs may parse twice */
 	while ((c = getopt_long(argc, argv, "+n:c:vh", opts, NULL)) != -1) {
 		if ((r = cli_global_option(&o->g, c, optarg)) != 0) {
 			if (r < 0)

@@ -60,8 +60,8 @@ int cmd_cni(int argc, char **argv)
 	if (cli_globals_init(&g) < 0)
 		return EXIT_FAIL;
 	ifname = strdup(env_if && *env_if ? env_if : "eth0");
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+i:c:vh", opts, NULL)) != -1) {
+	optind = 0; /* 0: full reset of GNU getopt, verbs may parse twice */
+	while ((c = getopt_long(argc, argv, "i:c:vh", opts, NULL)) != -1) {
 		if ((r = cli_global_option(&g, c, optarg)) != 0) {
 			if (r < 0)
 				goto usage;
