@@ -1,5 +1,7 @@
 # Helpers shared by the host-local integration tests (sourced after lib.sh).
 # All subnets live in 10.231.0.0/16 and fd00:231::/32; leases under the sandbox's tmpfs.
+# pyenv shims cost ~100 ms per python3 call on this machine: use the system interpreter.
+[ -x /usr/bin/python3 ] && PATH=/usr/bin:$PATH
 D=/var/lib/cni/networks
 
 # hl_conf NAME IPAM-BODY [VERSION] [EXTRA-TOP-LEVEL] : a host-local config JSON
