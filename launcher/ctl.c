@@ -183,7 +183,14 @@ int cmd_exec(int argc, char **argv)
 		fprintf(stderr, "cnictl: container %s is not running\n", s->id);
 		goto out;
 	}
-	code = ctr_exec_in(s->init_pid, argv + r + 1, &err);
+	char **cmd = argv + r + 1;
+	if (*cmd && strcmp(*cmd, "--") == 0)
+		cmd++;
+	if (!*cmd) {
+		fputs(exec_usage, stderr);
+		goto out;
+	}
+	code = ctr_exec_in(s->init_pid, cmd, &err);
 	if (code < 0) {
 		rt_print_error(NULL, &err);
 		code = EXIT_LAUNCHER;
@@ -197,7 +204,8 @@ static const char rm_usage[] =
 	"Usage: cnictl rm [-f] ID...\n"
 	"Finish the teardown of containers whose launcher is gone: DEL every network (from the\n"
 	"cached configuration), remove the netns mount, the cgroup and the record. Idempotent.\n"
-	"  -f, --force   also for running containers: SIGKILL the launcher and the container first\n"
+	"  -f, --force   also for running containers (SIGKILL the launcher and the container\n"
+	"                first), and drop the record even when a DEL fails\n"
 	"\n" CLI_GLOBAL_HELP;
 
 static void wait_gone(pid_t pid, unsigned long long start)
@@ -233,7 +241,7 @@ static int rm_one(const struct globals *g, const char *id, bool force)
 		(void)kill(s->init_pid, SIGKILL);
 		wait_gone(s->init_pid, s->init_start);
 	}
-	if (teardown(g, s, &err) < 0) {
+	if (teardown(g, s, force, &err) < 0) {
 		rt_print_error("rm", &err);
 		return -EIO;
 	}
@@ -410,7 +418,7 @@ int cmd_gc(int argc, char **argv)
 		if (state_init_alive(s))
 			(void)kill(s->init_pid, SIGKILL);
 		err = (struct cni_error){0};
-		if (teardown(&g, s, &err) < 0) {
+		if (teardown(&g, s, false, &err) < 0) {
 			rt_print_error("gc", &err);
 			code = EXIT_FAIL;
 		} else {

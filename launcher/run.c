@@ -670,7 +670,7 @@ static int run_container(struct run_opts *o, const char *id)
 		rt_print_error("teardown", &err);
 	set_status(s, "stopping");
 	(void)state_write(o->g.state_dir, s, NULL);
-	if (teardown(&o->g, s, &err) < 0) {
+	if (teardown(&o->g, s, false, &err) < 0) {
 		rt_print_error("teardown incomplete; finish it with `cnictl rm`", &err);
 		(void)state_write(o->g.state_dir, s, NULL);
 	}
@@ -691,7 +691,7 @@ fail:
 	set_status(s, "stopping");
 	(void)state_write(o->g.state_dir, s, NULL);
 	struct cni_error terr = {0};
-	if (teardown(&o->g, s, &terr) < 0) {
+	if (teardown(&o->g, s, false, &terr) < 0) {
 		rt_print_error("teardown incomplete; finish it with `cnictl rm`", &terr);
 		(void)state_write(o->g.state_dir, s, NULL);
 	}

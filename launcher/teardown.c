@@ -23,7 +23,15 @@ static int net_config(const struct state *s, const struct state_net *n, struct n
 	return conf_from_bytes(n->config, strlen(n->config), "(state record)", ret, err);
 }
 
-int teardown(const struct globals *g, struct state *s, struct cni_error *err)
+/* Input errors are deterministic: the same DEL fails the same way on every retry, so keeping
+ * the record for `rm` would only leak it. */
+static bool permanent(const struct cni_error *e)
+{
+	return e->code == CNI_ERR_VERSION || e->code == CNI_ERR_UNSUPPORTED ||
+	       e->code == CNI_ERR_ENV || e->code == CNI_ERR_DECODE || e->code == CNI_ERR_CONFIG;
+}
+
+int teardown(const struct globals *g, struct state *s, bool force, struct cni_error *err)
 {
 	struct stat st;
 	bool netns_there = s->netns && stat(s->netns, &st) == 0;
@@ -52,6 +60,11 @@ int teardown(const struct globals *g, struct state *s, struct cni_error *err)
 			snprintf(what, sizeof(what), "DEL network \"%s\" (%s) of container %s",
 				 n->name, n->ifname, s->id);
 			rt_print_error(what, &derr);
+			if (force || permanent(&derr)) {
+				fprintf(stderr, "cnictl: %s: giving up on it (%s)\n", what,
+					force ? "--force" : "the plugin refuses this configuration");
+				continue;
+			}
 			if (!first && err)
 				*err = derr;
 			first = first ? first : r;

@@ -7,5 +7,7 @@
 #include "state.h"
 
 /* Keeps going on DEL errors and reports each on stderr; the record and the netns stay when
- * any DEL failed, so a later rm can retry. Returns 0 or the first failure. */
-int teardown(const struct globals *g, struct state *s, struct cni_error *err);
+ * a DEL failed for a reason that may go away (I/O, try again, internal), so a later rm can
+ * retry. Input errors (codes 1, 2, 4, 6, 7) and `force` only warn. Returns 0 or the first
+ * failure. */
+int teardown(const struct globals *g, struct state *s, bool force, struct cni_error *err);
