@@ -40,11 +40,11 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int bench(enum masq_backend b, int n, const char *net, const char *ip,
-		 struct cni_error *err)
+static int bench(enum masq_backend b, int n, const char *net, const char *ip, struct cni_error *err)
 {
 	struct ipprefix p;
-	double *t_add = calloc((size_t)n, sizeof(double)), *t_del = calloc((size_t)n, sizeof(double));
+	double *t_add = calloc((size_t)n, sizeof(double)),
+	       *t_del = calloc((size_t)n, sizeof(double));
 	int r = 0;
 
 	if (!t_add || !t_del || ipprefix_parse(ip, &p) < 0) {
@@ -70,7 +70,8 @@ static int bench(enum masq_backend b, int n, const char *net, const char *ip,
 	if (r >= 0) {
 		qsort(t_add, (size_t)n, sizeof(double), cmp_double);
 		qsort(t_del, (size_t)n, sizeof(double), cmp_double);
-		printf("add_median_ms=%.3f del_median_ms=%.3f n=%d\n", t_add[n / 2], t_del[n / 2], n);
+		printf("add_median_ms=%.3f del_median_ms=%.3f n=%d\n", t_add[n / 2], t_del[n / 2],
+		       n);
 	}
 	free(t_add);
 	free(t_del);
@@ -121,7 +122,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if ((strcmp(argv[0], "add") == 0 || strcmp(argv[0], "check") == 0 ||
-	     strcmp(argv[0], "del") == 0) && argc >= 4) {
+	     strcmp(argv[0], "del") == 0) &&
+	    argc >= 4) {
 		struct masq_attachment a = {argv[1], argv[2], argv[3]};
 
 		n = argc - 4;

@@ -17,7 +17,7 @@
 #include "masq.h"
 
 #define MASQ_IPT_CHAIN_LEN 28 /* "CNI-" + 24 hex */
-#define MASQ_NFT_TABLE     "cni_plugins_masquerade"
+#define MASQ_NFT_TABLE	   "cni_plugins_masquerade"
 #define MASQ_NFT_TAG_LEN   33 /* "<16 hex>-<16 hex>" */
 
 /* Bounded wait for /run/xtables.lock; tests shorten it. */
@@ -77,8 +77,7 @@ struct nftx_rule {
 	long handle;
 };
 /* Call fn for every rule of a listing (modifies the buffer); fn returns false to stop. */
-void nftx_for_each_rule(char *listing, bool (*fn)(const struct nftx_rule *r, void *arg),
-			void *arg);
+void nftx_for_each_rule(char *listing, bool (*fn)(const struct nftx_rule *r, void *arg), void *arg);
 /* True when the listing declares chain `name`. */
 bool nftx_has_chain(const char *listing, const char *name);
 /* Copy s into buf (size n) keeping only characters safe inside an nft "comment". */

@@ -54,81 +54,101 @@ struct tc_ops {
 };
 
 /* libiptc takes chain names as xt_chainlabel (32 bytes, read in full): copy into a zeroed one. */
-#define LABEL(var, chain)                                                                          \
-	xt_chainlabel var = {0};                                                                   \
+#define LABEL(var, chain)        \
+	xt_chainlabel var = {0}; \
 	strncpy(var, chain, sizeof(var) - 1)
 
-#define TC_WRAPPERS(w, p, entry_t)                                                                    \
-	static const void *w##_first_rule(const char *c, struct xtc_handle *h)                     \
-	{                                                                                          \
-		return p##c_first_rule(c, h);                                                      \
-	}                                                                                          \
-	static const void *w##_next_rule(const void *e, struct xtc_handle *h)                      \
-	{                                                                                          \
-		return p##c_next_rule(e, h);                                                       \
-	}                                                                                          \
-	static const char *w##_get_target(const void *e, struct xtc_handle *h)                     \
-	{                                                                                          \
-		return p##c_get_target(e, h);                                                      \
-	}                                                                                          \
-	static int w##_is_chain(const char *c, struct xtc_handle *h)                               \
-	{                                                                                          \
-		LABEL(l, c);                                                                       \
-		return p##c_is_chain(l, h);                                                        \
-	}                                                                                          \
-	static int w##_create_chain(const char *c, struct xtc_handle *h)                           \
-	{                                                                                          \
-		LABEL(l, c);                                                                       \
-		return p##c_create_chain(l, h);                                                    \
-	}                                                                                          \
-	static int w##_delete_chain(const char *c, struct xtc_handle *h)                           \
-	{                                                                                          \
-		LABEL(l, c);                                                                       \
-		return p##c_delete_chain(l, h);                                                    \
-	}                                                                                          \
-	static int w##_references(unsigned *ref, const char *c, struct xtc_handle *h)              \
-	{                                                                                          \
-		LABEL(l, c);                                                                       \
-		return p##c_get_references(ref, l, h);                                             \
-	}                                                                                          \
-	static int w##_insert(const char *c, const void *e, unsigned n, struct xtc_handle *h)      \
-	{                                                                                          \
-		LABEL(l, c);                                                                       \
-		return p##c_insert_entry(l, (const entry_t *)e, n, h);                             \
-	}                                                                                          \
-	static int w##_append(const char *c, const void *e, struct xtc_handle *h)                  \
-	{                                                                                          \
-		LABEL(l, c);                                                                       \
-		return p##c_append_entry(l, (const entry_t *)e, h);                                \
-	}                                                                                          \
-	static int w##_delete_num(const char *c, unsigned n, struct xtc_handle *h)                 \
-	{                                                                                          \
-		LABEL(l, c);                                                                       \
-		return p##c_delete_num_entry(l, n, h);                                             \
+#define TC_WRAPPERS(w, p, entry_t)                                                            \
+	static const void *w##_first_rule(const char *c, struct xtc_handle *h)                \
+	{                                                                                     \
+		return p##c_first_rule(c, h);                                                 \
+	}                                                                                     \
+	static const void *w##_next_rule(const void *e, struct xtc_handle *h)                 \
+	{                                                                                     \
+		return p##c_next_rule(e, h);                                                  \
+	}                                                                                     \
+	static const char *w##_get_target(const void *e, struct xtc_handle *h)                \
+	{                                                                                     \
+		return p##c_get_target(e, h);                                                 \
+	}                                                                                     \
+	static int w##_is_chain(const char *c, struct xtc_handle *h)                          \
+	{                                                                                     \
+		LABEL(l, c);                                                                  \
+		return p##c_is_chain(l, h);                                                   \
+	}                                                                                     \
+	static int w##_create_chain(const char *c, struct xtc_handle *h)                      \
+	{                                                                                     \
+		LABEL(l, c);                                                                  \
+		return p##c_create_chain(l, h);                                               \
+	}                                                                                     \
+	static int w##_delete_chain(const char *c, struct xtc_handle *h)                      \
+	{                                                                                     \
+		LABEL(l, c);                                                                  \
+		return p##c_delete_chain(l, h);                                               \
+	}                                                                                     \
+	static int w##_references(unsigned *ref, const char *c, struct xtc_handle *h)         \
+	{                                                                                     \
+		LABEL(l, c);                                                                  \
+		return p##c_get_references(ref, l, h);                                        \
+	}                                                                                     \
+	static int w##_insert(const char *c, const void *e, unsigned n, struct xtc_handle *h) \
+	{                                                                                     \
+		LABEL(l, c);                                                                  \
+		return p##c_insert_entry(l, (const entry_t *)e, n, h);                        \
+	}                                                                                     \
+	static int w##_append(const char *c, const void *e, struct xtc_handle *h)             \
+	{                                                                                     \
+		LABEL(l, c);                                                                  \
+		return p##c_append_entry(l, (const entry_t *)e, h);                           \
+	}                                                                                     \
+	static int w##_delete_num(const char *c, unsigned n, struct xtc_handle *h)            \
+	{                                                                                     \
+		LABEL(l, c);                                                                  \
+		return p##c_delete_num_entry(l, n, h);                                        \
 	}
 
 TC_WRAPPERS(w4, ipt, struct ipt_entry)
 TC_WRAPPERS(w6, ip6t, struct ip6t_entry)
 
 static const struct tc_ops tc4 = {
-	.family = AF_INET, .name = "iptables",
-	.init = iptc_init, .free = iptc_free,
-	.first_rule = w4_first_rule, .next_rule = w4_next_rule, .get_target = w4_get_target,
-	.first_chain = iptc_first_chain, .next_chain = iptc_next_chain,
-	.is_chain = w4_is_chain, .create_chain = w4_create_chain,
-	.delete_chain = w4_delete_chain, .references = w4_references,
-	.insert = w4_insert, .append = w4_append, .delete_num = w4_delete_num,
-	.commit = iptc_commit, .strerror = iptc_strerror,
+	.family = AF_INET,
+	.name = "iptables",
+	.init = iptc_init,
+	.free = iptc_free,
+	.first_rule = w4_first_rule,
+	.next_rule = w4_next_rule,
+	.get_target = w4_get_target,
+	.first_chain = iptc_first_chain,
+	.next_chain = iptc_next_chain,
+	.is_chain = w4_is_chain,
+	.create_chain = w4_create_chain,
+	.delete_chain = w4_delete_chain,
+	.references = w4_references,
+	.insert = w4_insert,
+	.append = w4_append,
+	.delete_num = w4_delete_num,
+	.commit = iptc_commit,
+	.strerror = iptc_strerror,
 };
 static const struct tc_ops tc6 = {
-	.family = AF_INET6, .name = "ip6tables",
-	.init = ip6tc_init, .free = ip6tc_free,
-	.first_rule = w6_first_rule, .next_rule = w6_next_rule, .get_target = w6_get_target,
-	.first_chain = ip6tc_first_chain, .next_chain = ip6tc_next_chain,
-	.is_chain = w6_is_chain, .create_chain = w6_create_chain,
-	.delete_chain = w6_delete_chain, .references = w6_references,
-	.insert = w6_insert, .append = w6_append, .delete_num = w6_delete_num,
-	.commit = ip6tc_commit, .strerror = ip6tc_strerror,
+	.family = AF_INET6,
+	.name = "ip6tables",
+	.init = ip6tc_init,
+	.free = ip6tc_free,
+	.first_rule = w6_first_rule,
+	.next_rule = w6_next_rule,
+	.get_target = w6_get_target,
+	.first_chain = ip6tc_first_chain,
+	.next_chain = ip6tc_next_chain,
+	.is_chain = w6_is_chain,
+	.create_chain = w6_create_chain,
+	.delete_chain = w6_delete_chain,
+	.references = w6_references,
+	.insert = w6_insert,
+	.append = w6_append,
+	.delete_num = w6_delete_num,
+	.commit = ip6tc_commit,
+	.strerror = ip6tc_strerror,
 };
 
 static int tc_error(const struct tc_ops *ops, struct cni_error *err, const char *what,
@@ -194,9 +214,10 @@ static int make_comment(const struct masq_attachment *a, bool with_if, char *buf
 		n = snprintf(buf, XT_MAX_COMMENT_LEN, "name: \"%s\" id: \"%s\"", a->network,
 			     a->container_id);
 	if (n < 0 || n >= XT_MAX_COMMENT_LEN)
-		return cni_error_set(err, CNI_ERR_CONFIG, ENAMETOOLONG, NULL,
-				     "iptables rule comment for network \"%s\" container \"%s\" is longer than %d bytes",
-				     a->network, a->container_id, XT_MAX_COMMENT_LEN - 1);
+		return cni_error_set(
+			err, CNI_ERR_CONFIG, ENAMETOOLONG, NULL,
+			"iptables rule comment for network \"%s\" container \"%s\" is longer than %d bytes",
+			a->network, a->container_id, XT_MAX_COMMENT_LEN - 1);
 	return 0;
 }
 
@@ -281,11 +302,11 @@ static void *build_entry(int family, const struct rule *r)
 	size_t eh = family == AF_INET ? XT_ALIGN(sizeof(struct ipt_entry))
 				      : XT_ALIGN(sizeof(struct ip6t_entry));
 	size_t ms = XT_ALIGN(sizeof(struct xt_entry_match) + sizeof(struct xt_comment_info));
-	size_t ts = !masq ? XT_ALIGN(sizeof(struct xt_standard_target))
-		    : family == AF_INET
-			    ? XT_ALIGN(sizeof(struct xt_entry_target) +
-				       sizeof(struct nf_nat_ipv4_multi_range_compat))
-			    : XT_ALIGN(sizeof(struct xt_entry_target) + sizeof(struct nf_nat_range));
+	size_t ts = !masq		? XT_ALIGN(sizeof(struct xt_standard_target))
+		    : family == AF_INET ? XT_ALIGN(sizeof(struct xt_entry_target) +
+						   sizeof(struct nf_nat_ipv4_multi_range_compat))
+					: XT_ALIGN(sizeof(struct xt_entry_target) +
+						   sizeof(struct nf_nat_range));
 	uint8_t *buf = calloc(1, eh + ms + ts);
 	struct xt_entry_match *m;
 	struct xt_entry_target *t;
@@ -463,15 +484,16 @@ static int xtables_lock(int *ret_fd, struct cni_error *err)
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR)
-			return cni_error_set(err, CNI_ERR_IO, errno, NULL,
-					     "lock xtables lock '%s'", XTABLES_LOCK);
+			return cni_error_set(err, CNI_ERR_IO, errno, NULL, "lock xtables lock '%s'",
+					     XTABLES_LOCK);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		waited_ms = (now.tv_sec - start.tv_sec) * 1000 +
 			    (now.tv_nsec - start.tv_nsec) / 1000000;
 		if (waited_ms >= (long)masq_xtables_lock_timeout_ms)
-			return cni_error_set(err, CNI_ERR_TRY_AGAIN, EWOULDBLOCK, NULL,
-					     "xtables lock '%s' still held by another process after %ld ms",
-					     XTABLES_LOCK, waited_ms);
+			return cni_error_set(
+				err, CNI_ERR_TRY_AGAIN, EWOULDBLOCK, NULL,
+				"xtables lock '%s' still held by another process after %ld ms",
+				XTABLES_LOCK, waited_ms);
 		usleep((useconds_t)step_us);
 		if (step_us < 50000)
 			step_us *= 2;
@@ -488,7 +510,7 @@ enum rule_sel {
 };
 
 struct sel_ctx {
-	const char *comment_if;  /* ours */
+	const char *comment_if;	 /* ours */
 	const char *comment_ref; /* reference */
 };
 
@@ -590,8 +612,8 @@ static int family_add(const struct tc_ops *ops, const struct masq_attachment *a,
 		goto out;
 	}
 	/* Rules of this very attachment that are no longer wanted (a re-ADD with other IPs). */
-	r = delete_matching(ops, h, CHAIN_POST, chain, &sel, SEL_INSTANCE, w->post_rules,
-			    w->n_post, err);
+	r = delete_matching(ops, h, CHAIN_POST, chain, &sel, SEL_INSTANCE, w->post_rules, w->n_post,
+			    err);
 	if (r >= 0)
 		r = delete_matching(ops, h, chain, NULL, &sel, SEL_INSTANCE, w->chain_rules,
 				    w->n_chain, err);
@@ -606,7 +628,8 @@ static int family_add(const struct tc_ops *ops, const struct masq_attachment *a,
 			continue;
 		e = build_entry(ops->family, x);
 		if (!e || !(accept ? ops->insert(chain, e, 0, h) : ops->append(chain, e, h))) {
-			r = tc_error(ops, err, accept ? "insert ACCEPT rule" : "append MASQUERADE rule",
+			r = tc_error(ops, err,
+				     accept ? "insert ACCEPT rule" : "append MASQUERADE rule",
 				     chain);
 			goto out;
 		}
@@ -712,8 +735,8 @@ static int family_check(const struct tc_ops *ops, const struct masq_attachment *
 
 		if (!chain_has(ops, h, chain, x, NULL)) {
 			r = cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
-					  "ipMasq: %s rule '-A %s %s-d %s -j %s' missing", ops->name,
-					  chain, x->dst_inv ? "! " : "",
+					  "ipMasq: %s rule '-A %s %s-d %s -j %s' missing",
+					  ops->name, chain, x->dst_inv ? "! " : "",
 					  ipprefix_format(&x->dst, buf), x->target);
 			goto out;
 		}
@@ -723,8 +746,8 @@ out:
 	return r;
 }
 
-static bool attachment_valid(const char *id, const char *ifname,
-			     const struct cni_attachment *valid, size_t n_valid)
+static bool attachment_valid(const char *id, const char *ifname, const struct cni_attachment *valid,
+			     size_t n_valid)
 {
 	for (size_t i = 0; i < n_valid; i++)
 		if (strcmp(valid[i].container_id, id) == 0 &&
@@ -785,7 +808,8 @@ static int family_gc(const struct tc_ops *ops, const char *network,
 		if (strncmp(c, "CNI-", 4) != 0 || strlen(c) != MASQ_IPT_CHAIN_LEN)
 			continue;
 		if (n_chains == cap) {
-			char *p = realloc(chains, (cap = cap ? 2 * cap : 16) * sizeof(xt_chainlabel));
+			char *p =
+				realloc(chains, (cap = cap ? 2 * cap : 16) * sizeof(xt_chainlabel));
 
 			if (!p) {
 				r = cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL,

@@ -69,7 +69,7 @@ int nftx_run(struct nft_ctx *ctx, const char *cmds, const char *what, struct cni
 	trim_copy(details, sizeof(details), nft_ctx_get_error_buffer(ctx));
 	e = strstr(details, "No such file or directory") ? ENOENT
 	    : strstr(details, "Operation not permitted") ? EPERM
-							  : EIO;
+							 : EIO;
 	return cni_error_set(err, CNI_ERR_INTERNAL, e, details, "nftables: %s", what);
 }
 
@@ -101,8 +101,7 @@ int nftx_list(struct nft_ctx *ctx, const char *cmd, char **ret, struct cni_error
  *   \t\ttype nat hook postrouting priority srcnat; policy accept;
  *   \t\tip saddr 10.0.0.5 ... comment "..." # handle 7
  * Rule lines are the doubly indented ones ending in "# handle N". */
-void nftx_for_each_rule(char *listing, bool (*fn)(const struct nftx_rule *r, void *arg),
-			void *arg)
+void nftx_for_each_rule(char *listing, bool (*fn)(const struct nftx_rule *r, void *arg), void *arg)
 {
 	const char *chain = "";
 
@@ -433,13 +432,15 @@ int masq_nft_check(const struct masq_attachment *a, const struct ipprefix *ips, 
 				     "ipMasq: nftables table '" T "' missing");
 	if (!listing_has(listing, "postrouting", "goto masq_checks"))
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
-				     "ipMasq: nftables chain '" T " postrouting' lacks 'goto masq_checks'");
+				     "ipMasq: nftables chain '" T
+				     " postrouting' lacks 'goto masq_checks'");
 	masq_nft_comment(a, comment);
 	for (size_t i = 0; i < n_ips; i++) {
 		masq_rule_text(&ips[i], comment, rule, sizeof(rule));
 		if (!listing_has(listing, "masq_checks", rule))
 			return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
-					     "ipMasq: nftables rule '%s' missing in " T " masq_checks",
+					     "ipMasq: nftables rule '%s' missing in " T
+					     " masq_checks",
 					     rule);
 	}
 	return 0;

@@ -50,10 +50,10 @@ static int make_names(const struct spoofchk_attachment *a, bool need_link, struc
 		      struct cni_error *err)
 {
 	if (!name_ok(a->container_id) || !name_ok(a->ifname))
-		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
-				     "macspoofchk: container ID \"%s\" / ifname \"%s\" not usable in nftables chain names",
-				     a->container_id ? a->container_id : "",
-				     a->ifname ? a->ifname : "");
+		return cni_error_set(
+			err, CNI_ERR_INTERNAL, EINVAL, NULL,
+			"macspoofchk: container ID \"%s\" / ifname \"%s\" not usable in nftables chain names",
+			a->container_id ? a->container_id : "", a->ifname ? a->ifname : "");
 	if (need_link && (!name_ok(a->host_ifname) || !mac_ok(a->mac)))
 		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
 				     "macspoofchk: host interface \"%s\" / MAC \"%s\" not usable",
@@ -115,7 +115,8 @@ static int run_built(struct nft_ctx *ctx, const char *listing, const struct name
 	if (add) {
 		fprintf(f,
 			"add table " BT "\n"
-			"add chain " BT " PREROUTING { type filter hook prerouting priority -300; policy accept; }\n"
+			"add chain " BT
+			" PREROUTING { type filter hook prerouting priority -300; policy accept; }\n"
 			"add chain " BT " %1$s\n"
 			"flush chain " BT " %1$s\n"
 			"add chain " BT " %2$s\n"
@@ -238,7 +239,7 @@ int spoofchk_check(const struct spoofchk_attachment *a, struct cni_error *err)
 	for (size_t i = 0; i < 4; i++)
 		if (!w[i].found)
 			return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
-					     "macspoofchk: rule '%s' missing in " BT " %s", w[i].text,
-					     w[i].chain);
+					     "macspoofchk: rule '%s' missing in " BT " %s",
+					     w[i].text, w[i].chain);
 	return 0;
 }

@@ -92,9 +92,9 @@ TEST(nft_tag_and_comment)
 	ASSERT_EQ(strlen(tag), MASQ_NFT_TAG_LEN);
 	ASSERT_EQ(tag[16], '-');
 	masq_nft_tag("net1", "eth1", "ctr1", other);
-	ASSERT_TRUE(strncmp(tag, other, 17) == 0);          /* same network part */
-	ASSERT_TRUE(strcmp(tag + 17, other + 17) != 0);     /* another attachment */
-	masq_nft_tag("net1", "", "eth0ctr1", other);        /* no ambiguity by concatenation */
+	ASSERT_TRUE(strncmp(tag, other, 17) == 0);	/* same network part */
+	ASSERT_TRUE(strcmp(tag + 17, other + 17) != 0); /* another attachment */
+	masq_nft_tag("net1", "", "eth0ctr1", other);	/* no ambiguity by concatenation */
 	ASSERT_TRUE(strcmp(tag, other) != 0);
 	masq_nft_comment(&a, c);
 	ASSERT_TRUE(strncmp(c, tag, MASQ_NFT_TAG_LEN) == 0);
@@ -135,17 +135,18 @@ static bool collect(const struct nftx_rule *r, void *arg)
 
 TEST(nft_listing_parse)
 {
-	char listing[] = "table inet cni_plugins_masquerade { # handle 4\n"
-			 "\tchain masq_checks { # handle 1\n"
-			 "\t\tip saddr 10.0.0.5 ip daddr != 10.0.0.0/24 masquerade comment \"t1, net: n\" # handle 11\n"
-			 "\t}\n"
-			 "\n"
-			 "\tchain postrouting { # handle 2\n"
-			 "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-			 "\t\tip daddr 224.0.0.0/4 return # handle 13\n"
-			 "\t\tgoto masq_checks # handle 15\n"
-			 "\t}\n"
-			 "}\n";
+	char listing[] =
+		"table inet cni_plugins_masquerade { # handle 4\n"
+		"\tchain masq_checks { # handle 1\n"
+		"\t\tip saddr 10.0.0.5 ip daddr != 10.0.0.0/24 masquerade comment \"t1, net: n\" # handle 11\n"
+		"\t}\n"
+		"\n"
+		"\tchain postrouting { # handle 2\n"
+		"\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+		"\t\tip daddr 224.0.0.0/4 return # handle 13\n"
+		"\t\tgoto masq_checks # handle 15\n"
+		"\t}\n"
+		"}\n";
 	struct seen s = {0};
 
 	ASSERT_TRUE(nftx_has_chain(listing, "masq_checks"));
