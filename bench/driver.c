@@ -1074,6 +1074,7 @@ static void print_table(FILE *f)
 
 struct opts {
 	const char *ours_dir, *ref_dir, *out;
+	const char *ours_name, *ref_name; /* shown in the report (run.sh runs copies) */
 	size_t n, par_total, jobs, par_rounds, growth_k, backend_n, rss_n;
 	size_t points[MAX_POINTS], npoints;
 	const char *phases;
@@ -1231,6 +1232,8 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		{"rss-n", required_argument, NULL, 's'},
 		{"phases", required_argument, NULL, 'P'},
 		{"quick", no_argument, NULL, 'q'},
+		{"ours-name", required_argument, NULL, 'N'},
+		{"ref-name", required_argument, NULL, 'M'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -1241,8 +1244,8 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 			   .par_total = 100,
 			   .jobs = 8,
 			   .par_rounds = 2,
-			   .growth_k = 15,
-			   .backend_n = 30,
+			   .growth_k = 10,
+			   .backend_n = 20,
 			   .rss_n = 10};
 	parse_points(o, "10,100,500");
 	while ((c = getopt_long(argc, argv, "n:j:k:", lo, NULL)) != -1) {
@@ -1283,6 +1286,12 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		case 'P':
 			o->phases = optarg;
 			break;
+		case 'N':
+			o->ours_name = optarg;
+			break;
+		case 'M':
+			o->ref_name = optarg;
+			break;
 		case 'q':
 			o->n = 10, o->par_total = 24, o->par_rounds = 1, o->growth_k = 3;
 			o->backend_n = 5, o->rss_n = 3;
@@ -1294,6 +1303,10 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 	}
 	if (!o->ours_dir || o->n == 0 || o->jobs == 0)
 		usage();
+	if (!o->ours_name)
+		o->ours_name = o->ours_dir;
+	if (!o->ref_name)
+		o->ref_name = o->ref_dir;
 }
 
 /* ---------------------------------------------------------------- main */
@@ -1451,8 +1464,8 @@ int main(int argc, char **argv)
 		memcpy(all, list, sizeof(list));
 	}
 
-	logf_("bench: ours=%s ref=%s (ABBA order, medians; progress below)\n", o.ours_dir,
-	      o.ref_dir);
+	logf_("bench: ours=%s ref=%s (ABBA order, medians; progress below)\n", o.ours_name,
+	      o.ref_name);
 	if (want(&o, "rss")) {
 		struct rssstats *st[2] = {&rss[OURS], &rss[REF]};
 
@@ -1569,8 +1582,9 @@ int main(int argc, char **argv)
 			"\nours = %s, reference = %s; sequential n=%zu per side, ipMasq "
 			"backends n=%zu, parallel %zu ADD x %zu rounds, RSS n=%zu; %.0f s; "
 			"load average %s at start, %s at end (%ld CPUs)\n\n",
-			o.ours_dir, o.ref_dir, o.n, o.backend_n, o.par_total, o.par_rounds, o.rss_n,
-			(now_ms() - t0) / 1e3, load0, load1, sysconf(_SC_NPROCESSORS_ONLN));
+			o.ours_name, o.ref_name, o.n, o.backend_n, o.par_total, o.par_rounds,
+			o.rss_n, (now_ms() - t0) / 1e3, load0, load1,
+			sysconf(_SC_NPROCESSORS_ONLN));
 		print_table(f);
 		if (want(&o, "par"))
 			for (int s = 0; s < 2; s++)

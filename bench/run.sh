@@ -30,5 +30,13 @@ mkdir -p /run/netns "$ROOT/build/bench"
 ip link set lo up
 # Bridge for the in-process kernel baseline (the plugins create their own bridges).
 ip link add bbr-kern type bridge && ip link set bbr-kern up || exit 1
-PATH=/usr/sbin:/usr/bin:/sbin:/bin "$DRIVER" --ours "$OURS_DIR" --ref "$REF_DIR" \
-	--out "$ROOT/build/bench/report.md" "$@"
+# Run frozen copies (on the sandbox's tmpfs, both sides alike): other work may rebuild bin/
+# while the bench runs.
+SNAP=/run/bench-plugins
+mkdir -p "$SNAP/ours" "$SNAP/ref"
+for p in bridge host-local; do
+	[ -e "$OURS_DIR/$p" ] && cp "$OURS_DIR/$p" "$SNAP/ours/"
+	[ -e "$REF_DIR/$p" ] && cp "$REF_DIR/$p" "$SNAP/ref/"
+done
+PATH=/usr/sbin:/usr/bin:/sbin:/bin "$DRIVER" --ours "$SNAP/ours" --ref "$SNAP/ref" \
+	--ours-name "$OURS_DIR" --ref-name "$REF_DIR" --out "$ROOT/build/bench/report.md" "$@"
