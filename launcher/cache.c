@@ -134,8 +134,10 @@ int cache_write(const struct netconf *nc, const struct rt_conf *rt, const cJSON 
 	    !cJSON_AddStringToObject(o, "containerId", rt->container_id) ||
 	    !cJSON_AddStringToObject(o, "config", b) ||
 	    !cJSON_AddStringToObject(o, "ifName", rt->ifname) ||
-	    !cJSON_AddStringToObject(o, "networkName", nc->name) ||
-	    !cJSON_AddStringToObject(o, "netns", rt->netns ? rt->netns : ""))
+	    !cJSON_AddStringToObject(o, "networkName", nc->name))
+		goto oom;
+	/* libcni: `json:"netns,omitempty"` */
+	if (rt->netns && *rt->netns && !cJSON_AddStringToObject(o, "netns", rt->netns))
 		goto oom;
 	if (rt->args && rt->args->n) {
 		cJSON *pairs = cJSON_AddArrayToObject(o, "cniArgs");
