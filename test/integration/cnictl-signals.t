@@ -129,6 +129,50 @@ like "live container survives gc" "$(C list)" "live .* running "
 kill -TERM $pid
 wait $pid
 is "live container stopped by SIGTERM: 143" "$?" 143
+# Signals while ADD is still running: the payload never starts, and everything is undone.
+mkdir -p "$T/plugins"
+cat >"$T/plugins/slow" <<'EOS'
+#!/bin/sh
+# Passes prevResult through after a pause on ADD; nothing else.
+if [ "$CNI_COMMAND" = ADD ]; then
+	touch "$SLOW_DIR/slow.started"
+	sleep 2
+	python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["prevResult"]))'
+fi
+EOS
+chmod +x "$T/plugins/slow"
+export SLOW_DIR=$T
+cat >"$T/conf/slow.conflist" <<EOC
+{"cniVersion":"1.0.0","name":"slow","plugins":[{"type":"bridge","bridge":"slowbr",
+ "ipam":{"type":"host-local","subnet":"10.244.240.0/24"}},{"type":"slow"}]}
+EOC
+OS=(--conf-dir "$T/conf" --cache-dir "$T/cache" --state-dir "$T/state" --cni-path "$BIN:$T/plugins")
+rm -f "$T/slow.started"
+"$CNICTL" run "${OS[@]}" --name s1 --net slow -- touch "$T/s1.ran" 2>"$T/s1.err" &
+pid=$!
+wait_for "$T/slow.started"
+kill -TERM $pid
+wait $pid
+is "SIGTERM during ADD: 128+15" "$?" 143
+like "SIGTERM during ADD reported" "$(cat "$T/s1.err")" "stopped by signal 15 during setup"
+[ -e "$T/s1.ran" ] && not_ok "payload never ran (SIGTERM during ADD)" || ok "payload never ran (SIGTERM during ADD)"
+is "SIGTERM during ADD: nothing left" "$(leftovers)" ""
+
+rm -f "$T/slow.started"
+"$CNICTL" run "${OS[@]}" --name s2 --net slow -- touch "$T/s2.ran" 2>/dev/null &
+pid=$!
+wait_for "$T/slow.started"
+initpid=$(json_get "$(cat "$T/state/s2.json")" initPid)
+kill -KILL $pid
+wait $pid 2>/dev/null
+sleep 2.5
+[ -e "$T/s2.ran" ] && not_ok "payload never ran (launcher SIGKILLed during ADD)" || ok "payload never ran (launcher SIGKILLed during ADD)"
+kill -0 "$initpid" 2>/dev/null && not_ok "waiting child exited when the launcher died" || ok "waiting child exited when the launcher died"
+C rm s2 2>/dev/null
+is "rm after SIGKILL during ADD" "$?" 0
+is "SIGKILL during ADD + rm: nothing left" "$(leftovers)" ""
+ip link del slowbr 2>/dev/null
+
 is "nothing left at the end" "$(leftovers)" ""
 ip link del cnictl0 2>/dev/null
 done_testing
