@@ -249,6 +249,7 @@ struct net {
 	const char *label;  /* short id used in file names */
 	const char *plugin; /* full path of the executable to run */
 	const char *cni_path;
+	const char *arg1; /* argv[1], NULL for plugins */
 	char conf_path[PATH_MAX];
 	char *conf_json;
 	bool kernel;	   /* in-process kernel baseline instead of a plugin */
@@ -327,7 +328,7 @@ static int job_start(struct job *j)
 	char in_path[PATH_MAX], err_path[PATH_MAX];
 	char e_cmd[32], e_id[96], e_ns[96], e_if[48], e_path[PATH_MAX + 16], e_syspath[600];
 	char *envp[] = {e_cmd, e_id, e_ns, e_if, e_path, e_syspath, NULL};
-	char *argv[] = {(char *)j->net->plugin, NULL};
+	char *argv[] = {(char *)j->net->plugin, (char *)j->net->arg1, NULL};
 	posix_spawn_file_actions_t fa;
 	int r;
 
@@ -696,6 +697,20 @@ static void probe_firewall(void)
 		 legacy[0] ? legacy : "none");
 }
 
+/* Calibration run inside the sequential phase: spawn + reap of a static `busybox true`, the
+ * process-start floor on this machine at this moment (it moves with the machine's load). */
+static struct net *spawn_floor;
+static struct series spawn_floor_ms;
+
+static void run_spawn_floor(void)
+{
+	static struct ctr dummy = {.id = "spawn-floor", .ns = "/nonexistent", .ifname = "eth0"};
+	struct opres r;
+
+	if (spawn_floor && run_op(spawn_floor, &dummy, OP_ADD, &r))
+		series_add(&spawn_floor_ms, r.ms);
+}
+
 struct seqstats {
 	struct series add, del, add_cpu, del_cpu, add_rss, del_rss;
 };
@@ -720,6 +735,7 @@ static void phase_seq(const char *title, struct net **nets, struct seqstats **st
 				series_add(&st[s]->add_cpu, r.cpu_ms);
 				series_add(&st[s]->add_rss, (double)r.rss_kb);
 			}
+			run_spawn_floor();
 		}
 	if (probe)
 		probe_firewall();
@@ -1474,7 +1490,11 @@ int main(int argc, char **argv)
 	if (want(&o, "seq")) {
 		struct seqstats *st[2] = {&seq[OURS], &seq[REF]};
 
+		spawn_floor = net_new("floor", "spawn-floor", "/bin", "busybox");
+		spawn_floor->arg1 = "true";
+		net_set_conf(spawn_floor, "{}\n");
 		phase_seq("sequential", plain, st, 2, o.n, false);
+		spawn_floor = NULL;
 	}
 	if (want(&o, "gm")) {
 		struct seqstats *st[2] = {&gm[OURS], &gm[REF]};
@@ -1595,6 +1615,11 @@ int main(int argc, char **argv)
 					par[s].adds, par[s].ips, par[s].dup_ips, par[s].ms, "\n");
 		if (want(&o, "growth"))
 			report_growth(f, &o, grow);
+		if (spawn_floor_ms.n)
+			fprintf(f,
+				"\nProcess start floor during the sequential phase (posix_spawn + "
+				"wait4 of a static `busybox true`): median %.2f ms, p95 %.2f ms.\n",
+				median(&spawn_floor_ms), pct(&spawn_floor_ms, 95));
 		if (fw_probe[0])
 			fprintf(f,
 				"\nipMasq phase, ours with the default backend, while all containers "

@@ -7,6 +7,7 @@
 #
 #   bench/run.sh [driver options]      e.g. --quick, --phases seq,gm, -n 100, --growth 10,100,500
 #   BENCH_OURS_DIR=/path  BENCH_REF_DIR=/usr/lib/cni  (plugin directories, also CNI_PATH)
+#   BENCH_NICE=-10  (niceness of the whole run, both sides alike; default 0)
 # The table is printed and also written to build/bench/report.md.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,7 +21,10 @@ if [ "$(id -u)" != 0 ]; then
 fi
 if [ -z "${CNI_SANDBOXED:-}" ]; then
 	make -C "$ROOT" --no-print-directory -s build/bench/driver || exit 1
-	exec unshare --net --mount --propagation private -- env CNI_SANDBOXED=1 "$0" "$@"
+	# BENCH_NICE<0 favours the whole run (both sides alike) over other work on a shared box;
+	# it does not help against kernel lock contention (rtnl) from other netns churn.
+	exec nice -n "${BENCH_NICE:-0}" unshare --net --mount --propagation private -- \
+		env CNI_SANDBOXED=1 "$0" "$@"
 fi
 for d in /run /var/lib/cni /etc/cni /opt/cni; do
 	mkdir -p "$d"
