@@ -816,13 +816,13 @@ static void run_batch(struct net *n, struct ctr **c, size_t cnt, enum op op, siz
 		size_t np = 0;
 		int r;
 
-		for (size_t s = 0; s < jobs && next < cnt; s++) {
+		for (size_t s = 0; s < jobs; s++) {
 			if (busy[s])
 				continue;
-			if (op == OP_DEL && !c[next]->added) {
+			while (next < cnt && op == OP_DEL && !c[next]->added)
 				next++;
-				continue;
-			}
+			if (next >= cnt)
+				break;
 			js[s] = (struct job){.net = n, .ctr = c[next++], .op = op, .pidfd = -1};
 			if (job_start(&js[s]) < 0) {
 				b->failed++;
@@ -834,8 +834,10 @@ static void run_batch(struct net *n, struct ctr **c, size_t cnt, enum op op, siz
 			busy[s] = true;
 			active++;
 		}
-		if (active == 0)
+		if (active == 0 && next >= cnt)
 			break;
+		if (active == 0)
+			continue; /* every free slot failed to spawn; try the next ones */
 		for (size_t s = 0; s < jobs; s++)
 			if (busy[s]) {
 				pf[np] = (struct pollfd){.fd = js[s].pidfd, .events = POLLIN};
