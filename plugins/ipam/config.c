@@ -11,8 +11,8 @@
 
 #define OOM(err) cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory")
 
-static int parse_addr_key(const cJSON *obj, const char *where, const char *key,
-			  struct ipaddr *ret, bool *ret_set, struct cni_error *err)
+static int parse_addr_key(const cJSON *obj, const char *where, const char *key, struct ipaddr *ret,
+			  bool *ret_set, struct cni_error *err)
 {
 	const char *s = NULL;
 	int r;
@@ -45,12 +45,14 @@ static int parse_subnet(const cJSON *obj, const char *where, struct ipprefix *re
 				     "%s.subnet: invalid CIDR address \"%s\"", where, s);
 	if (p.len > ipaddr_bits(p.addr.family) - 2)
 		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
-				     "Network %s too small to allocate from", ipprefix_format(&p, buf));
+				     "Network %s too small to allocate from",
+				     ipprefix_format(&p, buf));
 	ipprefix_network(&p, &n);
 	if (!ipprefix_is_network(&p))
-		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
-				     "Network has host bits set. For a subnet mask of length %u the network address is %s",
-				     p.len, ipaddr_format(&n.addr, net));
+		return cni_error_set(
+			err, CNI_ERR_CONFIG, EINVAL, NULL,
+			"Network has host bits set. For a subnet mask of length %u the network address is %s",
+			p.len, ipaddr_format(&n.addr, net));
 	*ret = p;
 	return 0;
 }
@@ -73,8 +75,8 @@ static int check_in_subnet(const struct ipam_range *rg, const struct ipaddr *a, 
 
 	if (ipprefix_contains(&rg->subnet, a))
 		return 0;
-	return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL, "%s: %s %s not in network %s", where,
-			     what, ipaddr_format(a, as), ipprefix_format(&rg->subnet, ns));
+	return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL, "%s: %s %s not in network %s",
+			     where, what, ipaddr_format(a, as), ipprefix_format(&rg->subnet, ns));
 }
 
 static int parse_range(const cJSON *obj, const char *where, struct ipam_range *ret,
@@ -137,8 +139,7 @@ static int parse_rangeset(const cJSON *arr, const char *where, struct ipam_range
 	set.ranges = calloc((size_t)cJSON_GetArraySize(arr), sizeof(*set.ranges));
 	if (!set.ranges)
 		return OOM(err);
-	cJSON_ArrayForEach(it, arr)
-	{
+	cJSON_ArrayForEach(it, arr) {
 		snprintf(sub, sizeof(sub), "%s[%zu]", where, set.n);
 		if ((r = parse_range(it, sub, &set.ranges[set.n], err)) < 0)
 			goto fail;
@@ -169,8 +170,7 @@ int ipam_conf_add_rangesets(struct ipam_conf *conf, const cJSON *arr, const char
 		return OOM(err);
 	conf->sets = sets;
 	size_t i = 0;
-	cJSON_ArrayForEach(it, arr)
-	{
+	cJSON_ArrayForEach(it, arr) {
 		snprintf(sub, sizeof(sub), "%s[%zu]", where, i++);
 		if ((r = parse_rangeset(it, sub, &conf->sets[conf->n_sets], err)) < 0)
 			return r;
@@ -261,8 +261,7 @@ static int parse_routes(struct ipam_conf *conf, const cJSON *ipam, struct cni_er
 	conf->routes = calloc((size_t)cJSON_GetArraySize(arr), sizeof(*conf->routes));
 	if (!conf->routes)
 		return OOM(err);
-	cJSON_ArrayForEach(it, arr)
-	{
+	cJSON_ArrayForEach(it, arr) {
 		snprintf(where, sizeof(where), "ipam.routes[%zu]", conf->n_routes);
 		if ((r = parse_route(it, where, &conf->routes[conf->n_routes], err)) < 0)
 			return r;
@@ -299,8 +298,7 @@ static int add_requested_list(struct ipam_conf *conf, const cJSON *arr, const ch
 
 	if (!arr)
 		return 0;
-	cJSON_ArrayForEach(it, arr)
-	{
+	cJSON_ArrayForEach(it, arr) {
 		if (!cJSON_IsString(it))
 			return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
 					     "%s: expected a list of strings, found %s", where,
@@ -354,9 +352,8 @@ static int load_requested(struct ipam_conf *conf, const struct cni_request *req,
 		return r;
 	if ((r = add_requested_list(conf, ips, "args.cni.ips", err)) < 0)
 		return r;
-	if (req->runtime_config &&
-	    (r = json_get_array(req->runtime_config, "runtimeConfig", "ips", false, &rips, err)) <
-		    0)
+	if (req->runtime_config && (r = json_get_array(req->runtime_config, "runtimeConfig", "ips",
+						       false, &rips, err)) < 0)
 		return r;
 	return add_requested_list(conf, rips, "runtimeConfig.ips", err);
 }
@@ -371,15 +368,15 @@ int ipam_conf_validate(const struct ipam_conf *conf, struct cni_error *err)
 		const struct ipam_rangeset *s = &conf->sets[i];
 		for (size_t j = 0; j < s->n; j++) {
 			if (s->ranges[j].subnet.addr.family != ipam_rangeset_family(s))
-				return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
-						     "invalid range set %zu: mixed address families",
-						     i);
+				return cni_error_set(
+					err, CNI_ERR_CONFIG, EINVAL, NULL,
+					"invalid range set %zu: mixed address families", i);
 			for (size_t k = j + 1; k < s->n; k++)
 				if (ranges_overlap(&s->ranges[j], &s->ranges[k]))
 					return cni_error_set(
 						err, CNI_ERR_CONFIG, EINVAL, NULL,
-						"invalid range set %zu: subnets %s and %s overlap", i,
-						ipprefix_format(&s->ranges[j].subnet, a),
+						"invalid range set %zu: subnets %s and %s overlap",
+						i, ipprefix_format(&s->ranges[j].subnet, a),
 						ipprefix_format(&s->ranges[k].subnet, b));
 		}
 	}
@@ -406,9 +403,10 @@ static int check_version_families(const struct ipam_conf *conf, enum cni_version
 	for (size_t i = 0; i < conf->n_sets; i++)
 		ipam_rangeset_family(&conf->sets[i]) == AF_INET ? n4++ : n6++;
 	if (n4 > 1 || n6 > 1)
-		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
-				     "CNI version %s does not support more than 1 address per family",
-				     cni_version_str(v));
+		return cni_error_set(
+			err, CNI_ERR_CONFIG, EINVAL, NULL,
+			"CNI version %s does not support more than 1 address per family",
+			cni_version_str(v));
 	return 0;
 }
 
@@ -427,9 +425,8 @@ int ipam_conf_load(const struct cni_request *req, struct ipam_conf *ret, struct 
 		goto fail;
 	}
 	/* Order of the reference: runtimeConfig.ipRanges, legacy flat range, ranges. */
-	if (req->runtime_config &&
-	    (r = json_get_array(req->runtime_config, "runtimeConfig", "ipRanges", false,
-				&rt_ranges, err)) < 0)
+	if (req->runtime_config && (r = json_get_array(req->runtime_config, "runtimeConfig",
+						       "ipRanges", false, &rt_ranges, err)) < 0)
 		goto fail;
 	if (rt_ranges &&
 	    (r = ipam_conf_add_rangesets(&conf, rt_ranges, "runtimeConfig.ipRanges", err)) < 0)

@@ -14,9 +14,9 @@
 /* One range of a range set, canonicalised: every field is filled in. */
 struct ipam_range {
 	struct ipprefix subnet; /* network address (host bits clear) */
-	struct ipaddr start;    /* first allocatable address (inclusive) */
-	struct ipaddr end;      /* last allocatable address (inclusive) */
-	struct ipaddr gateway;  /* never allocated */
+	struct ipaddr start;	/* first allocatable address (inclusive) */
+	struct ipaddr end;	/* last allocatable address (inclusive) */
+	struct ipaddr gateway;	/* never allocated */
 };
 
 /* A pool: one address is allocated per set, from any of its ranges (one family). */
@@ -30,8 +30,8 @@ struct ipam_conf {
 	size_t n_sets;
 	struct cni_route *routes;
 	size_t n_routes;
-	const char *data_dir;    /* points into the request config, or the default */
-	const char *resolv_conf; /* NULL when not configured */
+	const char *data_dir;	  /* points into the request config, or the default */
+	const char *resolv_conf;  /* NULL when not configured */
 	struct ipaddr *requested; /* requested IPs, deduplicated, in source order */
 	size_t n_requested;
 };
@@ -70,9 +70,9 @@ bool alloc_is_reserved(const struct ipam_range *r, const struct ipaddr *a);
  * lies in the set, else at the first range's start; wrap through every range once. */
 struct alloc_iter {
 	const struct ipam_rangeset *set;
-	size_t idx;            /* current range */
-	struct ipaddr cur;     /* last candidate returned (family 0 before the first) */
-	struct ipaddr first;   /* first candidate returned, to detect the full circle */
+	size_t idx;	     /* current range */
+	struct ipaddr cur;   /* last candidate returned (family 0 before the first) */
+	struct ipaddr first; /* first candidate returned, to detect the full circle */
 	bool started, done;
 };
 void alloc_iter_init(struct alloc_iter *it, const struct ipam_rangeset *set,
@@ -163,5 +163,4 @@ int store_scan(struct store *s, bool recover, store_scan_cb cb, void *userdata,
 /* Whether a trimmed lease record is plausible: "<id>" or "<id>\r\n<ifname>". */
 bool store_owner_is_valid(const char *owner);
 /* Split a record into id and ifname (ifname "" for legacy); buffers of the record's size. */
-void store_owner_split(const char *owner, char *id, size_t id_size, char *ifname,
-		       size_t if_size);
+void store_owner_split(const char *owner, char *id, size_t id_size, char *ifname, size_t if_size);

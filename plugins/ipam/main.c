@@ -14,9 +14,9 @@ struct ipam_ctx {
 	struct store store;
 };
 
-#define IPAM_CTX_INIT(r)                                                                           \
-	{                                                                                          \
-		.req = (r), .store = {.dirfd = -EBADF, .lockfd = -EBADF }                          \
+#define IPAM_CTX_INIT(r)                                                  \
+	{                                                                 \
+		.req = (r), .store = {.dirfd = -EBADF, .lockfd = -EBADF } \
 	}
 
 static void ctx_done(struct ipam_ctx *c)
@@ -130,13 +130,13 @@ static int reserve_next(struct ipam_ctx *c, size_t i, const char *tmp, struct cn
 		}
 	}
 	ipam_rangeset_format(set, rs, sizeof(rs));
-	return cni_error_set(err, CNI_ERR_INTERNAL, ENOSPC, NULL,
-			     "failed to allocate for range %zu: no IP addresses available in range set: %s",
-			     i, rs);
+	return cni_error_set(
+		err, CNI_ERR_INTERNAL, ENOSPC, NULL,
+		"failed to allocate for range %zu: no IP addresses available in range set: %s", i,
+		rs);
 }
 
-static int leftover_requested(const struct ipam_conf *conf, const bool *used,
-			      struct cni_error *err)
+static int leftover_requested(const struct ipam_conf *conf, const bool *used, struct cni_error *err)
 {
 	char list[512] = "", a[IPADDR_STRLEN];
 	size_t len = 0;
@@ -147,9 +147,10 @@ static int leftover_requested(const struct ipam_conf *conf, const bool *used,
 						ipaddr_format(&conf->requested[k], a));
 	if (!len)
 		return 0;
-	return cni_error_set(err, CNI_ERR_CONFIG, EINVAL,
-			     "a requested IP must lie inside rangeStart-rangeEnd of a range set, one per set",
-			     "failed to allocate all requested IPs:%s", list);
+	return cni_error_set(
+		err, CNI_ERR_CONFIG, EINVAL,
+		"a requested IP must lie inside rangeStart-rangeEnd of a range set, one per set",
+		"failed to allocate all requested IPs:%s", list);
 }
 
 /* Reserve one address per range set under the lock; on any failure release what this request
@@ -269,8 +270,7 @@ static int release_by_scan(struct ipam_ctx *c, size_t found, struct cni_error *e
 	r = store_scan(&c->store, true, del_cb, &d, err);
 	if (r >= 0 && d.exact + found == 0)
 		for (size_t i = 0; i < d.n_legacy; i++)
-			if ((r = store_release(&c->store, &d.legacy[i], err)) < 0 &&
-			    !d.first_error)
+			if ((r = store_release(&c->store, &d.legacy[i], err)) < 0 && !d.first_error)
 				d.first_error = r;
 	free(d.legacy);
 	if (r < 0)
@@ -293,8 +293,8 @@ static int release_by_prev(struct ipam_ctx *c, size_t *ret_found, struct cni_err
 	for (size_t i = 0; i < prev->n_ips; i++) {
 		if (set_of(&c->conf, &prev->ips[i].address.addr) < 0)
 			continue;
-		r = store_release_if_owner(&c->store, &prev->ips[i].address.addr,
-					   env->container_id, env->ifname, true, err);
+		r = store_release_if_owner(&c->store, &prev->ips[i].address.addr, env->container_id,
+					   env->ifname, true, err);
 		if (r < 0)
 			return r;
 		found += (size_t)r;
@@ -350,16 +350,18 @@ static int check_lease(struct ipam_ctx *c, const struct ipaddr *ip, struct cni_e
 	ipaddr_format(ip, name);
 	r = store_read_lease(&c->store, name, owner, sizeof(owner));
 	if (r == -ENOENT)
-		return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
-				     "host-local: Failed to find address added by container %s: no lease for %s in %s",
-				     env->container_id, name, c->store.dir);
+		return cni_error_set(
+			err, CNI_ERR_INTERNAL, ENOENT, NULL,
+			"host-local: Failed to find address added by container %s: no lease for %s in %s",
+			env->container_id, name, c->store.dir);
 	if (r < 0)
 		return cni_error_set(err, CNI_ERR_IO, -r, NULL, "read lease \"%s/%s\"",
 				     c->store.dir, name);
 	if (store_match_owner(owner, env->container_id, env->ifname) == STORE_MATCH_NONE)
-		return cni_error_set(err, CNI_ERR_INTERNAL, EPERM, NULL,
-				     "host-local: address %s of container %s is leased to another attachment",
-				     name, env->container_id);
+		return cni_error_set(
+			err, CNI_ERR_INTERNAL, EPERM, NULL,
+			"host-local: address %s of container %s is leased to another attachment",
+			name, env->container_id);
 	return 0;
 }
 
@@ -373,7 +375,8 @@ static int cmd_check(const struct cni_request *req, struct cni_error *err)
 
 	if ((r = ipam_conf_load(req, &c.conf, err)) < 0)
 		return r;
-	if ((r = cni_request_prev_result(req, &prev, err)) < 0 || (r = ctx_open(&c, false, err)) < 0)
+	if ((r = cni_request_prev_result(req, &prev, err)) < 0 ||
+	    (r = ctx_open(&c, false, err)) < 0)
 		goto out;
 	if (c.store.dirfd < 0) {
 		r = cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,

@@ -18,11 +18,11 @@
 
 #include "hostlocal.h"
 
-#define TMP_PREFIX     ".tmp-host-local."
-#define CURSOR_PREFIX  "last_reserved_ip."
-#define LEASE_MODE     0600
-#define DIR_MODE       0755
-#define OWNER_MAX      320
+#define TMP_PREFIX    ".tmp-host-local."
+#define CURSOR_PREFIX "last_reserved_ip."
+#define LEASE_MODE    0600
+#define DIR_MODE      0755
+#define OWNER_MAX     320
 
 static int mkdir_p(const char *path)
 {

@@ -4,8 +4,7 @@
 #include "../../plugins/ipam/hostlocal.h"
 #include "../tap.h"
 
-static struct ipam_range mk(const char *subnet, const char *start, const char *end,
-			    const char *gw)
+static struct ipam_range mk(const char *subnet, const char *start, const char *end, const char *gw)
 {
 	struct ipam_range r = {0};
 	(void)ipprefix_parse(subnet, &r.subnet);
@@ -99,8 +98,8 @@ TEST(walk_ipv6)
 
 	walk(&set, "fd00:231::2", out, sizeof(out));
 	ASSERT_STREQ(out, "fd00:231::3 fd00:231::2");
-	struct ipam_range big = mk("fd00:231::/64", "fd00:231::1", "fd00:231::ffff:ffff:ffff:ffff",
-				   "fd00:231::1");
+	struct ipam_range big =
+		mk("fd00:231::/64", "fd00:231::1", "fd00:231::ffff:ffff:ffff:ffff", "fd00:231::1");
 	struct ipam_rangeset bs = {&big, 1};
 	ASSERT_EQ(alloc_capacity(&bs), 0xffffffffffffffffULL - 1);
 }

@@ -150,9 +150,10 @@ TEST(bad_configs)
 		   "RangeStart 10.231.0.1 not in network");
 	expect_bad("1.0.0", R("{\"subnet\":\"10.231.1.0/24\",\"rangeEnd\":\"10.231.0.1\"}"),
 		   "RangeEnd 10.231.0.1 not in network");
-	expect_bad("1.0.0",
-		   R("{\"subnet\":\"10.231.1.0/24\",\"rangeStart\":\"10.231.1.9\",\"rangeEnd\":\"10.231.1.8\"}"),
-		   "is after rangeEnd");
+	expect_bad(
+		"1.0.0",
+		R("{\"subnet\":\"10.231.1.0/24\",\"rangeStart\":\"10.231.1.9\",\"rangeEnd\":\"10.231.1.8\"}"),
+		"is after rangeEnd");
 	expect_bad("1.0.0", R("{\"subnet\":\"10.231.1.0/24\"},{\"subnet\":\"fd00::/64\"}"),
 		   "mixed address families");
 	expect_bad("1.0.0", R("{\"subnet\":\"10.231.1.0/24\"},{\"subnet\":\"10.231.0.0/16\"}"),
@@ -171,8 +172,9 @@ TEST(disjoint_ranges_in_one_subnet_are_fine)
 {
 	struct loaded l;
 	load(&l, "1.0.0",
-	     "{\"ipam\":" "{" R("{\"subnet\":\"10.231.1.0/24\",\"rangeStart\":\"10.231.1.10\",\"rangeEnd\":\"10.231.1.19\"},"
-				"{\"subnet\":\"10.231.1.0/24\",\"rangeStart\":\"10.231.1.20\",\"rangeEnd\":\"10.231.1.29\"}") "}}",
+	     "{\"ipam\":"
+	     "{" R("{\"subnet\":\"10.231.1.0/24\",\"rangeStart\":\"10.231.1.10\",\"rangeEnd\":\"10.231.1.19\"},"
+		   "{\"subnet\":\"10.231.1.0/24\",\"rangeStart\":\"10.231.1.20\",\"rangeEnd\":\"10.231.1.29\"}") "}}",
 	     NULL);
 	ASSERT_OK(l.r);
 	ASSERT_EQ(l.conf.sets[0].n, 2);
@@ -196,7 +198,8 @@ TEST(routes_with_extras)
 {
 	struct loaded l;
 	load(&l, "1.1.0",
-	     "{\"ipam\":{" R("{\"subnet\":\"10.231.1.0/24\"}") ",\"routes\":[{\"dst\":\"0.0.0.0/0\",\"gw\":\"10.231.1.1\",\"mtu\":1400}]}}",
+	     "{\"ipam\":{" R(
+		     "{\"subnet\":\"10.231.1.0/24\"}") ",\"routes\":[{\"dst\":\"0.0.0.0/0\",\"gw\":\"10.231.1.1\",\"mtu\":1400}]}}",
 	     NULL);
 	ASSERT_OK(l.r);
 	ASSERT_EQ(l.conf.n_routes, 1);
@@ -209,9 +212,10 @@ TEST(routes_with_extras)
 TEST(resolvconf_text)
 {
 	struct cni_dns d;
-	ASSERT_OK(resolvconf_parse_text("# c\n; c\nnameserver 10.231.0.1 x\n  nameserver fd00:231::1\n"
-					"domain a\ndomain b\nsearch x y\noptions ndots:1\nbogus\n",
-					&d));
+	ASSERT_OK(resolvconf_parse_text(
+		"# c\n; c\nnameserver 10.231.0.1 x\n  nameserver fd00:231::1\n"
+		"domain a\ndomain b\nsearch x y\noptions ndots:1\nbogus\n",
+		&d));
 	ASSERT_EQ(d.n_nameservers, 2);
 	ASSERT_STREQ(d.nameservers[0], "10.231.0.1");
 	ASSERT_STREQ(d.nameservers[1], "fd00:231::1");
