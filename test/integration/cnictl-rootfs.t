@@ -29,7 +29,7 @@ like "sees the rootfs's files" "$out" "marker=inside"
 like "root is the rootfs (no /usr)" "$out" "root=bin dev etc proc root sys tmp "
 like "hostname" "$out" "host=rfs"
 like "fresh /proc: PID 1 is our init" "$out" "pid1=.*cnictl"
-like "fresh /proc: only the container's processes" "$out" $'procs=[1-4]\n'
+like "fresh /proc: only the container's processes" "$out" $'procs=[1-9]\n'
 like "eth0 configured" "$out" "addr=.*10\.244\.200\."
 like "/dev usable" "$out" "null=ok"
 C run --rootfs "$R" -- /bin/sh -c 'exit 9'
