@@ -64,7 +64,7 @@ int store_open(struct store *s, const char *data_dir, const char *name, bool cre
 	if (create && (r = mkdir_p(s->dir)) < 0)
 		return cni_error_set(err, CNI_ERR_IO, -r, NULL, "create lease directory \"%s\"",
 				     s->dir);
-	s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0) {
 		r = negative_errno();
 		if (!create && r == -ENOENT)
