@@ -3,16 +3,19 @@
 # Unit tests (build/test/test-*) need no privileges. Integration tests (test/integration/*.t)
 # each run in a fresh network + mount namespace (see test/integration/sandbox.sh).
 # Usage: test/run.sh [pattern]   (pattern filters test names, e.g. "bridge")
+# TEST_JOBS=N runs N integration tests at once (default: number of CPUs); each has its own
+# sandbox, so they only share CPU time.
 set -u
 cd "$(dirname "$0")/.."
 pattern=${1:-}
+jobs=${TEST_JOBS:-$(nproc)}
 passed=0 failed=0 skipped=0
 failures=()
 log_dir=$(mktemp -d /tmp/cni-test-logs.XXXXXX)
 
 # Count TAP lines of one test program's output; a crash without "not ok" counts as a failure.
-tally() { # name status logfile
-	local name=$1 status=$2 log=$3 p f s
+tally() { # name status logfile seconds
+	local name=$1 status=$2 log=$3 secs=${4:-0} p f s
 	p=$(grep -cE '^ok [0-9]+' "$log" | head -1)
 	s=$(grep -cE '^ok [0-9]+.*# (SKIP|skip)' "$log")
 	f=$(grep -cE '^not ok [0-9]+' "$log")
@@ -26,10 +29,10 @@ tally() { # name status logfile
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	if [ "$f" != 0 ]; then
 		failures+=("$name")
-		echo "FAIL $name ($p passed, $f failed, $s skipped)"
+		echo "FAIL $name ($p passed, $f failed, $s skipped, ${secs}s)"
 		grep -E '^(not ok|#)' "$log" | head -40 | sed 's/^/    /'
 	else
-		echo "ok   $name ($p passed, $s skipped)"
+		echo "ok   $name ($p passed, $s skipped, ${secs}s)"
 	fi
 }
 
@@ -42,13 +45,26 @@ for t in build/test/test-*; do
 	tally "$name" $? "$log"
 done
 
+# Integration tests run concurrently (bounded by $jobs); results are tallied in name order.
+run_one() { # test-file log
+	local start=$SECONDS
+	timeout 600 test/integration/sandbox.sh "$1" </dev/null >"$2" 2>&1
+	echo "$? $((SECONDS - start))" >"$2.status"
+}
+names=()
 for t in test/integration/*.t; do
 	[ -f "$t" ] || continue
 	name=integration/$(basename "$t" .t)
 	[[ -n $pattern && $name != *$pattern* ]] && continue
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+	run_one "$t" "$log_dir/$(basename "$t").log" &
+	names+=("$t")
+done
+wait
+for t in "${names[@]}"; do
 	log=$log_dir/$(basename "$t").log
-	timeout 600 test/integration/sandbox.sh "$t" </dev/null >"$log" 2>&1
-	tally "$name" $? "$log"
+	read -r status secs <"$log.status"
+	tally "integration/$(basename "$t" .t)" "$status" "$log" "$secs"
 done
 
 echo
