@@ -71,6 +71,8 @@ for v in 0.1.0 0.2.0 0.3.0 0.3.1 0.4.0 1.0.0; do
 		'^default via 10\.77\.0\.1 dev eth0'
 	like "$v: kernel: v6 default route via the gateway" "$(ip -n c1 -6 route show default)" \
 		'^default via fd77::1 dev eth0'
+	check "$v: the container reaches its gateway (ping inside the sandbox)" \
+		ip netns exec c1 busybox ping -c1 -W3 10.77.0.1
 	is "$v: kernel: one port on iop0" "$(ip -o link show master iop0 | wc -l)" 1
 	is "$v: tuning ran after bridge (sysctl in the container)" \
 		"$(ip netns exec c1 sysctl -n net.ipv4.conf.eth0.arp_ignore)" 1
