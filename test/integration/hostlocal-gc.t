@@ -41,7 +41,7 @@ is "... and creates nothing" "$(test -e $D/never && echo exists)" ""
 # share an inode, so that is both of im1's), the others go
 hl ADD "$C" im1
 hl ADD "$C" im2
-if chattr +i $D/gc/10.231.2.* 2>/dev/null && chattr -i $(ls $D/gc/10.231.2.* | tail -1); then
+if chattr +i $D/gc/10.231.2.* 2>/dev/null && last=$(ls $D/gc/10.231.2.* | tail -1) && chattr -i "$last"; then
 	cni GC "$(hl_conf gc "$DUAL" 1.1.0 '"cni.dev/valid-attachments":[]')"
 	is "GC reports the lease it could not release" "$RC" 1
 	like "... with a count and the cause" "$(msg)" "GC: 2 of 4 stale leases could not be released"
