@@ -89,18 +89,22 @@ static long long now_ms(void)
 
 /* Blocking flock() (the kernel queues waiters fairly, no polling) interrupted by a repeating
  * SIGALRM so the wait is bounded; the interval timer also covers a signal that lands just before
- * flock() is entered. */
+ * flock() is entered. SIGALRM is unblocked (a caller's mask is inherited across exec) and our
+ * no-op handler stays installed, so a late tick can never kill the process. */
 static int lock_wait(int fd, int timeout_ms)
 {
-	struct sigaction sa = {.sa_handler = on_alarm}, old;
+	struct sigaction sa = {.sa_handler = on_alarm};
 	struct itimerval tv = {.it_interval = {0, 50000}, .it_value = {0, 50000}}, off = {0};
 	long long deadline = now_ms() + timeout_ms;
+	sigset_t alrm;
 	int r;
 
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGALRM, &sa, &old) < 0)
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	if (sigaction(SIGALRM, &sa, NULL) < 0 || sigprocmask(SIG_UNBLOCK, &alrm, NULL) < 0 ||
+	    setitimer(ITIMER_REAL, &tv, NULL) < 0)
 		return negative_errno();
-	(void)setitimer(ITIMER_REAL, &tv, NULL);
 	for (;;) {
 		if (flock(fd, LOCK_EX) == 0) {
 			r = 0;
@@ -116,7 +120,6 @@ static int lock_wait(int fd, int timeout_ms)
 		}
 	}
 	(void)setitimer(ITIMER_REAL, &off, NULL);
-	(void)sigaction(SIGALRM, &old, NULL);
 	return r;
 }
 
@@ -274,6 +277,23 @@ static int write_tmp(struct store *s, const char *name, const char *content, boo
 	return 0;
 }
 
+/* Exclusive create of a final lease name (never replaces): -EEXIST when taken. */
+static int write_tmp_excl(struct store *s, const char *name, const char *content)
+{
+	_cleanup_close_ int fd = openat(
+		s->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, LEASE_MODE);
+	int r;
+
+	if (fd < 0)
+		return negative_errno();
+	if ((r = write_all(fd, content, strlen(content))) < 0 || fsync(fd) < 0) {
+		r = r < 0 ? r : negative_errno();
+		(void)unlinkat(s->dirfd, name, 0);
+		return r;
+	}
+	return 0;
+}
+
 int store_prepare(struct store *s, const char *owner, char *ret_tmpname, size_t size,
 		  struct cni_error *err)
 {
@@ -286,17 +306,36 @@ int store_prepare(struct store *s, const char *owner, char *ret_tmpname, size_t 
 	return 0;
 }
 
+/* Filesystems without hard links: exclusive create + write + fsync (a crash can then leave an
+ * empty file, which the scans recover). */
+static int reserve_by_create(struct store *s, const char *tmpname, const char *name)
+{
+	char owner[OWNER_MAX];
+	int r = read_small(s, tmpname, owner, sizeof(owner));
+
+	if (r < 0)
+		return r;
+	r = write_tmp_excl(s, name, owner);
+	return r == -EEXIST ? 0 : r < 0 ? r : 1;
+}
+
 int store_reserve(struct store *s, const char *tmpname, const struct ipaddr *ip,
 		  struct cni_error *err)
 {
 	char name[IPADDR_STRLEN];
+	int r;
 
 	ipaddr_format(ip, name);
 	if (linkat(s->dirfd, tmpname, s->dirfd, name, 0) == 0)
 		return 1;
 	if (errno == EEXIST)
 		return 0;
-	return cni_error_set(err, CNI_ERR_IO, errno, NULL, "reserve \"%s/%s\"", s->dir, name);
+	r = negative_errno();
+	if (r == -EPERM || r == -EOPNOTSUPP || r == -EMLINK)
+		r = reserve_by_create(s, tmpname, name);
+	if (r >= 0)
+		return r;
+	return cni_error_set(err, CNI_ERR_IO, -r, NULL, "reserve \"%s/%s\"", s->dir, name);
 }
 
 int store_release(struct store *s, const struct ipaddr *ip, struct cni_error *err)
