@@ -154,8 +154,8 @@ int cache_write(const struct netconf *nc, const struct rt_conf *rt, const cJSON 
 		goto oom;
 	if (result && !cJSON_AddItemToObject(o, "result", json_dup(result)))
 		goto oom;
-	if (!(text = json_print(o, false)) || !(path = cache_path(rt->cache_dir, nc->name,
-								rt->container_id, rt->ifname)) ||
+	if (!(text = json_print(o, false)) ||
+	    !(path = cache_path(rt->cache_dir, nc->name, rt->container_id, rt->ifname)) ||
 	    asprintf(&dir, "%s/results", rt->cache_dir) < 0)
 		goto oom;
 	if ((r = mkdir_p(dir, 0700)) < 0)
@@ -175,8 +175,9 @@ static int read_entry(const char *path, cJSON **ret, struct cni_error *err)
 	int r;
 
 	if (fd < 0)
-		return errno == ENOENT ? -ENOENT
-				       : cni_error_set(err, CNI_ERR_IO, errno, NULL, "open %s", path);
+		return errno == ENOENT
+			       ? -ENOENT
+			       : cni_error_set(err, CNI_ERR_IO, errno, NULL, "open %s", path);
 	if ((r = cni_read_all(fd, JSON_MAX_INPUT, &buf, &len, err)) < 0)
 		return r;
 	return json_parse(buf, len, path, ret, err);
@@ -242,7 +243,8 @@ int cache_list(const char *cache_dir, cJSON **ret, struct cni_error *err)
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
 	if (!(d = opendir(dir))) {
 		if (errno != ENOENT)
-			return cni_error_set(err, CNI_ERR_IO, errno, NULL, "read cache dir %s", dir);
+			return cni_error_set(err, CNI_ERR_IO, errno, NULL, "read cache dir %s",
+					     dir);
 		*ret = TAKE_PTR(arr);
 		return 0;
 	}

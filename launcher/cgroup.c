@@ -60,20 +60,23 @@ int cg_create(const char *id, const struct cg_limits *l, char **ret_path, struct
 		if (is_cgroup2(roots[i]))
 			root = roots[i];
 	if (!root)
-		return cni_error_set(err, CNI_ERR_INTERNAL, ENOTSUP, NULL,
-				     "cgroup limits need a cgroup v2 hierarchy; none is mounted at /sys/fs/cgroup or /sys/fs/cgroup/unified");
+		return cni_error_set(
+			err, CNI_ERR_INTERNAL, ENOTSUP, NULL,
+			"cgroup limits need a cgroup v2 hierarchy; none is mounted at /sys/fs/cgroup or /sys/fs/cgroup/unified");
 	const char *need[3] = {l->memory ? "memory" : NULL, l->cpu_quota_us ? "cpu" : NULL,
 			       l->pids ? "pids" : NULL};
 	for (size_t i = 0; i < 3; i++)
 		if (need[i] && !has_controller(root, need[i]))
-			return cni_error_set(err, CNI_ERR_INTERNAL, ENOTSUP, NULL,
-					     "cgroup v2 hierarchy at %s does not offer the \"%s\" controller (it is bound to cgroup v1 on this host)",
-					     root, need[i]);
+			return cni_error_set(
+				err, CNI_ERR_INTERNAL, ENOTSUP, NULL,
+				"cgroup v2 hierarchy at %s does not offer the \"%s\" controller (it is bound to cgroup v1 on this host)",
+				root, need[i]);
 	if (asprintf(&parent, "%s/cnictl", root) < 0 ||
 	    asprintf(&path, "%s/cnictl/%s", root, id) < 0)
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
 	if (mkdir(parent, 0755) < 0 && errno != EEXIST)
-		return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL, "create cgroup %s", parent);
+		return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL, "create cgroup %s",
+				     parent);
 	for (size_t i = 0; i < 3; i++) {
 		if (!need[i])
 			continue;
@@ -141,10 +144,23 @@ int cg_parse_size(const char *s, uint64_t *ret)
 	if (errno || end == s || s[0] == '-')
 		return -EINVAL;
 	switch (*end) {
-	case 'k': case 'K': mul = 1ull << 10; end++; break;
-	case 'm': case 'M': mul = 1ull << 20; end++; break;
-	case 'g': case 'G': mul = 1ull << 30; end++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		mul = 1ull << 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		mul = 1ull << 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		mul = 1ull << 30;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end == 'b' || *end == 'B')
 		end++;

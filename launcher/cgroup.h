@@ -8,9 +8,9 @@
 #include "cni_error.h"
 
 struct cg_limits {
-	uint64_t memory; /* bytes, 0 = none */
+	uint64_t memory;       /* bytes, 0 = none */
 	uint64_t cpu_quota_us; /* per 100 ms period, 0 = none */
-	uint64_t pids;   /* 0 = none */
+	uint64_t pids;	       /* 0 = none */
 };
 
 static inline int cg_wanted(const struct cg_limits *l)

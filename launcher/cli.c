@@ -63,7 +63,8 @@ int cli_global_option(struct globals *g, int opt, const char *arg)
 	case OPT_PLUGIN_TIMEOUT:
 		v = strtol(arg, &end, 10);
 		if (!*arg || *end || v < 0 || v > 86400) {
-			fprintf(stderr, "cnictl: --plugin-timeout: \"%s\" is not a number of seconds\n",
+			fprintf(stderr,
+				"cnictl: --plugin-timeout: \"%s\" is not a number of seconds\n",
 				arg);
 			return -1;
 		}

@@ -10,7 +10,7 @@
 #define DEFAULT_CNI_PATH  "/opt/cni/bin:/usr/lib/cni"
 #define DEFAULT_CACHE_DIR "/var/lib/cni"
 #define DEFAULT_STATE_DIR "/run/cnictl"
-#define NETNS_DIR         "/run/netns"
+#define NETNS_DIR	  "/run/netns"
 
 /* run: the payload's status, or these for our own failures (podman's scheme). */
 #define EXIT_LAUNCHER 125
@@ -40,24 +40,30 @@ enum {
 	OPT_PLUGIN_TIMEOUT,
 	OPT_HELP,
 };
-#define CLI_GLOBAL_OPTIONS                                                                          \
-	{"conf-dir", required_argument, NULL, OPT_CONF_DIR},                                        \
-		{"cni-path", required_argument, NULL, OPT_CNI_PATH},                                \
-		{"cache-dir", required_argument, NULL, OPT_CACHE_DIR},                              \
-		{"state-dir", required_argument, NULL, OPT_STATE_DIR},                              \
-		{"timing", no_argument, NULL, OPT_TIMING},                                          \
-		{"plugin-timeout", required_argument, NULL, OPT_PLUGIN_TIMEOUT},                    \
-		{"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'}
+#define CLI_GLOBAL_OPTIONS                                                       \
+	{"conf-dir", required_argument, NULL, OPT_CONF_DIR},                     \
+		{"cni-path", required_argument, NULL, OPT_CNI_PATH},             \
+		{"cache-dir", required_argument, NULL, OPT_CACHE_DIR},           \
+		{"state-dir", required_argument, NULL, OPT_STATE_DIR},           \
+		{"timing", no_argument, NULL, OPT_TIMING},                       \
+		{"plugin-timeout", required_argument, NULL, OPT_PLUGIN_TIMEOUT}, \
+		{"verbose", no_argument, NULL, 'v'},                             \
+	{                                                                        \
+		"help", no_argument, NULL, 'h'                                   \
+	}
 
-#define CLI_GLOBAL_HELP                                                                             \
-	"Global options:\n"                                                                         \
-	"  -c, --conf-dir DIR      network configurations (env NETCONFPATH, default " DEFAULT_CONF_DIR ")\n" \
-	"      --cni-path DIRS     plugin search path (env CNI_PATH, default " DEFAULT_CNI_PATH ")\n" \
-	"      --cache-dir DIR     libcni result cache (default " DEFAULT_CACHE_DIR ")\n"            \
-	"      --state-dir DIR     container records (env CNICTL_STATE_DIR, default " DEFAULT_STATE_DIR ")\n" \
-	"      --timing            one line per plugin exec: wall, user/sys ms, max RSS\n"         \
-	"      --plugin-timeout S  kill a plugin that runs longer than S seconds (default 60)\n"   \
-	"  -v, --verbose           more diagnostics on stderr\n"                                   \
+#define CLI_GLOBAL_HELP                                                                                 \
+	"Global options:\n"                                                                             \
+	"  -c, --conf-dir DIR      network configurations (env NETCONFPATH, default " DEFAULT_CONF_DIR  \
+	")\n"                                                                                           \
+	"      --cni-path DIRS     plugin search path (env CNI_PATH, default " DEFAULT_CNI_PATH         \
+	")\n"                                                                                           \
+	"      --cache-dir DIR     libcni result cache (default " DEFAULT_CACHE_DIR ")\n"               \
+	"      --state-dir DIR     container records (env CNICTL_STATE_DIR, default " DEFAULT_STATE_DIR \
+	")\n"                                                                                           \
+	"      --timing            one line per plugin exec: wall, user/sys ms, max RSS\n"              \
+	"      --plugin-timeout S  kill a plugin that runs longer than S seconds (default 60)\n"        \
+	"  -v, --verbose           more diagnostics on stderr\n"                                        \
 	"  -h, --help              this text\n"
 
 /* Defaults from the environment. Call once before option parsing. */
@@ -77,7 +83,7 @@ int cli_parse_cni_args(const char *s, bool add_ignore_unknown, struct cni_args *
 
 /* The verbs. argv[0] is the verb. Each returns the process exit status. */
 int cmd_run(int argc, char **argv);
-int cmd_cni(int argc, char **argv);  /* add | check | del | status | gc NET [NETNS] */
+int cmd_cni(int argc, char **argv); /* add | check | del | status | gc NET [NETNS] */
 int cmd_list(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_rm(int argc, char **argv);

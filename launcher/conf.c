@@ -57,8 +57,7 @@ bool conf_version_at_least(const char *version, const char *min)
 }
 
 /* SPEC.md › Version considerations: the highest of cniVersion ∪ cniVersions we support. */
-static int select_version(const cJSON *list, const char *source, char **ret,
-			  struct cni_error *err)
+static int select_version(const cJSON *list, const char *source, char **ret, struct cni_error *err)
 {
 	const char *v = NULL, *best = NULL;
 	const cJSON *versions = NULL, *it;
@@ -69,8 +68,7 @@ static int select_version(const cJSON *list, const char *source, char **ret,
 	    (r = json_get_array(list, NULL, "cniVersions", false, &versions, err)) < 0)
 		return cni_error_prefix(err, "%s", source), r;
 	best = v;
-	cJSON_ArrayForEach(it, versions)
-	{
+	cJSON_ArrayForEach(it, versions) {
 		if (!cJSON_IsString(it))
 			return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
 					     "%s: cniVersions must hold strings", source);
@@ -97,8 +95,8 @@ static int get_loose_bool(const cJSON *obj, const char *key, const char *source,
 		*ret = cJSON_IsTrue(v);
 		return 0;
 	}
-	if (cJSON_IsString(v) && (strcasecmp(v->valuestring, "true") == 0 ||
-				  strcasecmp(v->valuestring, "false") == 0)) {
+	if (cJSON_IsString(v) &&
+	    (strcasecmp(v->valuestring, "true") == 0 || strcasecmp(v->valuestring, "false") == 0)) {
 		*ret = strcasecmp(v->valuestring, "true") == 0;
 		return 0;
 	}
@@ -133,13 +131,13 @@ int conf_from_bytes(const char *bytes, size_t len, const char *source, struct ne
 		return cni_error_prefix(err, "%s", source), r;
 	if (!nc->plugins)
 		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
-				     "error parsing configuration list %s: no 'plugins' key", source);
+				     "error parsing configuration list %s: no 'plugins' key",
+				     source);
 	if (cJSON_GetArraySize(nc->plugins) == 0)
 		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
 				     "error parsing configuration list %s: no plugins in list",
 				     source);
-	cJSON_ArrayForEach(it, nc->plugins)
-	{
+	cJSON_ArrayForEach(it, nc->plugins) {
 		char where[32];
 		const char *type = NULL;
 		snprintf(where, sizeof(where), "plugins[%d]", i++);
@@ -265,7 +263,8 @@ static int conf_upconvert(const char *bytes, size_t len, const char *source, str
 	    !cJSON_AddStringToObject(list, "name", name ? name : ""))
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
 	cJSON *arr = cJSON_AddArrayToObject(list, "plugins");
-	if (!arr || !cJSON_AddItemToArray(arr, TAKE_PTR(plugin)) || !(text = json_print(list, false)))
+	if (!arr || !cJSON_AddItemToArray(arr, TAKE_PTR(plugin)) ||
+	    !(text = json_print(list, false)))
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
 	return conf_from_bytes(text, strlen(text), source, ret, err);
 }
@@ -419,8 +418,7 @@ bool conf_plugin_has_cap(const cJSON *plugin, const char *cap)
 bool conf_has_cap(const struct netconf *nc, const char *cap)
 {
 	const cJSON *p;
-	cJSON_ArrayForEach(p, nc->plugins)
-	{
+	cJSON_ArrayForEach(p, nc->plugins) {
 		if (conf_plugin_has_cap(p, cap))
 			return true;
 	}

@@ -13,14 +13,14 @@
 
 struct netconf {
 	char *name;
-	char *version;      /* cniVersion handed to plugins (selected from cniVersions) */
+	char *version; /* cniVersion handed to plugins (selected from cniVersions) */
 	bool disable_check;
 	bool disable_gc;
-	char *bytes;        /* the list as libcni caches it (file bytes, or the upconverted list) */
+	char *bytes; /* the list as libcni caches it (file bytes, or the upconverted list) */
 	size_t len;
-	cJSON *json;        /* parsed list, owns plugins */
+	cJSON *json;	      /* parsed list, owns plugins */
 	const cJSON *plugins; /* array of plugin objects, non-empty */
-	char *source;       /* file it came from, "(built-in)", or "(cache)" */
+	char *source;	      /* file it came from, "(built-in)", or "(cache)" */
 };
 
 struct netconf *conf_free(struct netconf *nc);

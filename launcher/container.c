@@ -110,7 +110,7 @@ static void enter_rootfs(const char *rootfs)
 		child_fail("chdir /");
 }
 
-static const int forwarded[] = {SIGTERM, SIGINT,  SIGHUP,  SIGQUIT, SIGUSR1,
+static const int forwarded[] = {SIGTERM, SIGINT,   SIGHUP,  SIGQUIT, SIGUSR1,
 				SIGUSR2, SIGWINCH, SIGCONT, SIGALRM};
 
 static void reset_signals(void)
@@ -346,8 +346,11 @@ int ctr_exec_in(pid_t init_pid, char *const *argv, struct cni_error *err)
 	static const struct {
 		const char *name;
 		int type;
-	} order[] = {{"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET},
-		     {"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS}};
+	} order[] = {{"ipc", CLONE_NEWIPC},
+		     {"uts", CLONE_NEWUTS},
+		     {"net", CLONE_NEWNET},
+		     {"pid", CLONE_NEWPID},
+		     {"mnt", CLONE_NEWNS}};
 	int fds[ARRAY_SIZE(order)], ws, r = 0;
 	struct sigaction sa = {.sa_handler = forward_to_child};
 
@@ -390,7 +393,8 @@ int ctr_exec_in(pid_t init_pid, char *const *argv, struct cni_error *err)
 		sigaction(forwarded[i], &sa, NULL);
 	while (waitpid(exec_child, &ws, 0) < 0)
 		if (errno != EINTR) {
-			r = cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL, "wait for the command");
+			r = cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL,
+					  "wait for the command");
 			goto out;
 		}
 	r = ctr_status_code(ws);

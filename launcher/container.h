@@ -9,15 +9,15 @@
 
 struct ctr_spec {
 	unsigned long ns_flags; /* CLONE_NEW{NET,UTS,IPC,PID,NS} */
-	const char *hostname;   /* set when CLONE_NEWUTS, may be NULL */
-	const char *rootfs;     /* pivot_root target, may be NULL (needs CLONE_NEWNS) */
-	char *const *argv;      /* payload, argv[0] looked up in PATH */
+	const char *hostname;	/* set when CLONE_NEWUTS, may be NULL */
+	const char *rootfs;	/* pivot_root target, may be NULL (needs CLONE_NEWNS) */
+	char *const *argv;	/* payload, argv[0] looked up in PATH */
 };
 
 struct ctr {
-	pid_t pid;   /* the init, as seen from the launcher */
+	pid_t pid; /* the init, as seen from the launcher */
 	int pidfd;
-	int go_fd;   /* write end of the go pipe; closing it unwritten aborts the child */
+	int go_fd; /* write end of the go pipe; closing it unwritten aborts the child */
 };
 
 /* Clone the init with the namespaces. It returns once the child has made its mount tree

@@ -20,8 +20,8 @@
 DEFINE_CLEANUP(char **, conf_names_free)
 
 /* Global options only, plus -f for rm and --json for list. Returns optind or <0. */
-static int parse_simple(int argc, char **argv, struct globals *g, const char *usage,
-			bool *flag, const char *flag_name)
+static int parse_simple(int argc, char **argv, struct globals *g, const char *usage, bool *flag,
+			const char *flag_name)
 {
 	const struct option opts[] = {
 		{flag_name ? flag_name : "no-such-option", no_argument, NULL, 'f'},
@@ -316,8 +316,7 @@ static int collect_valid(const struct globals *g, char **ids, const cJSON *entri
 			if (valid_add(valid, s->id, s->nets[k].ifname) < 0)
 				return -ENOMEM;
 	}
-	cJSON_ArrayForEach(e, entries)
-	{
+	cJSON_ArrayForEach(e, entries) {
 		const cJSON *cid = cJSON_GetObjectItemCaseSensitive(e, "containerId");
 		const cJSON *ifn = cJSON_GetObjectItemCaseSensitive(e, "ifName");
 		const cJSON *ns = cJSON_GetObjectItemCaseSensitive(e, "netns");
@@ -345,8 +344,11 @@ static int gc_networks(const struct globals *g, const cJSON *valid, const cJSON 
 		rt_print_error("gc", &err);
 		return -EIO;
 	}
-	struct rt_conf rt = {.cni_path = g->cni_path, .cache_dir = g->cache_dir,
-			     .timeout_ms = g->timeout_ms, .timing = g->timing};
+	struct rt_conf rt = {.cni_path = g->cni_path,
+			     .cache_dir = g->cache_dir,
+			     .timeout_ms = g->timeout_ms,
+			     .timing = g->timing,
+			     .verbose = g->verbose};
 	size_t n_names = 0;
 	while (names[n_names])
 		n_names++;
@@ -359,8 +361,7 @@ static int gc_networks(const struct globals *g, const cJSON *valid, const cJSON 
 			code = -EIO;
 		}
 	}
-	cJSON_ArrayForEach(e, entries)
-	{
+	cJSON_ArrayForEach(e, entries) {
 		const cJSON *net = cJSON_GetObjectItemCaseSensitive(e, "networkName");
 		_cleanup_(conf_freep) struct netconf *nc = NULL;
 		bool known = false;
@@ -425,8 +426,9 @@ int cmd_gc(int argc, char **argv)
 			fprintf(stderr, "cnictl: removed dead container %s\n", s->id);
 		}
 	}
-	if (state_list_ids(g.state_dir, &left, &err) < 0 || cache_list(g.cache_dir, &entries, &err) < 0 ||
-	    !(valid = cJSON_CreateArray()) || collect_valid(&g, left, entries, valid) < 0) {
+	if (state_list_ids(g.state_dir, &left, &err) < 0 ||
+	    cache_list(g.cache_dir, &entries, &err) < 0 || !(valid = cJSON_CreateArray()) ||
+	    collect_valid(&g, left, entries, valid) < 0) {
 		rt_print_error("gc", &err);
 		cli_globals_clear(&g);
 		return EXIT_FAIL;

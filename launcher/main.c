@@ -25,9 +25,9 @@ int main(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} verbs[] = {
-		{"run", cmd_run},     {"exec", cmd_exec},   {"list", cmd_list}, {"ls", cmd_list},
-		{"rm", cmd_rm},       {"gc", cmd_gc},       {"add", cmd_cni},   {"check", cmd_cni},
-		{"del", cmd_cni},     {"status", cmd_cni},
+		{"run", cmd_run}, {"exec", cmd_exec},  {"list", cmd_list}, {"ls", cmd_list},
+		{"rm", cmd_rm},	  {"gc", cmd_gc},      {"add", cmd_cni},   {"check", cmd_cni},
+		{"del", cmd_cni}, {"status", cmd_cni},
 	};
 
 	/* lib/invoke.c handles EPIPE from a plugin that stops reading its stdin. */

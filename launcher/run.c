@@ -55,7 +55,8 @@ static const char run_usage[] =
 	"Run CMD in new namespaces attached to CNI networks; tear everything down when it exits.\n"
 	"\n"
 	"  -n, --net NAME[:IFNAME]  attach to network NAME (repeatable, in order; ifnames default\n"
-	"                           to eth0, eth1...). Default: \"" CONF_DEFAULT_NAME "\", which is the built-in\n"
+	"                           to eth0, eth1...). Default: \"" CONF_DEFAULT_NAME
+	"\", which is the built-in\n"
 	"                           bridge cnictl0 on 10.244.200.0/24 unless the conf dir defines it\n"
 	"      --no-net             network namespace with lo only, no CNI\n"
 	"      --name NAME          container ID (default: 16 random hex digits), K8S_POD_NAME\n"
@@ -157,7 +158,8 @@ static int parse_ns(const char *list, unsigned long *ret)
 		else if (strcmp(t, "mnt") == 0 || strcmp(t, "mount") == 0)
 			f |= CLONE_NEWNS;
 		else {
-			fprintf(stderr, "cnictl: --ns: unknown namespace \"%s\" (net, uts, ipc, pid, mnt)\n",
+			fprintf(stderr,
+				"cnictl: --ns: unknown namespace \"%s\" (net, uts, ipc, pid, mnt)\n",
 				t);
 			return -EINVAL;
 		}
@@ -269,7 +271,8 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			free(o->rootfs);
 			o->rootfs = realpath(optarg, NULL);
 			if (!o->rootfs) {
-				fprintf(stderr, "cnictl: --rootfs %s: %s\n", optarg, strerror(errno));
+				fprintf(stderr, "cnictl: --rootfs %s: %s\n", optarg,
+					strerror(errno));
 				return -EINVAL;
 			}
 			break;
@@ -306,7 +309,8 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		case OPT_STOP_TIMEOUT:
 			o->stop_timeout = (int)strtol(optarg, &end, 10);
 			if (!*optarg || *end || o->stop_timeout < 0) {
-				fprintf(stderr, "cnictl: --stop-timeout: not a number of seconds\n");
+				fprintf(stderr,
+					"cnictl: --stop-timeout: not a number of seconds\n");
 				return -EINVAL;
 			}
 			break;
@@ -322,8 +326,9 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	o->argv = argv + optind;
 	/* --cap-args first, then the dedicated flags override their keys. */
 	if (extra) {
-		cJSON *ips = o->cap_args ? cJSON_DetachItemFromObjectCaseSensitive(o->cap_args, "ips")
-					 : NULL;
+		cJSON *ips = o->cap_args
+				     ? cJSON_DetachItemFromObjectCaseSensitive(o->cap_args, "ips")
+				     : NULL;
 		cJSON_Delete(o->cap_args);
 		o->cap_args = TAKE_PTR(extra);
 		if (ips && cap_set(o, "ips", ips) < 0)
@@ -556,8 +561,7 @@ static int set_status_write(const struct run_opts *o, struct state *s, const cha
 }
 
 /* ADD every network in order; the record names how far we got before each ADD starts. */
-static int attach_networks(struct run_opts *o, struct state *s, int *ret_sig,
-			   struct cni_error *err)
+static int attach_networks(struct run_opts *o, struct state *s, int *ret_sig, struct cni_error *err)
 {
 	int r;
 	for (size_t i = 0; i < o->n_nets; i++) {
@@ -572,6 +576,7 @@ static int attach_networks(struct run_opts *o, struct state *s, int *ret_sig,
 			.cache_dir = o->g.cache_dir,
 			.timeout_ms = o->g.timeout_ms,
 			.timing = o->g.timing,
+			.verbose = o->g.verbose,
 		};
 		if ((*ret_sig = pending_stop_signal()))
 			return cni_error_set(err, CNI_ERR_INTERNAL, EINTR, NULL,
@@ -591,8 +596,8 @@ static int attach_networks(struct run_opts *o, struct state *s, int *ret_sig,
 		print_result(o, n);
 	}
 	if ((*ret_sig = pending_stop_signal()))
-		return cni_error_set(err, CNI_ERR_INTERNAL, EINTR, NULL,
-				     "interrupted by signal %d", *ret_sig);
+		return cni_error_set(err, CNI_ERR_INTERNAL, EINTR, NULL, "interrupted by signal %d",
+				     *ret_sig);
 	return 0;
 }
 
@@ -622,8 +627,8 @@ static int run_container(struct run_opts *o, const char *id)
 	{
 		_cleanup_(state_freep) struct state *old = NULL;
 		if (state_read(o->g.state_dir, id, &old, NULL) >= 0) {
-			fprintf(stderr, "cnictl: container %s already exists (see cnictl list / rm)\n",
-				id);
+			fprintf(stderr,
+				"cnictl: container %s already exists (see cnictl list / rm)\n", id);
 			return EXIT_LAUNCHER;
 		}
 	}

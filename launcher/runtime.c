@@ -53,8 +53,7 @@ int rt_build_config(const struct netconf *nc, const cJSON *plugin, const cJSON *
 	/* libcni injectRuntimeConfig: only capabilities the plugin declares true and the
 	 * runtime supplies; runtimeConfig is replaced only when something is injected. */
 	if (cJSON_IsObject(caps) && cJSON_IsObject(cap_args)) {
-		cJSON_ArrayForEach(c, caps)
-		{
+		cJSON_ArrayForEach(c, caps) {
 			const cJSON *v = cJSON_GetObjectItemCaseSensitive(cap_args, c->string);
 			if (!cJSON_IsTrue(c) || !v)
 				continue;
@@ -135,10 +134,14 @@ static int exec_plugin(const struct netconf *nc, const cJSON *plugin, const cJSO
 	    asprintf(&v_args, "CNI_ARGS=%s", args) < 0 ||
 	    asprintf(&v_if, "CNI_IFNAME=%s", per_container ? rt->ifname : "") < 0 ||
 	    asprintf(&v_path, "CNI_PATH=%s", rt->cni_path) < 0 ||
-	    !(envp = invoke_env_build((char *const[]){v_cmd, v_cid, v_ns, v_args, v_if, v_path,
-						     NULL})) ||
+	    !(envp = invoke_env_build(
+		      (char *const[]){v_cmd, v_cid, v_ns, v_args, v_if, v_path, NULL})) ||
 	    !(stdin_buf = json_print(conf, false)))
 		return oom(err);
+	if (rt->verbose)
+		fprintf(stderr, "cnictl: exec %s %s netns=%s ifname=%s stdin=%s\n",
+			cni_command_str(cmd), path, per_container && rt->netns ? rt->netns : "",
+			per_container ? rt->ifname : "", stdin_buf);
 	if ((r = invoke_exec(path, envp, stdin_buf, strlen(stdin_buf), rt->timeout_ms, &o, err)) <
 	    0)
 		goto fail;
@@ -174,17 +177,16 @@ int rt_add_list(const struct netconf *nc, const struct rt_conf *rt, cJSON **ret_
 	if ((r = cni_validate_container_id(rt->container_id, err)) < 0 ||
 	    (r = cni_validate_ifname(rt->ifname, err)) < 0)
 		return r;
-	cJSON_ArrayForEach(plugin, nc->plugins)
-	{
+	cJSON_ArrayForEach(plugin, nc->plugins) {
 		_cleanup_(cJSON_Deletep) cJSON *conf = NULL, *out = NULL;
 		if ((r = rt_build_config(nc, plugin, prev, rt->cap_args, &conf, err)) < 0 ||
 		    (r = exec_plugin(nc, plugin, conf, CNI_CMD_ADD, rt, &out, err)) < 0)
 			return r;
 		if (!out)
-			return cni_error_set(err, CNI_ERR_DECODE, EINVAL, NULL,
-					     "plugin type=\"%s\" printed no result (add)",
-					     cJSON_GetObjectItemCaseSensitive(plugin, "type")
-						     ->valuestring);
+			return cni_error_set(
+				err, CNI_ERR_DECODE, EINVAL, NULL,
+				"plugin type=\"%s\" printed no result (add)",
+				cJSON_GetObjectItemCaseSensitive(plugin, "type")->valuestring);
 		if ((r = fix_result_version(nc, out, err)) < 0)
 			return r;
 		cJSON_Delete(prev);
@@ -199,8 +201,7 @@ int rt_add_list(const struct netconf *nc, const struct rt_conf *rt, cJSON **ret_
 
 /* The cached result converted to the list's version (libcni getCachedResult + GetAsVersion).
  * Anything unusable is dropped, and the cache entry with it, as libcni does. */
-static int cached_prev_result(const struct netconf *nc, const struct rt_conf *rt,
-			      cJSON **ret)
+static int cached_prev_result(const struct netconf *nc, const struct rt_conf *rt, cJSON **ret)
 {
 	_cleanup_(cJSON_Deletep) cJSON *entry = NULL, *enc = NULL;
 	_cleanup_(cni_result_freep) struct cni_result *res = NULL;
@@ -270,9 +271,10 @@ int rt_check_list(const struct netconf *nc, const struct rt_conf *rt, struct cni
 	int r;
 
 	if (!conf_version_at_least(nc->version, "0.4.0"))
-		return cni_error_set(err, CNI_ERR_VERSION, EINVAL, NULL,
-				     "configuration version \"%s\" does not support the CHECK command",
-				     nc->version);
+		return cni_error_set(
+			err, CNI_ERR_VERSION, EINVAL, NULL,
+			"configuration version \"%s\" does not support the CHECK command",
+			nc->version);
 	if (nc->disable_check)
 		return 0;
 	if ((r = cni_validate_container_id(rt->container_id, err)) < 0 ||
@@ -280,11 +282,11 @@ int rt_check_list(const struct netconf *nc, const struct rt_conf *rt, struct cni
 		return r;
 	(void)cached_prev_result(nc, rt, &prev);
 	if (!prev)
-		return cni_error_set(err, CNI_ERR_UNKNOWN_CTR, ENOENT, NULL,
-				     "no cached result for network \"%s\", container \"%s\", interface \"%s\"",
-				     nc->name, rt->container_id, rt->ifname);
-	cJSON_ArrayForEach(plugin, nc->plugins)
-	{
+		return cni_error_set(
+			err, CNI_ERR_UNKNOWN_CTR, ENOENT, NULL,
+			"no cached result for network \"%s\", container \"%s\", interface \"%s\"",
+			nc->name, rt->container_id, rt->ifname);
+	cJSON_ArrayForEach(plugin, nc->plugins) {
 		_cleanup_(cJSON_Deletep) cJSON *conf = NULL;
 		if ((r = rt_build_config(nc, plugin, prev, rt->cap_args, &conf, err)) < 0 ||
 		    (r = exec_plugin(nc, plugin, conf, CNI_CMD_CHECK, rt, NULL, err)) < 0)
@@ -300,8 +302,7 @@ int rt_status_list(const struct netconf *nc, const struct rt_conf *rt, struct cn
 
 	if (!conf_version_at_least(nc->version, "1.1.0"))
 		return 0;
-	cJSON_ArrayForEach(plugin, nc->plugins)
-	{
+	cJSON_ArrayForEach(plugin, nc->plugins) {
 		_cleanup_(cJSON_Deletep) cJSON *conf = NULL;
 		if ((r = rt_build_config(nc, plugin, NULL, NULL, &conf, err)) < 0 ||
 		    (r = exec_plugin(nc, plugin, conf, CNI_CMD_STATUS, rt, NULL, err)) < 0)
@@ -313,8 +314,7 @@ int rt_status_list(const struct netconf *nc, const struct rt_conf *rt, struct cn
 static bool attachment_valid(const cJSON *valid, const char *cid, const char *ifname)
 {
 	const cJSON *a;
-	cJSON_ArrayForEach(a, valid)
-	{
+	cJSON_ArrayForEach(a, valid) {
 		const cJSON *c = cJSON_GetObjectItemCaseSensitive(a, "containerID");
 		const cJSON *i = cJSON_GetObjectItemCaseSensitive(a, "ifname");
 		if (cJSON_IsString(c) && cJSON_IsString(i) && strcmp(c->valuestring, cid) == 0 &&
@@ -335,8 +335,7 @@ static int cached_args(const cJSON *entry, struct cni_args *ret)
 		return 0;
 	if (!(ret->items = calloc((size_t)n, sizeof(*ret->items))))
 		return -ENOMEM;
-	cJSON_ArrayForEach(p, pairs)
-	{
+	cJSON_ArrayForEach(p, pairs) {
 		const cJSON *k = cJSON_GetArrayItem(p, 0), *v = cJSON_GetArrayItem(p, 1);
 		if (!cJSON_IsString(k) || !cJSON_IsString(v))
 			continue;
@@ -368,8 +367,7 @@ int rt_gc_list(const struct netconf *nc, const struct rt_conf *rt, const cJSON *
 		return 0;
 	if ((r = cache_list(rt->cache_dir, &entries, err)) < 0)
 		return r;
-	cJSON_ArrayForEach(e, entries)
-	{
+	cJSON_ArrayForEach(e, entries) {
 		const char *net = entry_str(e, "networkName"), *cid = entry_str(e, "containerId");
 		const char *ifname = entry_str(e, "ifName"), *netns = entry_str(e, "netns");
 		struct cni_args args;
@@ -398,8 +396,7 @@ int rt_gc_list(const struct netconf *nc, const struct rt_conf *rt, const cJSON *
 	}
 	if (!conf_version_at_least(nc->version, "1.1.0"))
 		return first;
-	cJSON_ArrayForEach(plugin, nc->plugins)
-	{
+	cJSON_ArrayForEach(plugin, nc->plugins) {
 		_cleanup_(cJSON_Deletep) cJSON *conf = NULL;
 		struct cni_error gerr = {0};
 		r = rt_build_config(nc, plugin, NULL, NULL, &conf, &gerr);

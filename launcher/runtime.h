@@ -12,14 +12,15 @@
 /* libcni RuntimeConf plus where to find plugins and the cache. */
 struct rt_conf {
 	const char *container_id;
-	const char *netns;       /* "" allowed for DEL */
+	const char *netns; /* "" allowed for DEL */
 	const char *ifname;
 	const struct cni_args *args; /* CNI_ARGS pairs, may be NULL */
-	const cJSON *cap_args;   /* capability args object, may be NULL */
+	const cJSON *cap_args;	     /* capability args object, may be NULL */
 	const char *cni_path;
 	const char *cache_dir;
-	int timeout_ms;          /* per plugin exec, 0 = none */
-	bool timing;             /* print one line per exec on stderr */
+	int timeout_ms; /* per plugin exec, 0 = none */
+	bool timing;	/* print one line per exec on stderr */
+	int verbose;	/* 1: log each exec with its stdin on stderr */
 };
 
 /* The request config for one plugin (SPEC.md › Deriving request configuration): the plugin

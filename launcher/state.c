@@ -184,8 +184,7 @@ int state_read(const char *dir, const char *id, struct state **ret, struct cni_e
 	if (cJSON_GetArraySize(args) > 0 &&
 	    !(s->args.items = calloc((size_t)cJSON_GetArraySize(args), sizeof(*s->args.items))))
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
-	cJSON_ArrayForEach(it, args)
-	{
+	cJSON_ArrayForEach(it, args) {
 		const cJSON *k = cJSON_GetArrayItem(it, 0), *v = cJSON_GetArrayItem(it, 1);
 		if (!cJSON_IsString(k) || !cJSON_IsString(v))
 			continue;
@@ -199,8 +198,7 @@ int state_read(const char *dir, const char *id, struct state **ret, struct cni_e
 	if (cJSON_GetArraySize(nets) > 0 &&
 	    !(s->nets = calloc((size_t)cJSON_GetArraySize(nets), sizeof(*s->nets))))
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
-	cJSON_ArrayForEach(it, nets)
-	{
+	cJSON_ArrayForEach(it, nets) {
 		struct state_net *n = &s->nets[s->n_nets++];
 		n->name = get_str(it, "name");
 		n->ifname = get_str(it, "ifname");

@@ -18,17 +18,17 @@ struct state_net {
 struct state {
 	char *id;
 	char *name;
-	char *status;           /* "creating", "running", "stopping" */
-	pid_t owner_pid;        /* the launcher */
+	char *status;			/* "creating", "running", "stopping" */
+	pid_t owner_pid;		/* the launcher */
 	unsigned long long owner_start; /* its start time (clock ticks), against PID reuse */
-	pid_t init_pid;         /* the container's init, as seen from the host */
+	pid_t init_pid;			/* the container's init, as seen from the host */
 	unsigned long long init_start;
-	char *netns;            /* bind mount path, NULL without a network namespace */
+	char *netns; /* bind mount path, NULL without a network namespace */
 	char *cache_dir;
 	char *cni_path;
-	char *cgroup;           /* cgroup directory we created, or NULL */
-	int attached;           /* networks [0, attached) may have been ADDed */
-	long created;           /* unix time */
+	char *cgroup; /* cgroup directory we created, or NULL */
+	int attached; /* networks [0, attached) may have been ADDed */
+	long created; /* unix time */
 	struct cni_args args;
 	cJSON *cap_args;
 	struct state_net *nets;

@@ -33,8 +33,8 @@ void table_print_result(FILE *f, const char *net, const char *ifname, const char
 		fprintf(f, "  %-3s %-16s %-18s %s\n", "IDX", "INTERFACE", "MAC", "SANDBOX");
 		for (size_t i = 0; i < res->n_interfaces; i++) {
 			const struct cni_interface *it = &res->interfaces[i];
-			fprintf(f, "  %-3zu %-16s %-18s %s\n", i, it->name,
-				it->mac ? it->mac : "-", it->sandbox ? it->sandbox : "(host)");
+			fprintf(f, "  %-3zu %-16s %-18s %s\n", i, it->name, it->mac ? it->mac : "-",
+				it->sandbox ? it->sandbox : "(host)");
 		}
 	}
 	if (res->n_ips) {

@@ -51,6 +51,7 @@ int teardown(const struct globals *g, struct state *s, bool force, struct cni_er
 			.cache_dir = s->cache_dir,
 			.timeout_ms = g->timeout_ms,
 			.timing = g->timing,
+			.verbose = g->verbose,
 		};
 		r = net_config(s, n, &nc, &derr);
 		if (r >= 0)
@@ -62,7 +63,8 @@ int teardown(const struct globals *g, struct state *s, bool force, struct cni_er
 			rt_print_error(what, &derr);
 			if (force || permanent(&derr)) {
 				fprintf(stderr, "cnictl: %s: giving up on it (%s)\n", what,
-					force ? "--force" : "the plugin refuses this configuration");
+					force ? "--force"
+					      : "the plugin refuses this configuration");
 				continue;
 			}
 			if (!first && err)
@@ -77,7 +79,8 @@ int teardown(const struct globals *g, struct state *s, bool force, struct cni_er
 				     s->netns);
 	}
 	if (s->cgroup && (r = cg_remove(s->cgroup)) < 0)
-		return cni_error_set(err, CNI_ERR_INTERNAL, -r, NULL, "remove cgroup %s", s->cgroup);
+		return cni_error_set(err, CNI_ERR_INTERNAL, -r, NULL, "remove cgroup %s",
+				     s->cgroup);
 	(void)state_remove(g->state_dir, s->id);
 	return 0;
 }

@@ -111,6 +111,7 @@ int cmd_cni(int argc, char **argv)
 		.cache_dir = g.cache_dir,
 		.timeout_ms = g.timeout_ms,
 		.timing = g.timing,
+		.verbose = g.verbose,
 	};
 	if (strcmp(verb, "add") == 0) {
 		if ((r = rt_add_list(nc, &rt, &result, &err)) < 0)

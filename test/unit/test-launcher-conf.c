@@ -34,8 +34,8 @@ static struct netconf *parse(const char *text)
 
 TEST(conflist_basic)
 {
-	_cleanup_(conf_freep) struct netconf *nc =
-		parse("{\"cniVersion\":\"0.4.0\",\"name\":\"n1\",\"plugins\":[{\"type\":\"bridge\"}]}");
+	_cleanup_(conf_freep) struct netconf *nc = parse(
+		"{\"cniVersion\":\"0.4.0\",\"name\":\"n1\",\"plugins\":[{\"type\":\"bridge\"}]}");
 	ASSERT_TRUE(nc);
 	ASSERT_STREQ(nc->name, "n1");
 	ASSERT_STREQ(nc->version, "0.4.0");
@@ -66,9 +66,9 @@ TEST(conflist_errors)
 
 TEST(cni_versions_pick_highest_supported)
 {
-	_cleanup_(conf_freep) struct netconf *nc = parse(
-		"{\"cniVersion\":\"0.3.1\",\"cniVersions\":[\"1.0.0\",\"9.9.9\",\"0.4.0\"],"
-		"\"name\":\"n\",\"plugins\":[{\"type\":\"x\"}]}");
+	_cleanup_(conf_freep) struct netconf *nc =
+		parse("{\"cniVersion\":\"0.3.1\",\"cniVersions\":[\"1.0.0\",\"9.9.9\",\"0.4.0\"],"
+		      "\"name\":\"n\",\"plugins\":[{\"type\":\"x\"}]}");
 	ASSERT_TRUE(nc);
 	ASSERT_STREQ(nc->version, "1.0.0");
 }
@@ -98,10 +98,13 @@ TEST(load_lookup_order)
 	struct cni_error err = {0};
 
 	ASSERT_TRUE(mkdtemp(dir));
-	put("20-b.conflist", "{\"cniVersion\":\"1.0.0\",\"name\":\"net\",\"plugins\":[{\"type\":\"second\"}]}");
-	put("10-a.conflist", "{\"cniVersion\":\"1.0.0\",\"name\":\"net\",\"plugins\":[{\"type\":\"first\"}]}");
+	put("20-b.conflist",
+	    "{\"cniVersion\":\"1.0.0\",\"name\":\"net\",\"plugins\":[{\"type\":\"second\"}]}");
+	put("10-a.conflist",
+	    "{\"cniVersion\":\"1.0.0\",\"name\":\"net\",\"plugins\":[{\"type\":\"first\"}]}");
 	put("05-single.conf", "{\"cniVersion\":\"0.4.0\",\"name\":\"net\",\"type\":\"single\"}");
-	put("06-only.json", "{\"cniVersion\":\"0.3.1\",\"name\":\"only\",\"type\":\"solo\",\"k\":1}");
+	put("06-only.json",
+	    "{\"cniVersion\":\"0.3.1\",\"name\":\"only\",\"type\":\"solo\",\"k\":1}");
 	ASSERT_OK(conf_load(dir, "net", &a, &err));
 	/* conflists first, sorted by file name */
 	ASSERT_STREQ(cJSON_GetArrayItem(a->plugins, 0)->child->valuestring, "first");
@@ -159,10 +162,10 @@ TEST(names_listing)
 
 TEST(request_config_injection)
 {
-	_cleanup_(conf_freep) struct netconf *nc = parse(
-		"{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"plugins\":[{\"type\":\"bridge\","
-		"\"name\":\"wrong\",\"cniVersion\":\"0.1.0\",\"capabilities\":{\"ips\":true,"
-		"\"mac\":false},\"runtimeConfig\":{\"old\":1}}]}");
+	_cleanup_(conf_freep) struct netconf *nc =
+		parse("{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"plugins\":[{\"type\":\"bridge\","
+		      "\"name\":\"wrong\",\"cniVersion\":\"0.1.0\",\"capabilities\":{\"ips\":true,"
+		      "\"mac\":false},\"runtimeConfig\":{\"old\":1}}]}");
 	_cleanup_(cJSON_Deletep) cJSON *caps = NULL, *prev = NULL, *conf = NULL;
 	const char *c = "{\"ips\":[\"10.0.0.5/24\"],\"mac\":\"02:00:00:00:00:01\",\"other\":1}";
 	const char *p = "{\"cniVersion\":\"1.0.0\",\"ips\":[]}";
@@ -176,9 +179,9 @@ TEST(request_config_injection)
 	ASSERT_TRUE(cJSON_GetObjectItem(conf, "prevResult"));
 	const cJSON *rc = cJSON_GetObjectItem(conf, "runtimeConfig");
 	ASSERT_TRUE(cJSON_GetObjectItem(rc, "ips"));
-	ASSERT_FALSE(cJSON_GetObjectItem(rc, "mac"));   /* declared false */
+	ASSERT_FALSE(cJSON_GetObjectItem(rc, "mac"));	/* declared false */
 	ASSERT_FALSE(cJSON_GetObjectItem(rc, "other")); /* not declared */
-	ASSERT_FALSE(cJSON_GetObjectItem(rc, "old"));   /* replaced, as libcni does */
+	ASSERT_FALSE(cJSON_GetObjectItem(rc, "old"));	/* replaced, as libcni does */
 	/* the plugin object itself is untouched */
 	ASSERT_TRUE(cJSON_GetObjectItem(cJSON_GetArrayItem(nc->plugins, 0), "capabilities"));
 }

@@ -98,7 +98,8 @@ TEST(cache_roundtrip)
 {
 	_cleanup_(conf_freep) struct netconf *nc = NULL, *back = NULL;
 	_cleanup_(cJSON_Deletep) cJSON *res = NULL, *entry = NULL, *all = NULL, *caps = NULL;
-	const char *list = "{\"cniVersion\":\"1.0.0\",\"name\":\"n1\",\"plugins\":[{\"type\":\"x\"}]}";
+	const char *list =
+		"{\"cniVersion\":\"1.0.0\",\"name\":\"n1\",\"plugins\":[{\"type\":\"x\"}]}";
 	const char *r = "{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.1.0.2/24\"}]}";
 	const char *c = "{\"mac\":\"02:00:00:00:00:01\"}";
 	struct cni_args args = {0};
@@ -109,8 +110,12 @@ TEST(cache_roundtrip)
 	ASSERT_OK(json_parse(r, strlen(r), "r", &res, NULL));
 	ASSERT_OK(json_parse(c, strlen(c), "c", &caps, NULL));
 	ASSERT_OK(cli_parse_cni_args("A=b", true, &args));
-	struct rt_conf rt = {.container_id = "ctr1", .netns = "/run/netns/x", .ifname = "eth0",
-			     .args = &args, .cap_args = caps, .cache_dir = dir};
+	struct rt_conf rt = {.container_id = "ctr1",
+			     .netns = "/run/netns/x",
+			     .ifname = "eth0",
+			     .args = &args,
+			     .cap_args = caps,
+			     .cache_dir = dir};
 	ASSERT_OK(cache_write(nc, &rt, res, NULL));
 	snprintf(path, sizeof(path), "%s/results/n1-ctr1-eth0", dir);
 	ASSERT_EQ(access(path, R_OK), 0);
