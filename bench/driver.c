@@ -616,7 +616,19 @@ static void net_fail(struct net *n, enum op op, const char *why)
 }
 
 /* One timed operation; failures are recorded on the network. */
-static bool run_op(struct net *n, struct ctr *c, enum op op, struct opres *res)
+/* Every timed operation, one line each, for a closer look (--samples FILE). */
+static FILE *samples;
+static const char *phase_name = "";
+
+static void log_sample(const struct net *n, enum op op, const struct opres *r)
+{
+	if (samples)
+		fprintf(samples, "%s\t%s\t%s\t%s\t%s\t%.3f\t%.3f\t%ld\n", phase_name, n->side,
+			n->label, op == OP_ADD ? "ADD" : "DEL", r->ok ? "ok" : "fail", r->ms,
+			r->cpu_ms, r->rss_kb);
+}
+
+static bool run_op_raw(struct net *n, struct ctr *c, enum op op, struct opres *res)
 {
 	struct job j = {.net = n, .ctr = c, .op = op, .pidfd = -1};
 
@@ -641,11 +653,23 @@ static bool run_op(struct net *n, struct ctr *c, enum op op, struct opres *res)
 	return res->ok;
 }
 
+static bool run_op(struct net *n, struct ctr *c, enum op op, struct opres *res)
+{
+	bool ok = run_op_raw(n, c, op, res);
+
+	if (ok || res->error[0])
+		log_sample(n, op, res);
+	return ok;
+}
+
 /* Untimed ADD+DEL so that bridge creation, page cache and first-run effects stay out of the
  * samples; also finds a broken side early. */
 static void warm_up(struct net **nets, size_t nn)
 {
+	const char *saved = phase_name;
 	struct opres r;
+
+	phase_name = "warm-up";
 
 	for (size_t s = 0; s < nn; s++) {
 		struct ctr *c = ctr_new(nets[s]->label);
@@ -653,6 +677,7 @@ static void warm_up(struct net **nets, size_t nn)
 		if (run_op(nets[s], c, OP_ADD, &r))
 			run_op(nets[s], c, OP_DEL, &r);
 	}
+	phase_name = saved;
 }
 
 /* Order of the sides in round i: AB, BA, AB, ... */
@@ -722,6 +747,7 @@ static void phase_seq(const char *title, struct net **nets, struct seqstats **st
 	struct opres r;
 	double t0 = now_ms();
 
+	phase_name = title;
 	logf_("%s: n=%zu per side ...", title, n);
 	for (size_t s = 0; s < nn; s++)
 		c[s] = ctrs_new(nets[s]->label, n);
@@ -852,6 +878,7 @@ static void run_batch(struct net *n, struct ctr **c, size_t cnt, enum op op, siz
 			if (r > 0 && !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			job_finish(j, r == 0);
+			log_sample(n, op, &j->res);
 			busy[slot[i]] = false;
 			active--;
 			if (j->res.ok) {
@@ -883,6 +910,7 @@ static void phase_par(struct net **nets, struct parstats **st, size_t nn, size_t
 {
 	double t0 = now_ms();
 
+	phase_name = "parallel";
 	logf_("parallel: %zu ADD, %zu in flight, %zu rounds per side ...", total, jobs, rounds);
 	warm_up(nets, nn);
 	/* rounds in AB BA order */
@@ -934,6 +962,10 @@ static void phase_growth(struct net **nets, struct growstats **st, size_t nn, co
 	logf_("growth:");
 	warm_up(nets, nn);
 	for (size_t p = 0; p < npoints; p++) {
+		static char name[MAX_POINTS][32];
+
+		snprintf(name[p], sizeof(name[p]), "growth %zu", points[p]);
+		phase_name = name[p];
 		logf_(" %zu", points[p]);
 		for (; filled < points[p]; filled++)
 			for (size_t kk = 0; kk < nn; kk++) {
@@ -971,6 +1003,7 @@ static void phase_rss(struct net **l2, struct net **hl, struct rssstats **st, si
 	struct opres r;
 	double t0 = now_ms();
 
+	phase_name = "rss";
 	logf_("peak RSS: n=%zu per process and side ...", n);
 	for (size_t i = 0; i < n; i++)
 		for (size_t kk = 0; kk < nn; kk++) {
@@ -1093,6 +1126,7 @@ static void print_table(FILE *f)
 struct opts {
 	const char *ours_dir, *ref_dir, *out;
 	const char *ours_name, *ref_name; /* shown in the report (run.sh runs copies) */
+	const char *samples;
 	size_t n, par_total, jobs, par_rounds, growth_k, backend_n, rss_n;
 	size_t points[MAX_POINTS], npoints;
 	const char *phases;
@@ -1232,7 +1266,8 @@ static void usage(void)
 {
 	fputs("usage: driver --ours DIR --ref DIR [--out FILE] [-n N] [--par N] [-j N]\n"
 	      "       [--par-rounds N] [--growth 10,100,500] [-k N] [--backend-n N]\n"
-	      "       [--rss-n N] [--phases rss,seq,gm,backends,par,growth] [--quick]\n",
+	      "       [--rss-n N] [--phases rss,seq,gm,backends,par,growth] [--quick]\n"
+	      "       [--samples FILE] [--ours-name TEXT] [--ref-name TEXT]\n",
 	      stderr);
 	exit(2);
 }
@@ -1252,6 +1287,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		{"quick", no_argument, NULL, 'q'},
 		{"ours-name", required_argument, NULL, 'N'},
 		{"ref-name", required_argument, NULL, 'M'},
+		{"samples", required_argument, NULL, 'S'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -1309,6 +1345,9 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 			break;
 		case 'M':
 			o->ref_name = optarg;
+			break;
+		case 'S':
+			o->samples = optarg;
 			break;
 		case 'q':
 			o->n = 10, o->par_total = 24, o->par_rounds = 1, o->growth_k = 3;
@@ -1437,6 +1476,12 @@ int main(int argc, char **argv)
 
 	parse_opts(&o, argc, argv);
 	loadavg(load0, sizeof(load0));
+	if (o.samples) {
+		samples = fopen(o.samples, "we");
+		if (!samples)
+			die("open %s: %s", o.samples, strerror(errno));
+		fprintf(samples, "phase\tside\tnetwork\top\tstatus\tms\tcpu_ms\tmaxrss_kb\n");
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	env_path = getenv("PATH") ? getenv("PATH") : "/usr/sbin:/usr/bin:/sbin:/bin";
 	host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -1640,5 +1685,7 @@ int main(int argc, char **argv)
 	}
 	if (out)
 		fclose(out);
+	if (samples)
+		fclose(samples);
 	return 0;
 }

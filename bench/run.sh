@@ -8,7 +8,8 @@
 #   bench/run.sh [driver options]      e.g. --quick, --phases seq,gm, -n 100, --growth 10,100,500
 #   BENCH_OURS_DIR=/path  BENCH_REF_DIR=/usr/lib/cni  (plugin directories, also CNI_PATH)
 #   BENCH_NICE=-10  (niceness of the whole run, both sides alike; default 0)
-# The table is printed and also written to build/bench/report.md.
+# The table is printed and also written to build/bench/report.md; every timed operation goes
+# to build/bench/samples.tsv.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OURS_DIR=${BENCH_OURS_DIR:-$ROOT/bin}
@@ -43,4 +44,5 @@ for p in bridge host-local; do
 	[ -e "$REF_DIR/$p" ] && cp "$REF_DIR/$p" "$SNAP/ref/"
 done
 PATH=/usr/sbin:/usr/bin:/sbin:/bin "$DRIVER" --ours "$SNAP/ours" --ref "$SNAP/ref" \
-	--ours-name "$OURS_DIR" --ref-name "$REF_DIR" --out "$ROOT/build/bench/report.md" "$@"
+	--ours-name "$OURS_DIR" --ref-name "$REF_DIR" --out "$ROOT/build/bench/report.md" \
+	--samples "$ROOT/build/bench/samples.tsv" "$@"
