@@ -98,7 +98,45 @@ static void emit_delete_jumps(FILE *f, const char *listing, const struct names *
 		nftx_for_each_rule(copy, emit_delete_jump, &j);
 }
 
-static int run_built(struct nft_ctx *ctx, const char *listing, const struct names *n,
+struct seen {
+	char *prerouting; /* listing of PREROUTING, NULL when missing */
+	bool chain, mac_chain;
+};
+
+static void seen_clear(struct seen *s)
+{
+	free(s->prerouting);
+	*s = (struct seen){0};
+}
+
+/* List only the chains we touch: a whole-table listing costs O(all attachments) in
+ * libnftables (measured 66-275 ms for 500 attachments against 0.2 ms for one chain). */
+static int list_chain(struct nft_ctx *ctx, const char *chain, char **ret, struct cni_error *err)
+{
+	char cmd[200];
+
+	snprintf(cmd, sizeof(cmd), "list chain " BT " %s", chain);
+	return nftx_list(ctx, cmd, ret, err);
+}
+
+static int look(struct nft_ctx *ctx, const struct names *n, bool add, struct seen *s,
+		struct cni_error *err)
+{
+	_cleanup_free_ char *c = NULL, *m = NULL;
+	int r;
+
+	r = list_chain(ctx, "PREROUTING", &s->prerouting, err);
+	if (r < 0 || add)
+		return r;
+	r = list_chain(ctx, n->chain, &c, err);
+	if (r >= 0)
+		r = list_chain(ctx, n->mac_chain, &m, err);
+	s->chain = c != NULL;
+	s->mac_chain = m != NULL;
+	return r;
+}
+
+static int run_built(struct nft_ctx *ctx, const struct seen *s, const struct names *n,
 		     const struct spoofchk_attachment *add, const char *what, bool last,
 		     struct cni_error *err)
 {
@@ -111,7 +149,7 @@ static int run_built(struct nft_ctx *ctx, const char *listing, const struct name
 	if (!f)
 		return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL,
 				     "macspoofchk: allocate command buffer");
-	emit_delete_jumps(f, listing, n);
+	emit_delete_jumps(f, s->prerouting, n);
 	if (add) {
 		fprintf(f,
 			"add table " BT "\n"
@@ -127,13 +165,13 @@ static int run_built(struct nft_ctx *ctx, const char *listing, const struct name
 			"add rule " BT " PREROUTING iifname \"%5$s\" jump %1$s comment \"%3$s\"\n",
 			n->chain, n->mac_chain, n->comment, add->mac, add->host_ifname);
 	} else {
-		if (nftx_has_chain(listing, n->chain))
+		if (s->chain)
 			fprintf(f, "flush chain " BT " %s\n", n->chain);
-		if (nftx_has_chain(listing, n->mac_chain))
+		if (s->mac_chain)
 			fprintf(f, "flush chain " BT " %s\n", n->mac_chain);
-		if (nftx_has_chain(listing, n->chain))
+		if (s->chain)
 			fprintf(f, "delete chain " BT " %s\n", n->chain);
-		if (nftx_has_chain(listing, n->mac_chain))
+		if (s->mac_chain)
 			fprintf(f, "delete chain " BT " %s\n", n->mac_chain);
 	}
 	if (fclose(f) != 0)
@@ -162,16 +200,15 @@ static int apply(const struct spoofchk_attachment *a, bool add, struct cni_error
 	/* A handle or chain that vanished between listing and transaction (a concurrent DEL)
 	 * fails with ENOENT: list again once. */
 	for (int attempt = 0; attempt < 2; attempt++) {
-		_cleanup_free_ char *listing = NULL;
+		struct seen s = {0};
 
-		r = nftx_list(ctx, "list table " BT, &listing, err);
-		if (r < 0)
-			return r;
-		if (!listing && !add)
-			return 0;
-		r = run_built(ctx, listing, &n, add ? a : NULL,
-			      add ? "install macspoofchk rules" : "remove macspoofchk rules",
-			      attempt == 1, err);
+		r = look(ctx, &n, add, &s, err);
+		if (r >= 0)
+			r = run_built(ctx, &s, &n, add ? a : NULL,
+				      add ? "install macspoofchk rules"
+					  : "remove macspoofchk rules",
+				      attempt == 1, err);
+		seen_clear(&s);
 		if (r != -ENOENT)
 			break;
 	}
@@ -209,7 +246,6 @@ static bool find_wanted(const struct nftx_rule *r, void *arg)
 int spoofchk_check(const struct spoofchk_attachment *a, struct cni_error *err)
 {
 	_cleanup_(nftx_closep) struct nft_ctx *ctx = NULL;
-	_cleanup_free_ char *listing = NULL;
 	struct want w[5] = {{0}};
 	struct names n;
 	int r;
@@ -231,11 +267,16 @@ int spoofchk_check(const struct spoofchk_attachment *a, struct cni_error *err)
 	r = nftx_open(&ctx, err);
 	if (r < 0)
 		return r;
-	r = nftx_list(ctx, "list table " BT, &listing, err);
-	if (r < 0)
-		return r;
-	if (listing)
-		nftx_for_each_rule(listing, find_wanted, w);
+	for (size_t i = 0; i < 3; i++) {
+		const char *chain = i == 0 ? "PREROUTING" : i == 1 ? n.chain : n.mac_chain;
+		_cleanup_free_ char *l = NULL;
+
+		r = list_chain(ctx, chain, &l, err);
+		if (r < 0)
+			return r;
+		if (l)
+			nftx_for_each_rule(l, find_wanted, w);
+	}
 	for (size_t i = 0; i < 4; i++)
 		if (!w[i].found)
 			return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
