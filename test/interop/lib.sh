@@ -78,6 +78,8 @@ kstate_dump() {
 	bridge -j -d link show >"$d/bridge-link.json" 2>/dev/null
 	sysctl net.ipv4.ip_forward net.ipv6.conf.all.forwarding >"$d/sysctl.txt" 2>/dev/null
 	nft list ruleset >"$d/ruleset.txt" 2>/dev/null
+	ip netns exec "$ns" sysctl net.ipv4.conf.eth0.arp_notify net.ipv6.conf.eth0.accept_dad \
+		net.ipv6.conf.eth0.disable_ipv6 >"$d/ctr-sysctl.txt" 2>/dev/null
 }
 
 kstate() {

@@ -12,9 +12,10 @@ norm.py kstate DIR ASPECT [KEEP_MAC...]
       ctr-links   container netns links: name kind mtu operstate mac
       ctr-addrs   container netns addresses (link-local IPv6 reduced to "fe80::/64")
       ctr-routes  container netns main-table routes, both families
-      bridge      bridges of the host netns: name mtu operstate addresses
+      bridge      bridges of the host netns: name mtu operstate promisc addresses
       ports       bridge ports: master kind mtu operstate hairpin
       sysctl      the forwarding sysctls of the host netns
+      ctr-sysctl  eth0's arp_notify, accept_dad, disable_ipv6 in the container netns
 """
 import json
 import re
@@ -100,8 +101,9 @@ def cmd_kstate(d, aspect, keep):
         for l in load(d + "/host-link.json"):
             if l.get("linkinfo", {}).get("info_kind") != "bridge":
                 continue
-            out.append("%s mtu=%s %s addrs=%s" % (l["ifname"], l.get("mtu"), l.get("operstate"),
-                                                 ",".join(addrs.get(l["ifname"], []))))
+            promisc = "promisc" if "PROMISC" in l.get("flags", []) else "-"
+            out.append("%s mtu=%s %s %s addrs=%s" % (l["ifname"], l.get("mtu"), l.get("operstate"),
+                                                    promisc, ",".join(addrs.get(l["ifname"], []))))
     elif aspect == "ports":
         hairpin = {}
         for p in load(d + "/bridge-link.json"):
@@ -113,9 +115,9 @@ def cmd_kstate(d, aspect, keep):
             out.append("%s master=%s %s mtu=%s %s hairpin=%s" % (
                 name(l["ifname"]), l["master"], kind, l.get("mtu"), l.get("operstate"),
                 hairpin.get(l["ifname"], "-")))
-    elif aspect == "sysctl":
+    elif aspect in ("sysctl", "ctr-sysctl"):
         try:
-            with open(d + "/sysctl.txt") as f:
+            with open(d + "/" + aspect + ".txt") as f:
                 out = [x.strip() for x in f if x.strip()]
         except OSError:
             pass
