@@ -46,24 +46,45 @@ static ssize_t set_of(const struct ipam_conf *conf, const struct ipaddr *a)
 }
 
 /* ADD: refuse a second lease for the same (ID, ifname) in any range set (plugins#327). The scan
- * also clears crash leftovers, since we hold the lock. */
+ * also clears crash leftovers, since we hold the lock. Like the reference, the error names the
+ * lowest range set that already has a lease. */
 struct dup_ctx {
 	const struct ipam_conf *conf;
 	const char *id, *ifname;
+	ssize_t set; /* -1 = no duplicate */
+	char name[IPADDR_STRLEN];
 };
 
 static int dup_cb(struct store *s, const struct store_lease *l, void *userdata,
 		  struct cni_error *err)
 {
 	struct dup_ctx *d = userdata;
+	ssize_t set = set_of(d->conf, &l->ip);
 
-	(void)s;
-	if (store_match_owner(l->owner, d->id, d->ifname) == STORE_MATCH_NONE ||
-	    set_of(d->conf, &l->ip) < 0)
+	(void)s, (void)err;
+	if (set < 0 || store_match_owner(l->owner, d->id, d->ifname) == STORE_MATCH_NONE)
 		return 0;
-	return cni_error_set(err, CNI_ERR_INTERNAL, EEXIST, NULL,
-			     "%s has been allocated to %s, duplicate allocation is not allowed",
-			     l->name, d->id);
+	if (d->set < 0 || set < d->set) {
+		d->set = set;
+		memcpy(d->name, l->name, sizeof(d->name));
+	}
+	return 0;
+}
+
+static int check_duplicate(struct ipam_ctx *c, struct cni_error *err)
+{
+	const struct cni_env *env = &c->req->env;
+	struct dup_ctx d = {&c->conf, env->container_id, env->ifname, -1, ""};
+	int r;
+
+	if ((r = store_scan(&c->store, true, dup_cb, &d, err)) < 0)
+		return r;
+	if (d.set < 0)
+		return 0;
+	return cni_error_set(
+		err, CNI_ERR_INTERNAL, EEXIST, NULL,
+		"failed to allocate for range %zd: %s has been allocated to %s, duplicate allocation is not allowed",
+		d.set, d.name, d.id);
 }
 
 /* The requested IP for set i: the first not yet used that lies in the set. */
@@ -87,19 +108,23 @@ static int reserve_requested(struct ipam_ctx *c, size_t i, const char *tmp,
 
 	(void)ipam_rangeset_contains(set, want, &rg);
 	if (ipaddr_equal(want, &rg->gateway))
-		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
-				     "requested ip %s is subnet's gateway", ipaddr_format(want, a));
+		return cni_error_set(
+			err, CNI_ERR_CONFIG, EINVAL, NULL,
+			"failed to allocate for range %zu: requested ip %s is subnet's gateway", i,
+			ipaddr_format(want, a));
 	if (alloc_is_reserved(rg, want))
-		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
-				     "requested ip %s is the network or broadcast address",
-				     ipaddr_format(want, a));
+		return cni_error_set(
+			err, CNI_ERR_CONFIG, EINVAL, NULL,
+			"failed to allocate for range %zu: requested ip %s is the network or broadcast address",
+			i, ipaddr_format(want, a));
 	if ((r = store_reserve(&c->store, tmp, want, err)) < 0)
 		return r;
 	if (r == 0) {
 		ipam_rangeset_format(set, rs, sizeof(rs));
-		return cni_error_set(err, CNI_ERR_INTERNAL, EADDRINUSE, NULL,
-				     "requested IP address %s is not available in range set %s",
-				     ipaddr_format(want, a), rs);
+		return cni_error_set(
+			err, CNI_ERR_INTERNAL, EADDRINUSE, NULL,
+			"failed to allocate for range %zu: requested IP address %s is not available in range set %s",
+			i, ipaddr_format(want, a), rs);
 	}
 	*ret = (struct cni_ip){.address = {.addr = *want, .len = rg->subnet.len},
 			       .gateway = rg->gateway,
@@ -159,7 +184,6 @@ static int allocate(struct ipam_ctx *c, struct cni_result *res, struct cni_error
 {
 	const struct cni_env *env = &c->req->env;
 	_cleanup_free_ bool *used = calloc(c->conf.n_requested + 1, sizeof(bool));
-	struct dup_ctx dup = {&c->conf, env->container_id, env->ifname};
 	char owner[OWNER_MAX], tmp[64];
 	size_t i;
 	int r;
@@ -169,7 +193,7 @@ static int allocate(struct ipam_ctx *c, struct cni_result *res, struct cni_error
 	if (store_owner_format(env->container_id, env->ifname, owner, sizeof(owner)) < 0)
 		return cni_error_set(err, CNI_ERR_ENV, ENAMETOOLONG, NULL,
 				     "container ID is too long");
-	if ((r = store_scan(&c->store, true, dup_cb, &dup, err)) < 0)
+	if ((r = check_duplicate(c, err)) < 0)
 		return r;
 	if ((r = store_prepare(&c->store, owner, tmp, sizeof(tmp), err)) < 0)
 		return r;

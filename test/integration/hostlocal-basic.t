@@ -29,7 +29,7 @@ like "CHECK for another container fails" "$(msg)" "leased to another attachment|
 
 hl ADD "$C" c1
 is "duplicate ADD refused" "$RC" 1
-like "duplicate message" "$(msg)" "10.231.1.2 has been allocated to c1, duplicate allocation is not allowed"
+is "duplicate message (as the reference)" "$(msg)" "failed to allocate for range 0: 10.231.1.2 has been allocated to c1, duplicate allocation is not allowed"
 is "duplicate ADD leaves one lease" "$(leases n1)" "10.231.1.2"
 
 hl ADD "$C" c1 eth1

@@ -32,6 +32,25 @@ done
 is "every file byte-identical ($same files)" "$diff" 0
 is "lease content bytes" "$(content $T/ours/cmp/10.231.1.2)" "$(content $T/ref/cmp/10.231.1.2)"
 
+# allocation error messages are the reference's, word for word
+msgs() { # runner dataDir-suffix -> the messages of a fixed scenario, one per line
+	local c c2
+	c=$(hl_conf em "$R,\"dataDir\":\"$T/em$2\"")
+	c2=$(hl_conf em2 "\"ranges\":[[{\"subnet\":\"10.231.7.0/30\"}]],\"dataDir\":\"$T/em$2\"")
+	$1 ADD "$c" e1 eth0 CNI_ARGS="IP=10.231.1.50"
+	$1 ADD "$c" e2 eth0 CNI_ARGS="IP=10.231.1.50"; msg
+	$1 ADD "$c" e2 eth0 CNI_ARGS="IP=10.231.1.1"; msg
+	$1 ADD "$c" e1; msg
+	$1 ADD "$c" e3 eth0 CNI_ARGS="IP=10.231.9.5"; msg
+	$1 ADD "$c2" x1; $1 ADD "$c2" x2; msg
+	for id in e1 e2 e3; do $1 DEL "$c" $id; done
+	$1 DEL "$c2" x1; $1 DEL "$c2" x2
+}
+mo=$(msgs hl o)
+mr=$(msgs ref r)
+is "allocation error messages identical to the reference" "$(echo "$mo" | tr "\n" "|")" "$(echo "$mr" | tr "\n" "|")"
+is "... (5 scenarios)" "$(echo "$mo" | grep -c .)" 5
+
 # ours ADD -> reference DEL, CHECK
 C=$(hl_conf x "$R")
 hl ADD "$C" o1

@@ -10,7 +10,7 @@ is "CNI_ARGS IP honoured" "$(ips)" "10.231.2.50/24 fd00:231:2::2/64"
 is "cursor follows the requested IP (reference)" "$(cat $D/q1/last_reserved_ip.0)" "10.231.2.50"
 hl ADD "$C" r2 eth0 CNI_ARGS="IP=10.231.2.50"
 is "taken IP refused" "$RC" 1
-is "taken IP message" "$(msg)" "requested IP address 10.231.2.50 is not available in range set 10.231.2.1-10.231.2.254"
+is "taken IP message" "$(msg)" "failed to allocate for range 0: requested IP address 10.231.2.50 is not available in range set 10.231.2.1-10.231.2.254"
 is "failed request leaked nothing" "$(leases q1)" "10.231.2.50 fd00:231:2::2"
 
 hl ADD "$C" r3 eth0 CNI_ARGS="IgnoreUnknown=1;IP=10.231.2.60/16,fd00:231:2::60;K8S_POD_NAME=x"
@@ -26,7 +26,7 @@ hl ADD "$C2" r5
 is "args.cni.ips + runtimeConfig.ips" "$(ips)" "10.231.2.70/24 fd00:231:2::70/64"
 
 hl ADD "$C" r6 eth0 CNI_ARGS="IP=10.231.2.1"
-is "gateway refused" "$(msg)" "requested ip 10.231.2.1 is subnet's gateway"
+is "gateway refused" "$(msg)" "failed to allocate for range 0: requested ip 10.231.2.1 is subnet's gateway"
 hl ADD "$C" r6 eth0 CNI_ARGS="IP=10.231.3.5"
 is "outside every set" "$(msg)" "failed to allocate all requested IPs: 10.231.3.5"
 is "... code 7" "$(code)" 7
