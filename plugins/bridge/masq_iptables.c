@@ -5,9 +5,18 @@
  *   -A CNI-xxx ! -d 224.0.0.0/4 -j MASQUERADE         (v6: ff00::/8; once per attachment)
  * every rule commented `name: "<net>" id: "<id>" if: "<ifname>"`. The chain name is the
  * reference's (no ifname), so two attachments of one container share it; the ifname in the
- * comment lets DEL/GC remove only one attachment's rules. Untagged rules (written by the
- * reference) count as belonging to every ifname of that container.
- * All changes of one family go into one iptc_commit, under /run/xtables.lock. */
+ * comment lets DEL/GC remove only one attachment's rules, and the chain goes with its last
+ * rule. Untagged rules (written by the reference) count as belonging to every ifname of that
+ * container, so DEL also cleans what the reference left.
+ * All changes of one family go into one iptc_commit, under /run/xtables.lock (bounded wait,
+ * then code 11). ADD replaces this attachment's rules that are no longer wanted (re-ADD with
+ * other addresses); if the IPv6 commit fails, the IPv4 one is undone.
+ *
+ * Caveat: libiptc speaks to the legacy x_tables only. Where `iptables` is the nf_tables flavour
+ * (Debian 12: iptables-nft), these rules work in the kernel but are invisible to `iptables -S`
+ * and `nft list ruleset` (only `iptables-legacy -t nat -S` shows them), and iptables-nft warns
+ * that legacy tables exist. That is why MASQ_AUTO picks nftables on such hosts
+ * (masq_backend_resolve); an explicit ipMasqBackend "iptables" still gets libiptc. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -520,28 +529,34 @@ static int delete_matching(const struct tc_ops *ops, struct xtc_handle *h, const
 			   const char *target, const struct sel_ctx *sel, enum rule_sel mode,
 			   const struct rule *keep, size_t n_keep, struct cni_error *err)
 {
-	unsigned idx[256], n = 0, i = 0;
+	unsigned idx[256], n, i;
 	int deleted = 0;
+	bool full;
 
-	for (const void *e = ops->first_rule(chain, h); e; e = ops->next_rule(e, h), i++) {
-		struct rule r;
-		bool hit;
+	/* Indexes first, then delete from the highest; a full batch means scan again. */
+	do {
+		n = i = 0;
+		for (const void *e = ops->first_rule(chain, h); e; e = ops->next_rule(e, h), i++) {
+			struct rule r;
+			bool hit;
 
-		parse_entry(ops, h, e, &r);
-		if (target && strcmp(r.target, target) != 0)
-			continue;
-		hit = strcmp(r.comment, sel->comment_if) == 0 ||
-		      (mode == SEL_DEL && strcmp(r.comment, sel->comment_ref) == 0);
-		if (!hit || want_has(keep, n_keep, &r))
-			continue;
-		if (n < ARRAY_SIZE(idx))
-			idx[n++] = i;
-	}
-	while (n > 0) {
-		if (!ops->delete_num(chain, idx[--n], h))
-			return tc_error(ops, err, "delete rule", chain);
-		deleted++;
-	}
+			parse_entry(ops, h, e, &r);
+			if (target && strcmp(r.target, target) != 0)
+				continue;
+			hit = strcmp(r.comment, sel->comment_if) == 0 ||
+			      (mode == SEL_DEL && strcmp(r.comment, sel->comment_ref) == 0);
+			if (!hit || want_has(keep, n_keep, &r))
+				continue;
+			if (n < ARRAY_SIZE(idx))
+				idx[n++] = i;
+		}
+		full = n == ARRAY_SIZE(idx);
+		while (n > 0) {
+			if (!ops->delete_num(chain, idx[--n], h))
+				return tc_error(ops, err, "delete rule", chain);
+			deleted++;
+		}
+	} while (full);
 	return deleted;
 }
 
@@ -771,20 +786,25 @@ static int gc_chain(const struct tc_ops *ops, struct xtc_handle *h, const char *
 		    const char *network, const struct cni_attachment *valid, size_t n_valid,
 		    bool *changed, struct cni_error *err)
 {
-	unsigned idx[1024], n = 0, i = 0;
+	unsigned idx[1024], n, i;
+	bool full;
 
-	for (const void *e = ops->first_rule(chain, h); e; e = ops->next_rule(e, h), i++) {
-		struct rule r;
+	do {
+		n = i = 0;
+		for (const void *e = ops->first_rule(chain, h); e; e = ops->next_rule(e, h), i++) {
+			struct rule r;
 
-		parse_entry(ops, h, e, &r);
-		if (rule_stale(&r, network, valid, n_valid) && n < ARRAY_SIZE(idx))
-			idx[n++] = i;
-	}
-	while (n > 0) {
-		if (!ops->delete_num(chain, idx[--n], h))
-			return tc_error(ops, err, "delete stale rule", chain);
-		*changed = true;
-	}
+			parse_entry(ops, h, e, &r);
+			if (rule_stale(&r, network, valid, n_valid) && n < ARRAY_SIZE(idx))
+				idx[n++] = i;
+		}
+		full = n == ARRAY_SIZE(idx);
+		while (n > 0) {
+			if (!ops->delete_num(chain, idx[--n], h))
+				return tc_error(ops, err, "delete stale rule", chain);
+			*changed = true;
+		}
+	} while (full);
 	return 0;
 }
 

@@ -82,7 +82,9 @@ int nftx_list(struct nft_ctx *ctx, const char *cmd, char **ret, struct cni_error
 	if (nft_run_cmd_from_buffer(ctx, cmd) != 0) {
 		trim_copy(details, sizeof(details), nft_ctx_get_error_buffer(ctx));
 		(void)nft_ctx_get_output_buffer(ctx);
-		if (strstr(details, "No such file or directory")) {
+		/* Missing table/chain, or a kernel without nf_tables: nothing of ours there. */
+		if (strstr(details, "No such file or directory") ||
+		    strstr(details, "not supported")) {
 			*ret = NULL;
 			return 0;
 		}
