@@ -1,0 +1,225 @@
+/* nlutil: requests are built and parsed back without a kernel (style.md §7). */
+#include <linux/if_addr.h>
+#include <linux/if_bridge.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+
+#include "nlutil.h"
+#include "../tap.h"
+
+static struct nlattr *link_attr(struct nl_msg *m, struct nlattr **tb)
+{
+	return nlmsg_parse(nlmsg_hdr(m), sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0 ? NULL
+											   : tb[0];
+}
+
+TEST(veth_one_request_peer_in_netns)
+{
+	static const uint8_t hmac[6] = {2, 1, 1, 1, 1, 1}, cmac[6] = {2, 2, 2, 2, 2, 2};
+	struct nlu_veth v = {.name = "veth0011aabb",
+			     .mac = hmac,
+			     .mtu = 1400,
+			     .master = 7,
+			     .up = true,
+			     .peer_name = "eth0",
+			     .peer_ns_fd = 5,
+			     .peer_mac = cmac};
+	_cleanup_(nlu_msg_freep) struct nl_msg *m = NULL;
+	struct nlattr *tb[IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1], *data[VETH_INFO_MAX + 1], *ptb[IFLA_MAX + 1];
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi, *pifi;
+	struct nlu_link l;
+
+	ASSERT_OK(nlu_build_veth(&v, &m));
+	nlh = nlmsg_hdr(m);
+	ASSERT_EQ(nlh->nlmsg_type, RTM_NEWLINK);
+	ASSERT_TRUE(nlh->nlmsg_flags & NLM_F_CREATE);
+	ASSERT_TRUE(nlh->nlmsg_flags & NLM_F_EXCL);
+	ifi = nlmsg_data(nlh);
+	ASSERT_TRUE(ifi->ifi_flags & IFF_UP);
+	(void)link_attr(m, tb);
+	ASSERT_STREQ(nla_get_string(tb[IFLA_IFNAME]), "veth0011aabb");
+	ASSERT_EQ(nla_get_u32(tb[IFLA_MASTER]), 7);
+	ASSERT_EQ(nla_get_u32(tb[IFLA_MTU]), 1400);
+	ASSERT_OK(nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL));
+	ASSERT_STREQ(nla_get_string(li[IFLA_INFO_KIND]), "veth");
+	ASSERT_OK(nla_parse_nested(data, VETH_INFO_MAX, li[IFLA_INFO_DATA], NULL));
+	ASSERT_TRUE(data[VETH_INFO_PEER] != NULL);
+	/* the peer is an ifinfomsg followed by attributes */
+	pifi = nla_data(data[VETH_INFO_PEER]);
+	ASSERT_FALSE(pifi->ifi_flags & IFF_UP);
+	ASSERT_OK(nla_parse(ptb, IFLA_MAX,
+			    (struct nlattr *)((char *)pifi + NLMSG_ALIGN(sizeof(*pifi))),
+			    nla_len(data[VETH_INFO_PEER]) - (int)NLMSG_ALIGN(sizeof(*pifi)), NULL));
+	ASSERT_STREQ(nla_get_string(ptb[IFLA_IFNAME]), "eth0");
+	ASSERT_EQ(nla_get_u32(ptb[IFLA_NET_NS_FD]), 5);
+	ASSERT_EQ(nla_get_u32(ptb[IFLA_MTU]), 1400);
+	ASSERT_EQ(memcmp(nla_data(ptb[IFLA_ADDRESS]), cmac, 6), 0);
+	/* and our own parser reads the host end back */
+	ASSERT_OK(nlu_parse_link(m, &l));
+	ASSERT_STREQ(l.name, "veth0011aabb");
+	ASSERT_STREQ(l.kind, "veth");
+	ASSERT_EQ(l.master, 7);
+	ASSERT_EQ(l.mtu, 1400);
+	ASSERT_TRUE(l.has_mac);
+	ASSERT_EQ(memcmp(l.mac, hmac, 6), 0);
+}
+
+TEST(bridge_request_pins_mac_and_vlan_filtering)
+{
+	static const uint8_t mac[6] = {2, 0xaa, 0, 0, 0, 1};
+	_cleanup_(nlu_msg_freep) struct nl_msg *m = NULL;
+	struct nlu_link l;
+
+	ASSERT_OK(nlu_build_bridge("sa1br0", 1450, mac, true, &m));
+	ASSERT_OK(nlu_parse_link(m, &l));
+	ASSERT_STREQ(l.name, "sa1br0");
+	ASSERT_STREQ(l.kind, "bridge");
+	ASSERT_EQ(l.mtu, 1450);
+	ASSERT_EQ(l.vlan_filtering, 1);
+	ASSERT_EQ(memcmp(l.mac, mac, 6), 0);
+	ASSERT_TRUE(l.flags & IFF_UP);
+	m = nlu_msg_free(m);
+	ASSERT_OK(nlu_build_bridge("sa1br0", 0, mac, false, &m));
+	ASSERT_OK(nlu_parse_link(m, &l));
+	ASSERT_EQ(l.vlan_filtering, -1);
+	ASSERT_EQ(l.mtu, 0);
+}
+
+TEST(brport_flags_as_slave_data)
+{
+	_cleanup_(nlu_msg_freep) struct nl_msg *m = NULL;
+	struct nlattr *tb[IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1], *sd[IFLA_BRPORT_MAX + 1];
+
+	ASSERT_OK(nlu_build_brport(9, 1, -1, &m));
+	ASSERT_EQ(((struct ifinfomsg *)nlmsg_data(nlmsg_hdr(m)))->ifi_index, 9);
+	ASSERT_FALSE(nlmsg_hdr(m)->nlmsg_flags & NLM_F_CREATE);
+	(void)link_attr(m, tb);
+	ASSERT_OK(nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL));
+	ASSERT_TRUE(li[IFLA_INFO_KIND] == NULL);
+	ASSERT_OK(nla_parse_nested(sd, IFLA_BRPORT_MAX, li[IFLA_INFO_SLAVE_DATA], NULL));
+	ASSERT_EQ(nla_get_u8(sd[IFLA_BRPORT_MODE]), 1);
+	ASSERT_TRUE(sd[IFLA_BRPORT_ISOLATED] == NULL);
+}
+
+TEST(bridge_vlan_range_and_pvid)
+{
+	_cleanup_(nlu_msg_freep) struct nl_msg *m = NULL;
+	struct nlattr *tb[IFLA_MAX + 1], *a;
+	struct bridge_vlan_info vi[2];
+	int rem, n = 0;
+
+	ASSERT_OK(nlu_build_bridge_vlan(RTM_SETLINK, 4, 10, 20, false, false, &m));
+	ASSERT_EQ(((struct ifinfomsg *)nlmsg_data(nlmsg_hdr(m)))->ifi_family, AF_BRIDGE);
+	(void)link_attr(m, tb);
+	nla_for_each_nested(a, tb[IFLA_AF_SPEC], rem)
+	{
+		if (nla_type(a) == IFLA_BRIDGE_VLAN_INFO && n < 2)
+			memcpy(&vi[n++], nla_data(a), sizeof(vi[0]));
+	}
+	ASSERT_EQ(n, 2);
+	ASSERT_EQ(vi[0].vid, 10);
+	ASSERT_TRUE(vi[0].flags & BRIDGE_VLAN_INFO_RANGE_BEGIN);
+	ASSERT_EQ(vi[1].vid, 20);
+	ASSERT_TRUE(vi[1].flags & BRIDGE_VLAN_INFO_RANGE_END);
+	m = nlu_msg_free(m);
+	ASSERT_OK(nlu_build_bridge_vlan(RTM_SETLINK, 4, 100, 100, true, true, &m));
+	(void)link_attr(m, tb);
+	a = nla_find(nla_data(tb[IFLA_AF_SPEC]), nla_len(tb[IFLA_AF_SPEC]), IFLA_BRIDGE_VLAN_INFO);
+	ASSERT_TRUE(a != NULL);
+	memcpy(&vi[0], nla_data(a), sizeof(vi[0]));
+	ASSERT_EQ(vi[0].vid, 100);
+	ASSERT_EQ(vi[0].flags, BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED);
+}
+
+TEST(ipv4_address_gets_broadcast)
+{
+	_cleanup_(nlu_msg_freep) struct nl_msg *m = NULL;
+	struct nlattr *tb[IFA_MAX + 1];
+	struct ipprefix p;
+	struct ifaddrmsg *ifa;
+	char buf[IPADDR_STRLEN];
+	struct ipaddr b = {.family = AF_INET};
+
+	ASSERT_OK(ipprefix_parse("10.231.1.2/24", &p));
+	ASSERT_OK(nlu_build_addr(RTM_NEWADDR, 3, &p, 0, &m));
+	ASSERT_OK(nlmsg_parse(nlmsg_hdr(m), sizeof(*ifa), tb, IFA_MAX, NULL));
+	ifa = nlmsg_data(nlmsg_hdr(m));
+	ASSERT_EQ(ifa->ifa_prefixlen, 24);
+	ASSERT_EQ(ifa->ifa_index, 3);
+	memcpy(b.b, nla_data(tb[IFA_BROADCAST]), 4);
+	ASSERT_STREQ(ipaddr_format(&b, buf), "10.231.1.255");
+	ASSERT_TRUE(tb[IFA_FLAGS] == NULL);
+}
+
+TEST(ipv6_nodad_flag_and_no_broadcast)
+{
+	_cleanup_(nlu_msg_freep) struct nl_msg *m = NULL;
+	struct nlattr *tb[IFA_MAX + 1];
+	struct ipprefix p;
+	struct ifaddrmsg *ifa;
+
+	ASSERT_OK(ipprefix_parse("fd00:231::1/64", &p));
+	ASSERT_OK(nlu_build_addr(RTM_NEWADDR, 3, &p, IFA_F_NODAD, &m));
+	ASSERT_OK(nlmsg_parse(nlmsg_hdr(m), sizeof(*ifa), tb, IFA_MAX, NULL));
+	ifa = nlmsg_data(nlmsg_hdr(m));
+	ASSERT_EQ(ifa->ifa_family, AF_INET6);
+	ASSERT_TRUE(ifa->ifa_flags & IFA_F_NODAD);
+	ASSERT_TRUE(tb[IFA_BROADCAST] == NULL);
+	ASSERT_EQ(nla_len(tb[IFA_ADDRESS]), 16);
+}
+
+TEST(route_default_via_gateway_and_link_scope)
+{
+	_cleanup_(nlu_msg_freep) struct nl_msg *m = NULL;
+	struct nlattr *tb[RTA_MAX + 1];
+	struct nlu_route rt = {.oif = 2, .scope = -1, .table = 1000, .priority = 5};
+	struct rtmsg *rtm;
+
+	ASSERT_OK(ipprefix_parse("0.0.0.0/0", &rt.dst));
+	ASSERT_OK(ipaddr_parse("10.231.1.1", &rt.gw));
+	ASSERT_OK(nlu_build_route(&rt, &m));
+	ASSERT_OK(nlmsg_parse(nlmsg_hdr(m), sizeof(*rtm), tb, RTA_MAX, NULL));
+	rtm = nlmsg_data(nlmsg_hdr(m));
+	ASSERT_EQ(rtm->rtm_dst_len, 0);
+	ASSERT_TRUE(tb[RTA_DST] == NULL);
+	ASSERT_EQ(rtm->rtm_scope, RT_SCOPE_UNIVERSE);
+	ASSERT_EQ(rtm->rtm_table, RT_TABLE_UNSPEC);
+	ASSERT_EQ(nla_get_u32(tb[RTA_TABLE]), 1000);
+	ASSERT_EQ(nla_get_u32(tb[RTA_PRIORITY]), 5);
+	ASSERT_EQ(nla_get_u32(tb[RTA_OIF]), 2);
+	m = nlu_msg_free(m);
+	rt = (struct nlu_route){.oif = 2, .scope = -1};
+	ASSERT_OK(ipprefix_parse("10.99.3.7/16", &rt.dst));
+	ASSERT_OK(nlu_build_route(&rt, &m));
+	ASSERT_OK(nlmsg_parse(nlmsg_hdr(m), sizeof(*rtm), tb, RTA_MAX, NULL));
+	rtm = nlmsg_data(nlmsg_hdr(m));
+	ASSERT_EQ(rtm->rtm_scope, RT_SCOPE_LINK);
+	ASSERT_EQ(rtm->rtm_table, RT_TABLE_MAIN);
+	/* host bits are cleared in RTA_DST */
+	ASSERT_EQ(((uint8_t *)nla_data(tb[RTA_DST]))[2], 0);
+}
+
+TEST(mac_parse_format_random)
+{
+	uint8_t m[6];
+	char buf[18];
+
+	ASSERT_OK(nlu_mac_parse("0A:bb:cc:dd:ee:FF", m));
+	ASSERT_STREQ(nlu_mac_format(m, buf), "0a:bb:cc:dd:ee:ff");
+	ASSERT_OK(nlu_mac_parse("02-00-00-00-00-01", m));
+	ASSERT_ERR(nlu_mac_parse("02:00:00:00:00", m));
+	ASSERT_ERR(nlu_mac_parse("02:00:00:00:00:0g", m));
+	ASSERT_ERR(nlu_mac_parse("02:00-00:00:00:01", m));
+	ASSERT_ERR(nlu_mac_parse("", m));
+	ASSERT_ERR(nlu_mac_parse(NULL, m));
+	for (int i = 0; i < 32; i++) {
+		nlu_mac_random(m);
+		ASSERT_EQ(m[0] & 3, 2); /* unicast, locally administered */
+	}
+}
+
+TAP_MAIN
