@@ -36,16 +36,16 @@ DEFINE_CLEANUP(struct nl_sock *, nlu_close)
 struct nlu_link {
 	int ifindex;
 	char name[IFNAMSIZ];
-	char kind[16];       /* IFLA_INFO_KIND: "veth", "bridge"... "" when none */
+	char kind[16];	     /* IFLA_INFO_KIND: "veth", "bridge"... "" when none */
 	char slave_kind[16]; /* "bridge" when enslaved to a bridge */
-	unsigned flags;      /* IFF_* */
+	unsigned flags;	     /* IFF_* */
 	unsigned mtu;
-	int master;      /* ifindex of the master, 0 = none */
-	int peer;        /* IFLA_LINK (veth: peer ifindex in its own netns), 0 = none */
+	int master;	   /* ifindex of the master, 0 = none */
+	int peer;	   /* IFLA_LINK (veth: peer ifindex in its own netns), 0 = none */
 	uint8_t operstate; /* IF_OPER_* */
 	bool has_mac;
 	uint8_t mac[NLU_MAC_LEN];
-	int hairpin;   /* bridge port attributes: -1 = not a bridge port */
+	int hairpin; /* bridge port attributes: -1 = not a bridge port */
 	int isolated;
 	int vlan_filtering; /* bridges: -1 = unknown */
 };
@@ -66,13 +66,13 @@ int nlu_bridge_create(struct nl_sock *sk, const char *name, unsigned mtu,
 		      const uint8_t mac[NLU_MAC_LEN], bool vlan_filtering, struct cni_error *err);
 
 struct nlu_veth {
-	const char *name; /* end created in the socket's netns */
+	const char *name;   /* end created in the socket's netns */
 	const uint8_t *mac; /* NULL = kernel's choice */
-	unsigned mtu;       /* 0 = default */
-	int master;         /* enslave at creation, 0 = none */
+	unsigned mtu;	    /* 0 = default */
+	int master;	    /* enslave at creation, 0 = none */
 	bool up;
 	const char *peer_name; /* other end, born directly in peer_ns_fd */
-	int peer_ns_fd;        /* -1 = same netns */
+	int peer_ns_fd;	       /* -1 = same netns */
 	const uint8_t *peer_mac;
 	bool peer_up;
 };
@@ -90,8 +90,8 @@ int nlu_brport_set(struct nl_sock *sk, int ifindex, int hairpin, int isolated,
 		   struct cni_error *err);
 /* Bridge VLAN membership of a port (AF_BRIDGE RTM_SETLINK/RTM_DELLINK, IFLA_BRIDGE_VLAN_INFO).
  * The range [vid, vid_end] is tagged unless `untagged`; `pvid` makes vid the port VLAN. */
-int nlu_bridge_vlan_add(struct nl_sock *sk, int ifindex, unsigned vid, unsigned vid_end,
-			bool pvid, bool untagged, struct cni_error *err);
+int nlu_bridge_vlan_add(struct nl_sock *sk, int ifindex, unsigned vid, unsigned vid_end, bool pvid,
+			bool untagged, struct cni_error *err);
 int nlu_bridge_vlan_del(struct nl_sock *sk, int ifindex, unsigned vid, struct cni_error *err);
 
 struct nlu_addr {
@@ -106,8 +106,8 @@ int nlu_addr_add(struct nl_sock *sk, int ifindex, const struct ipprefix *p, unsi
 /* Not found is success. */
 int nlu_addr_del(struct nl_sock *sk, int ifindex, const struct ipprefix *p, struct cni_error *err);
 /* Addresses of one link (ifindex 0 = all) and family (0 = both); malloc'd array. */
-int nlu_addr_list(struct nl_sock *sk, int ifindex, int family, struct nlu_addr **ret,
-		  size_t *ret_n, struct cni_error *err);
+int nlu_addr_list(struct nl_sock *sk, int ifindex, int family, struct nlu_addr **ret, size_t *ret_n,
+		  struct cni_error *err);
 
 struct nlu_route {
 	struct ipprefix dst;

@@ -46,7 +46,8 @@ int nlu_open(struct nl_sock **ret, struct cni_error *err)
 	int one = 1, r;
 
 	if (!sk)
-		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "allocate netlink socket");
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL,
+				     "allocate netlink socket");
 	r = nl_connect(sk, NETLINK_ROUTE);
 	if (r < 0)
 		return cni_error_set(err, CNI_ERR_INTERNAL, EIO, nl_geterror(r),
@@ -314,10 +315,10 @@ static int new_link_msg(int type, int flags, int family, int ifindex, unsigned i
 	return 0;
 }
 
-#define PUT(x)                                                                                     \
-	do {                                                                                       \
-		if ((x) < 0)                                                                       \
-			return -ENOMEM;                                                            \
+#define PUT(x)                          \
+	do {                            \
+		if ((x) < 0)            \
+			return -ENOMEM; \
 	} while (0)
 
 int nlu_build_bridge(const char *name, unsigned mtu, const uint8_t mac[NLU_MAC_LEN],
@@ -447,8 +448,8 @@ int nlu_build_addr(int cmd, int ifindex, const struct ipprefix *p, unsigned flag
 				.ifa_scope = RT_SCOPE_UNIVERSE,
 				.ifa_index = (unsigned)ifindex};
 
-	m = nlmsg_alloc_simple(cmd, NLM_F_REQUEST | (cmd == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL
-									 : 0));
+	m = nlmsg_alloc_simple(cmd, NLM_F_REQUEST |
+					    (cmd == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL : 0));
 	if (!m)
 		return -ENOMEM;
 	PUT(nlmsg_append(m, &ifa, sizeof(ifa), NLMSG_ALIGNTO));
@@ -509,7 +510,8 @@ int nlu_parse_link(struct nl_msg *m, struct nlu_link *ret)
 	struct nlattr *tb[IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1];
 	struct ifinfomsg *ifi;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK || nlmsg_parse(nlh, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0)
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    nlmsg_parse(nlh, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0)
 		return -EINVAL;
 	ifi = nlmsg_data(nlh);
 	*ret = (struct nlu_link){.ifindex = ifi->ifi_index,
@@ -531,7 +533,8 @@ int nlu_parse_link(struct nl_msg *m, struct nlu_link *ret)
 		memcpy(ret->mac, nla_data(tb[IFLA_ADDRESS]), NLU_MAC_LEN);
 		ret->has_mac = true;
 	}
-	if (tb[IFLA_LINKINFO] && nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) >= 0) {
+	if (tb[IFLA_LINKINFO] &&
+	    nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) >= 0) {
 		if (li[IFLA_INFO_KIND])
 			nla_strlcpy(ret->kind, li[IFLA_INFO_KIND], sizeof(ret->kind));
 		if (li[IFLA_INFO_SLAVE_KIND])
@@ -541,8 +544,8 @@ int nlu_parse_link(struct nl_msg *m, struct nlu_link *ret)
 			struct nlattr *sd[IFLA_BRPORT_MAX + 1];
 			if (nla_parse_nested(sd, IFLA_BRPORT_MAX, li[IFLA_INFO_SLAVE_DATA], NULL) >=
 			    0) {
-				ret->hairpin = sd[IFLA_BRPORT_MODE] ? nla_get_u8(sd[IFLA_BRPORT_MODE])
-								    : 0;
+				ret->hairpin =
+					sd[IFLA_BRPORT_MODE] ? nla_get_u8(sd[IFLA_BRPORT_MODE]) : 0;
 				ret->isolated = sd[IFLA_BRPORT_ISOLATED]
 							? nla_get_u8(sd[IFLA_BRPORT_ISOLATED])
 							: 0;
@@ -726,12 +729,13 @@ int nlu_brport_set(struct nl_sock *sk, int ifindex, int hairpin, int isolated,
 	_cleanup_(nlu_msg_freep) struct nl_msg *m = NULL;
 	if (nlu_build_brport(ifindex, hairpin, isolated, &m) < 0)
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
-	return request(sk, m, NULL, NULL, err, "set bridge port flags (hairpin %d, isolated %d) of link %d",
-		       hairpin, isolated, ifindex);
+	return request(sk, m, NULL, NULL, err,
+		       "set bridge port flags (hairpin %d, isolated %d) of link %d", hairpin,
+		       isolated, ifindex);
 }
 
-int nlu_bridge_vlan_add(struct nl_sock *sk, int ifindex, unsigned vid, unsigned vid_end,
-			bool pvid, bool untagged, struct cni_error *err)
+int nlu_bridge_vlan_add(struct nl_sock *sk, int ifindex, unsigned vid, unsigned vid_end, bool pvid,
+			bool untagged, struct cni_error *err)
 {
 	_cleanup_(nlu_msg_freep) struct nl_msg *m = NULL;
 	if (nlu_build_bridge_vlan(RTM_SETLINK, ifindex, vid, vid_end, pvid, untagged, &m) < 0)
@@ -762,8 +766,8 @@ int nlu_addr_add(struct nl_sock *sk, int ifindex, const struct ipprefix *p, unsi
 	char buf[IPPREFIX_STRLEN];
 	if (nlu_build_addr(RTM_NEWADDR, ifindex, p, flags, &m) < 0)
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
-	return request(sk, m, NULL, NULL, err, "add address %s to link %d",
-		       ipprefix_format(p, buf), ifindex);
+	return request(sk, m, NULL, NULL, err, "add address %s to link %d", ipprefix_format(p, buf),
+		       ifindex);
 }
 
 int nlu_addr_del(struct nl_sock *sk, int ifindex, const struct ipprefix *p, struct cni_error *err)
@@ -776,8 +780,8 @@ int nlu_addr_del(struct nl_sock *sk, int ifindex, const struct ipprefix *p, stru
 	r = request(sk, m, NULL, NULL, NULL, "x");
 	if (r == -EADDRNOTAVAIL || r == -ENODEV || r == -ENOENT)
 		return 0;
-	return r < 0 ? fail(err, r, NULL, "delete address %s from link %d",
-			    ipprefix_format(p, buf), ifindex)
+	return r < 0 ? fail(err, r, NULL, "delete address %s from link %d", ipprefix_format(p, buf),
+			    ifindex)
 		     : 0;
 }
 
@@ -843,12 +847,12 @@ static int build_addrs(void *arg, struct nl_msg **ret)
 	return 0;
 }
 
-int nlu_addr_list(struct nl_sock *sk, int ifindex, int family, struct nlu_addr **ret,
-		  size_t *ret_n, struct cni_error *err)
+int nlu_addr_list(struct nl_sock *sk, int ifindex, int family, struct nlu_addr **ret, size_t *ret_n,
+		  struct cni_error *err)
 {
 	struct addr_list l = {.ifindex = ifindex, .family = family};
-	int r = dump(sk, build_addrs, parse_addr, reset_addrs, &l, err,
-		     "list addresses of link %d", ifindex);
+	int r = dump(sk, build_addrs, parse_addr, reset_addrs, &l, err, "list addresses of link %d",
+		     ifindex);
 	if (r < 0) {
 		free(l.v);
 		return r;
@@ -867,8 +871,8 @@ int nlu_route_add(struct nl_sock *sk, const struct nlu_route *rt, struct cni_err
 	if (nlu_build_route(rt, &m) < 0)
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
 	return request(sk, m, NULL, NULL, err, "add route %s via %s dev %d",
-		       ipprefix_format(&rt->dst, d), rt->gw.family ? ipaddr_format(&rt->gw, g) : "-",
-		       rt->oif);
+		       ipprefix_format(&rt->dst, d),
+		       rt->gw.family ? ipaddr_format(&rt->gw, g) : "-", rt->oif);
 }
 
 struct route_list {
@@ -886,7 +890,8 @@ static int parse_route(struct nl_msg *m, void *arg)
 	struct nlu_route x = {0};
 	unsigned n;
 
-	if (nlh->nlmsg_type != RTM_NEWROUTE || nlmsg_parse(nlh, sizeof(*rtm), tb, RTA_MAX, NULL) < 0)
+	if (nlh->nlmsg_type != RTM_NEWROUTE ||
+	    nlmsg_parse(nlh, sizeof(*rtm), tb, RTA_MAX, NULL) < 0)
 		return 0;
 	rtm = nlmsg_data(nlh);
 	if ((rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6) ||

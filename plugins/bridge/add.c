@@ -75,8 +75,9 @@ int br_ensure_bridge(struct br_ctx *ctx, struct cni_error *err)
 			memset(err, 0, sizeof(*err));
 		} else if (r < 0) {
 			if (r == -EOPNOTSUPP && vlan)
-				cni_error_add_details(err,
-						      "this kernel has no bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING), needed by \"vlan\"/\"vlanTrunk\"");
+				cni_error_add_details(
+					err,
+					"this kernel has no bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING), needed by \"vlan\"/\"vlanTrunk\"");
 			return r;
 		} else {
 			ctx->br_created = true;
@@ -93,9 +94,9 @@ int br_ensure_bridge(struct br_ctx *ctx, struct cni_error *err)
 				     "\"%s\" already exists but is not a bridge (bridge: \"%s\")",
 				     c->bridge, c->bridge);
 	if (ctx->br_created)
-		(void)sysctl_set("ipv6", c->bridge, "accept_ra", "0", false,
-				 NULL);
-	if (!(ctx->br.flags & IFF_UP) && (r = nlu_link_set_up(ctx->hsk, ctx->br.ifindex, true, err)) < 0)
+		(void)sysctl_set("ipv6", c->bridge, "accept_ra", "0", false, NULL);
+	if (!(ctx->br.flags & IFF_UP) &&
+	    (r = nlu_link_set_up(ctx->hsk, ctx->br.ifindex, true, err)) < 0)
 		return r;
 	if (c->promisc && !(ctx->br.flags & IFF_PROMISC) &&
 	    (r = nlu_link_set_promisc(ctx->hsk, ctx->br.ifindex, err)) < 0)
@@ -152,9 +153,10 @@ static int create_veth(struct br_ctx *ctx, struct cni_error *err)
 			    nlu_link_get(ctx->hsk, old.host_ifname, 0, &l, NULL) >= 0;
 		br_state_clear(&old);
 		if (live)
-			return cni_error_set(err, CNI_ERR_INTERNAL, EEXIST, NULL,
-					     "attachment %s/%s already exists (host veth \"%s\"); DEL it first",
-					     ctx->req->env.container_id, ifname, l.name);
+			return cni_error_set(
+				err, CNI_ERR_INTERNAL, EEXIST, NULL,
+				"attachment %s/%s already exists (host veth \"%s\"); DEL it first",
+				ctx->req->env.container_id, ifname, l.name);
 	}
 	nlu_mac_random(ctx->host_mac);
 	for (int i = 0; i < 10; i++) {
@@ -174,9 +176,10 @@ static int create_veth(struct br_ctx *ctx, struct cni_error *err)
 		}
 		/* Which name is taken? The host one means: retry with another. */
 		if (nlu_link_get(ctx->hsk, ctx->host_ifname, 0, &l, NULL) == -ENODEV)
-			return cni_error_set(err, CNI_ERR_INTERNAL, EEXIST, NULL,
-					     "container interface \"%s\" already exists in netns \"%s\"",
-					     ifname, ctx->req->env.netns);
+			return cni_error_set(
+				err, CNI_ERR_INTERNAL, EEXIST, NULL,
+				"container interface \"%s\" already exists in netns \"%s\"", ifname,
+				ctx->req->env.netns);
 	}
 	if (r < 0)
 		return cni_error_set(err, CNI_ERR_INTERNAL, EEXIST, NULL,
@@ -203,7 +206,8 @@ static int configure_port(struct br_ctx *ctx, struct cni_error *err)
 		return 0;
 	/* preserveDefaultVlan false (upstream default since v1.8.0): drop the bridge's default PVID
 	 * 1 from the port first, so the container sees only its own VLANs. */
-	if (!c->preserve_default_vlan && (r = nlu_bridge_vlan_del(ctx->hsk, ctx->host_index, 1, err)) < 0)
+	if (!c->preserve_default_vlan &&
+	    (r = nlu_bridge_vlan_del(ctx->hsk, ctx->host_index, 1, err)) < 0)
 		goto vlan_fail;
 	if (c->vlan && (r = nlu_bridge_vlan_add(ctx->hsk, ctx->host_index, c->vlan, c->vlan, true,
 						true, err)) < 0)
@@ -219,8 +223,10 @@ static int configure_port(struct br_ctx *ctx, struct cni_error *err)
 	return 0;
 vlan_fail:
 	if (r == -EOPNOTSUPP || r == -EINVAL)
-		cni_error_add_details(err, "bridge \"%s\" has no VLAN filtering (it must be created with vlan_filtering, and the kernel needs CONFIG_BRIDGE_VLAN_FILTERING)",
-				      c->bridge);
+		cni_error_add_details(
+			err,
+			"bridge \"%s\" has no VLAN filtering (it must be created with vlan_filtering, and the kernel needs CONFIG_BRIDGE_VLAN_FILTERING)",
+			c->bridge);
 	return r;
 }
 
@@ -377,10 +383,10 @@ static int wait_dad(struct br_ctx *ctx, struct cni_error *err)
 		for (size_t k = 0; k < n; k++) {
 			char buf[IPPREFIX_STRLEN];
 			if (v[k].flags & IFA_F_DADFAILED)
-				return cni_error_set(err, CNI_ERR_INTERNAL, EADDRINUSE, NULL,
-						     "IPv6 duplicate address detection failed for %s on \"%s\"",
-						     ipprefix_format(&v[k].prefix, buf),
-						     ctx->req->env.ifname);
+				return cni_error_set(
+					err, CNI_ERR_INTERNAL, EADDRINUSE, NULL,
+					"IPv6 duplicate address detection failed for %s on \"%s\"",
+					ipprefix_format(&v[k].prefix, buf), ctx->req->env.ifname);
 			if (v[k].flags & IFA_F_TENTATIVE)
 				tentative = true;
 		}
@@ -467,14 +473,15 @@ static int ensure_gateway_addr(struct br_ctx *ctx, const struct ipprefix *want,
 			return 0;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (fam == AF_INET6 && (v[i].scope != RT_SCOPE_UNIVERSE ||
-					!ipprefix_overlaps(&v[i].prefix, want)))
+		if (fam == AF_INET6 &&
+		    (v[i].scope != RT_SCOPE_UNIVERSE || !ipprefix_overlaps(&v[i].prefix, want)))
 			continue;
 		if (!ctx->conf.force_address)
-			return cni_error_set(err, CNI_ERR_CONFIG, EEXIST, NULL,
-					     "\"%s\" already has an IP address different from %s (%s); set forceAddress to replace it",
-					     ctx->conf.bridge, ipprefix_format(want, a),
-					     ipprefix_format(&v[i].prefix, b));
+			return cni_error_set(
+				err, CNI_ERR_CONFIG, EEXIST, NULL,
+				"\"%s\" already has an IP address different from %s (%s); set forceAddress to replace it",
+				ctx->conf.bridge, ipprefix_format(want, a),
+				ipprefix_format(&v[i].prefix, b));
 		if ((r = nlu_addr_del(ctx->hsk, ctx->br.ifindex, &v[i].prefix, err)) < 0)
 			return r;
 	}
@@ -573,7 +580,7 @@ static int wait_port_up(struct br_ctx *ctx, struct cni_error *err)
 {
 	static const long delays_ms[] = {0, 1, 2, 5, 10, 50, 500, 1000, 1000};
 	static const char *const names[] = {"unknown", "notpresent", "down", "lowerlayerdown",
-					    "testing", "dormant", "up"};
+					    "testing", "dormant",    "up"};
 	struct nlu_link l = {0};
 	int r;
 
@@ -638,8 +645,8 @@ static int build_result(struct br_ctx *ctx, struct cni_result **ret, struct cni_
 	}
 	base = res->n_interfaces;
 	(void)base;
-	if (cni_result_add_interface(res, ctx->conf.bridge, nlu_mac_format(ctx->br.mac, brmac), NULL,
-				     NULL) < 0 ||
+	if (cni_result_add_interface(res, ctx->conf.bridge, nlu_mac_format(ctx->br.mac, brmac),
+				     NULL, NULL) < 0 ||
 	    cni_result_add_interface(res, ctx->host_ifname, nlu_mac_format(ctx->host_mac, hmac),
 				     NULL, NULL) < 0 ||
 	    cni_result_add_interface(res, ctx->req->env.ifname, ctx->cont_mac_str,
@@ -660,8 +667,9 @@ static int build_result(struct br_ctx *ctx, struct cni_result **ret, struct cni_
 	}
 	/* DNS: the config's when set, else IPAM's (plugins PR #733), else prevResult's. */
 	const struct cni_dns *dns = !cni_dns_is_empty(&ctx->conf.dns) ? &ctx->conf.dns
-				    : ctx->ipam && !cni_dns_is_empty(&ctx->ipam->dns) ? &ctx->ipam->dns
-										     : NULL;
+				    : ctx->ipam && !cni_dns_is_empty(&ctx->ipam->dns)
+					    ? &ctx->ipam->dns
+					    : NULL;
 	if (dns && cni_dns_copy(&res->dns, dns) < 0)
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
 	*ret = TAKE_PTR(res);
@@ -683,9 +691,10 @@ static int check_expressible(const struct cni_request *req, const struct br_conf
 	if (!probe && !(probe = cni_result_new()))
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
 	if (cni_result_check_encodable(probe, req->version, NULL) < 0)
-		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
-				     "L2-only mode (no ipam.type) cannot be used with cniVersion \"%s\": results before 0.3.0 must carry an IP address",
-				     cni_version_str(req->version));
+		return cni_error_set(
+			err, CNI_ERR_CONFIG, EINVAL, NULL,
+			"L2-only mode (no ipam.type) cannot be used with cniVersion \"%s\": results before 0.3.0 must carry an IP address",
+			cni_version_str(req->version));
 	return 0;
 }
 

@@ -10,7 +10,7 @@
 #include "nlutil.h"
 
 #define BR_DEFAULT_BRIDGE "cni0"
-#define BR_STATE_DIR      "/var/lib/cni/bridge"
+#define BR_STATE_DIR	  "/var/lib/cni/bridge"
 
 struct br_trunk {
 	unsigned min, max;
@@ -29,7 +29,7 @@ struct br_conf {
 	size_t n_trunk;
 	bool preserve_default_vlan;
 	bool macspoofchk, enable_dad, disable_container_iface, port_isolation;
-	struct cni_dns dns; /* config "dns"; used when not empty */
+	struct cni_dns dns;    /* config "dns"; used when not empty */
 	const char *ipam_type; /* NULL = L2-only */
 	bool has_mac;
 	uint8_t mac[NLU_MAC_LEN];
@@ -66,8 +66,8 @@ void br_state_clear(struct br_state *s);
 /* Every record of the network (GC): fn(containerID, ifname, record, data), in no order. The names
  * come from the record's content (a file name "<id>-<ifname>" cannot be split reliably). */
 int br_state_foreach(const char *network,
-		     int (*fn)(const char *container_id, const char *ifname, const struct br_state *s,
-			       void *data),
+		     int (*fn)(const char *container_id, const char *ifname,
+			       const struct br_state *s, void *data),
 		     void *data, struct cni_error *err);
 
 int br_cmd_add(const struct cni_request *req, struct cni_result **ret, struct cni_error *err);

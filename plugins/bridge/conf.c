@@ -31,8 +31,7 @@ static int parse_trunk(const cJSON *cfg, struct br_conf *c, struct cni_error *er
 	c->trunk = calloc((size_t)cJSON_GetArraySize(list) + 1, sizeof(*c->trunk));
 	if (!c->trunk)
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
-	cJSON_ArrayForEach(it, list)
-	{
+	cJSON_ArrayForEach(it, list) {
 		char where[32];
 		int64_t id = -1, min = -1, max = -1;
 
@@ -41,7 +40,8 @@ static int parse_trunk(const cJSON *cfg, struct br_conf *c, struct cni_error *er
 			return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
 					     "%s: expected an object, got %s", where,
 					     json_type_name(it));
-		if ((r = json_get_int(it, where, "id", false, INT32_MIN, INT32_MAX, &id, err)) < 0 ||
+		if ((r = json_get_int(it, where, "id", false, INT32_MIN, INT32_MAX, &id, err)) <
+			    0 ||
 		    (r = json_get_int(it, where, "minID", false, INT32_MIN, INT32_MAX, &min, err)) <
 			    0 ||
 		    (r = json_get_int(it, where, "maxID", false, INT32_MIN, INT32_MAX, &max, err)) <
@@ -49,30 +49,35 @@ static int parse_trunk(const cJSON *cfg, struct br_conf *c, struct cni_error *er
 			return r;
 		if (cJSON_GetObjectItemCaseSensitive(it, "id")) {
 			if (id < 1 || id > 4094)
-				return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
-						     "incorrect trunk id parameter: %s.id = %lld (must be between 1 and 4094)",
-						     where, (long long)id);
+				return cni_error_set(
+					err, CNI_ERR_CONFIG, EINVAL, NULL,
+					"incorrect trunk id parameter: %s.id = %lld (must be between 1 and 4094)",
+					where, (long long)id);
 			c->trunk[i++] = (struct br_trunk){(unsigned)id, (unsigned)id};
 			continue;
 		}
 		bool has_min = cJSON_GetObjectItemCaseSensitive(it, "minID") != NULL;
 		bool has_max = cJSON_GetObjectItemCaseSensitive(it, "maxID") != NULL;
 		if (has_min != has_max || !has_min)
-			return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
-					     "%s: minID and maxID should be configured simultaneously (or id alone)",
-					     where);
+			return cni_error_set(
+				err, CNI_ERR_CONFIG, EINVAL, NULL,
+				"%s: minID and maxID should be configured simultaneously (or id alone)",
+				where);
 		if (min < 1 || min > 4094)
-			return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
-					     "incorrect trunk minID parameter: %s.minID = %lld (must be between 1 and 4094)",
-					     where, (long long)min);
+			return cni_error_set(
+				err, CNI_ERR_CONFIG, EINVAL, NULL,
+				"incorrect trunk minID parameter: %s.minID = %lld (must be between 1 and 4094)",
+				where, (long long)min);
 		if (max < 1 || max > 4094)
-			return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
-					     "incorrect trunk maxID parameter: %s.maxID = %lld (must be between 1 and 4094)",
-					     where, (long long)max);
+			return cni_error_set(
+				err, CNI_ERR_CONFIG, EINVAL, NULL,
+				"incorrect trunk maxID parameter: %s.maxID = %lld (must be between 1 and 4094)",
+				where, (long long)max);
 		if (min > max)
-			return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
-					     "minID is greater than maxID in trunk parameter: %s = {%lld, %lld}",
-					     where, (long long)min, (long long)max);
+			return cni_error_set(
+				err, CNI_ERR_CONFIG, EINVAL, NULL,
+				"minID is greater than maxID in trunk parameter: %s = {%lld, %lld}",
+				where, (long long)min, (long long)max);
 		c->trunk[i++] = (struct br_trunk){(unsigned)min, (unsigned)max};
 	}
 	c->n_trunk = i;
@@ -83,9 +88,10 @@ static int parse_mac(const char *s, const char *key, struct br_conf *c, struct c
 {
 	if (nlu_mac_parse(s, c->mac) < 0 || (c->mac[0] & 1) ||
 	    !(c->mac[0] | c->mac[1] | c->mac[2] | c->mac[3] | c->mac[4] | c->mac[5]))
-		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
-				     "invalid MAC address \"%s\" in %s (want a unicast aa:bb:cc:dd:ee:ff)",
-				     s, key);
+		return cni_error_set(
+			err, CNI_ERR_CONFIG, EINVAL, NULL,
+			"invalid MAC address \"%s\" in %s (want a unicast aa:bb:cc:dd:ee:ff)", s,
+			key);
 	c->has_mac = true;
 	return 0;
 }
@@ -145,9 +151,10 @@ static int parse_keys(const cJSON *cfg, struct br_conf *c, struct cni_error *err
 	if ((r = masq_backend_parse(backend, &c->masq_backend, err)) < 0)
 		return r;
 	if (vlan < 0 || vlan > 4094)
-		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
-				     "invalid VLAN ID %lld in \"vlan\" (must be between 0 and 4094)",
-				     (long long)vlan);
+		return cni_error_set(
+			err, CNI_ERR_CONFIG, EINVAL, NULL,
+			"invalid VLAN ID %lld in \"vlan\" (must be between 0 and 4094)",
+			(long long)vlan);
 	if (mtu && mtu < 68)
 		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
 				     "invalid \"mtu\" %lld (must be 0 or between 68 and 65535)",
@@ -156,11 +163,12 @@ static int parse_keys(const cJSON *cfg, struct br_conf *c, struct cni_error *err
 	c->mtu = (unsigned)mtu;
 	if (!c->bridge || !*c->bridge)
 		c->bridge = BR_DEFAULT_BRIDGE;
-	if (strlen(c->bridge) >= IFNAMSIZ || strchr(c->bridge, '/') || strpbrk(c->bridge, " \t\n:") ||
-	    !strcmp(c->bridge, ".") || !strcmp(c->bridge, ".."))
-		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
-				     "invalid \"bridge\" name \"%s\" (1-15 bytes, no '/', ':' or spaces)",
-				     c->bridge);
+	if (strlen(c->bridge) >= IFNAMSIZ || strchr(c->bridge, '/') ||
+	    strpbrk(c->bridge, " \t\n:") || !strcmp(c->bridge, ".") || !strcmp(c->bridge, ".."))
+		return cni_error_set(
+			err, CNI_ERR_CONFIG, EINVAL, NULL,
+			"invalid \"bridge\" name \"%s\" (1-15 bytes, no '/', ':' or spaces)",
+			c->bridge);
 	return 0;
 }
 
@@ -184,12 +192,14 @@ static int parse_ipam_dns(const cJSON *cfg, struct br_conf *c, struct cni_error 
 static int check_combinations(const struct br_conf *c, struct cni_error *err)
 {
 	if (c->hairpin && c->promisc)
-		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
-				     "cannot set hairpin mode and promiscuous mode at the same time (hairpinMode: true, promiscMode: true)");
+		return cni_error_set(
+			err, CNI_ERR_CONFIG, EINVAL, NULL,
+			"cannot set hairpin mode and promiscuous mode at the same time (hairpinMode: true, promiscMode: true)");
 	if (c->ipam_type && c->disable_container_iface)
-		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
-				     "cannot use IPAM when disableContainerInterface flag is set (ipam.type: \"%s\")",
-				     c->ipam_type);
+		return cni_error_set(
+			err, CNI_ERR_CONFIG, EINVAL, NULL,
+			"cannot use IPAM when disableContainerInterface flag is set (ipam.type: \"%s\")",
+			c->ipam_type);
 	return 0;
 }
 
@@ -200,7 +210,8 @@ int br_conf_parse(const struct cni_request *req, bool strict, struct br_conf *re
 	struct br_conf c = {.network = req->name};
 	int r;
 
-	if ((r = parse_keys(req->config, &c, err)) < 0 || (r = parse_ipam_dns(req->config, &c, err)) < 0)
+	if ((r = parse_keys(req->config, &c, err)) < 0 ||
+	    (r = parse_ipam_dns(req->config, &c, err)) < 0)
 		goto fail;
 	/* SPEC.md: isDefaultGateway implies isGateway (reference bridge.go loadNetConf). */
 	if (c.is_default_gateway)

@@ -10,9 +10,9 @@
 
 struct spoofchk_attachment {
 	const char *container_id;
-	const char *ifname;      /* CNI_IFNAME (container side) */
+	const char *ifname;	 /* CNI_IFNAME (container side) */
 	const char *host_ifname; /* host veth, e.g. "veth1a2b3c4d"; may be NULL for del */
-	const char *mac;         /* container MAC "aa:bb:cc:dd:ee:ff"; may be NULL for del */
+	const char *mac;	 /* container MAC "aa:bb:cc:dd:ee:ff"; may be NULL for del */
 };
 
 /* Install the filter for this attachment: frames arriving on host_ifname whose source MAC is not

@@ -19,8 +19,8 @@ void br_state_clear(struct br_state *s)
 	s->n_ips = 0;
 }
 
-static int state_path(const char *network, const char *container_id, const char *ifname,
-		      char *buf, size_t size)
+static int state_path(const char *network, const char *container_id, const char *ifname, char *buf,
+		      size_t size)
 {
 	int n = snprintf(buf, size, BR_STATE_DIR "/%s/%s-%s", network, container_id, ifname);
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
@@ -45,7 +45,7 @@ static int mkdir_p(const char *network)
 static cJSON *state_to_json(const char *container_id, const char *ifname, const struct br_state *s)
 {
 	cJSON *o = cJSON_CreateObject(), *ips;
-	const char *backend = s->masq_backend == MASQ_IPTABLES   ? "iptables"
+	const char *backend = s->masq_backend == MASQ_IPTABLES	 ? "iptables"
 			      : s->masq_backend == MASQ_NFTABLES ? "nftables"
 								 : "auto";
 
@@ -61,7 +61,8 @@ static cJSON *state_to_json(const char *container_id, const char *ifname, const 
 		goto oom;
 	for (size_t i = 0; i < s->n_ips; i++) {
 		char buf[IPPREFIX_STRLEN];
-		if (!cJSON_AddItemToArray(ips, cJSON_CreateString(ipprefix_format(&s->ips[i], buf))))
+		if (!cJSON_AddItemToArray(ips,
+					  cJSON_CreateString(ipprefix_format(&s->ips[i], buf))))
 			goto oom;
 	}
 	return o;
@@ -82,7 +83,8 @@ int br_state_write(const char *network, const char *container_id, const char *if
 
 	if (state_path(network, container_id, ifname, path, sizeof(path)) < 0)
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENAMETOOLONG, NULL,
-				     "state record path for %s/%s is too long", container_id, ifname);
+				     "state record path for %s/%s is too long", container_id,
+				     ifname);
 	if ((r = mkdir_p(network)) < 0)
 		return cni_error_set(err, CNI_ERR_IO, -r, NULL, "create state directory %s/%s",
 				     BR_STATE_DIR, network);
@@ -138,9 +140,9 @@ static int parse_state(const char *text, size_t len, const char *path, struct br
 		s.ips = calloc((size_t)cJSON_GetArraySize(ips), sizeof(*s.ips));
 		if (!s.ips)
 			return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
-		cJSON_ArrayForEach(it, ips)
-		{
-			if (cJSON_IsString(it) && ipprefix_parse(it->valuestring, &s.ips[s.n_ips]) == 0)
+		cJSON_ArrayForEach(it, ips) {
+			if (cJSON_IsString(it) &&
+			    ipprefix_parse(it->valuestring, &s.ips[s.n_ips]) == 0)
 				s.n_ips++;
 		}
 	}
@@ -193,8 +195,8 @@ int br_state_remove(const char *network, const char *container_id, const char *i
 }
 
 int br_state_foreach(const char *network,
-		     int (*fn)(const char *container_id, const char *ifname, const struct br_state *s,
-			       void *data),
+		     int (*fn)(const char *container_id, const char *ifname,
+			       const struct br_state *s, void *data),
 		     void *data, struct cni_error *err)
 {
 	char dir[PATH_MAX];

@@ -101,7 +101,8 @@ static void check_clear(struct check *c)
 static bool mac_equal(const char *s, const struct nlu_link *l)
 {
 	uint8_t m[NLU_MAC_LEN];
-	return !s || !*s || (nlu_mac_parse(s, m) == 0 && l->has_mac && !memcmp(m, l->mac, sizeof(m)));
+	return !s || !*s ||
+	       (nlu_mac_parse(s, m) == 0 && l->has_mac && !memcmp(m, l->mac, sizeof(m)));
 }
 
 static int check_container_iface(struct check *c, struct cni_error *err)
@@ -130,12 +131,13 @@ static int check_container_iface(struct check *c, struct cni_error *err)
 	}
 	if (strcmp(c->cl.kind, "veth") != 0)
 		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
-				     "container interface \"%s\" is a \"%s\" link, not a veth", ifname,
-				     c->cl.kind);
+				     "container interface \"%s\" is a \"%s\" link, not a veth",
+				     ifname, c->cl.kind);
 	if (!mac_equal(c->prev->interfaces[c->cidx].mac, &c->cl))
 		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
 				     "container interface \"%s\" has MAC %s, expected %s", ifname,
-				     nlu_mac_format(c->cl.mac, mac), c->prev->interfaces[c->cidx].mac);
+				     nlu_mac_format(c->cl.mac, mac),
+				     c->prev->interfaces[c->cidx].mac);
 	if (c->conf.mtu && c->cl.mtu != c->conf.mtu)
 		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
 				     "container interface \"%s\" has MTU %u, expected %u", ifname,
@@ -150,11 +152,12 @@ static int check_bridge(struct check *c, struct cni_error *err)
 	if ((r = nlu_link_get(c->hsk, c->conf.bridge, 0, &c->br, err)) < 0)
 		return r;
 	if (strcmp(c->br.kind, "bridge") != 0)
-		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
-				     "\"%s\" is not a bridge", c->conf.bridge);
+		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL, "\"%s\" is not a bridge",
+				     c->conf.bridge);
 	for (size_t i = 0; i < c->prev->n_interfaces; i++) {
 		const struct cni_interface *itf = &c->prev->interfaces[i];
-		if (!itf->sandbox && !strcmp(itf->name, c->conf.bridge) && !mac_equal(itf->mac, &c->br))
+		if (!itf->sandbox && !strcmp(itf->name, c->conf.bridge) &&
+		    !mac_equal(itf->mac, &c->br))
 			return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
 					     "bridge \"%s\" MAC differs from prevResult's %s",
 					     c->conf.bridge, itf->mac);
@@ -188,9 +191,10 @@ static int check_host_veth(struct check *c, struct cni_error *err)
 		return r;
 	}
 	if (strcmp(c->hl.kind, "veth") != 0 || c->cl.peer != c->hl.ifindex)
-		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
-				     "host interface \"%s\" is not the peer of container interface \"%s\"",
-				     name, c->req->env.ifname);
+		return cni_error_set(
+			err, CNI_ERR_INTERNAL, EINVAL, NULL,
+			"host interface \"%s\" is not the peer of container interface \"%s\"", name,
+			c->req->env.ifname);
 	for (size_t i = 0; i < c->prev->n_interfaces; i++) {
 		const struct cni_interface *itf = &c->prev->interfaces[i];
 		if (!itf->sandbox && !strcmp(itf->name, name) && !mac_equal(itf->mac, &c->hl))
@@ -203,19 +207,19 @@ static int check_host_veth(struct check *c, struct cni_error *err)
 				     "host veth \"%s\" is not attached to bridge \"%s\"", name,
 				     c->conf.bridge);
 	if (c->hl.hairpin != (int)c->conf.hairpin)
-		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
-				     "host veth \"%s\" hairpin mode is %s, config says hairpinMode: %s",
-				     name, c->hl.hairpin ? "on" : "off",
-				     c->conf.hairpin ? "true" : "false");
+		return cni_error_set(
+			err, CNI_ERR_INTERNAL, EINVAL, NULL,
+			"host veth \"%s\" hairpin mode is %s, config says hairpinMode: %s", name,
+			c->hl.hairpin ? "on" : "off", c->conf.hairpin ? "true" : "false");
 	if (c->hl.isolated != (int)c->conf.port_isolation)
-		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
-				     "host veth \"%s\" isolation is %s, config says portIsolation: %s",
-				     name, c->hl.isolated ? "on" : "off",
-				     c->conf.port_isolation ? "true" : "false");
+		return cni_error_set(
+			err, CNI_ERR_INTERNAL, EINVAL, NULL,
+			"host veth \"%s\" isolation is %s, config says portIsolation: %s", name,
+			c->hl.isolated ? "on" : "off", c->conf.port_isolation ? "true" : "false");
 	if (c->hl.mtu != c->cl.mtu || (c->conf.mtu && c->hl.mtu != c->conf.mtu))
 		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
-				     "MTU mismatch: host veth \"%s\" %u, container \"%s\" %u%s", name,
-				     c->hl.mtu, c->req->env.ifname, c->cl.mtu,
+				     "MTU mismatch: host veth \"%s\" %u, container \"%s\" %u%s",
+				     name, c->hl.mtu, c->req->env.ifname, c->cl.mtu,
 				     c->conf.mtu ? " (config mtu set)" : "");
 	return 0;
 }
@@ -236,7 +240,8 @@ static int check_addresses(struct check *c, struct cni_error *err)
 	int r;
 
 	if ((r = nlu_addr_list(c->csk, c->cl.ifindex, 0, &v, &n, err)) < 0 ||
-	    (c->conf.is_gateway && (r = nlu_addr_list(c->hsk, c->br.ifindex, 0, &bv, &bn, err)) < 0))
+	    (c->conf.is_gateway &&
+	     (r = nlu_addr_list(c->hsk, c->br.ifindex, 0, &bv, &bn, err)) < 0))
 		return r;
 	for (size_t i = 0; i < c->prev->n_ips; i++) {
 		const struct cni_ip *ip = &c->prev->ips[i];
@@ -245,13 +250,15 @@ static int check_addresses(struct check *c, struct cni_error *err)
 		if (!addr_in(v, n, &ip->address))
 			return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
 					     "Failed to match addr %s on interface %s",
-					     ipprefix_format(&ip->address, buf), c->req->env.ifname);
+					     ipprefix_format(&ip->address, buf),
+					     c->req->env.ifname);
 		if (c->conf.is_gateway && ip->gateway.family) {
 			struct ipprefix gw = {.addr = ip->gateway, .len = ip->address.len};
 			if (!addr_in(bv, bn, &gw))
-				return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
-						     "bridge \"%s\" lacks gateway address %s (isGateway)",
-						     c->conf.bridge, ipprefix_format(&gw, buf));
+				return cni_error_set(
+					err, CNI_ERR_INTERNAL, ENOENT, NULL,
+					"bridge \"%s\" lacks gateway address %s (isGateway)",
+					c->conf.bridge, ipprefix_format(&gw, buf));
 		}
 	}
 	return 0;
@@ -288,11 +295,12 @@ static int check_routes(struct check *c, struct cni_error *err)
 				ok = true;
 		}
 		if (!ok)
-			return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
-					     "Expected route %s via %s not found in routing table of netns \"%s\"",
-					     ipprefix_format(&want->dst, d),
-					     want->gw.family ? ipaddr_format(&want->gw, g) : "-",
-					     c->req->env.netns);
+			return cni_error_set(
+				err, CNI_ERR_INTERNAL, ENOENT, NULL,
+				"Expected route %s via %s not found in routing table of netns \"%s\"",
+				ipprefix_format(&want->dst, d),
+				want->gw.family ? ipaddr_format(&want->gw, g) : "-",
+				c->req->env.netns);
 	}
 	return 0;
 }
@@ -334,9 +342,10 @@ int br_cmd_check(const struct cni_request *req, struct cni_error *err)
 	    (r = cni_request_prev_result(req, &c.prev, err)) < 0)
 		return r;
 	if (!c.prev)
-		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL, "Required prevResult missing");
-	c.have_state = br_state_read(req->name, req->env.container_id, req->env.ifname, &c.st,
-				     NULL) >= 0;
+		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
+				     "Required prevResult missing");
+	c.have_state =
+		br_state_read(req->name, req->env.container_id, req->env.ifname, &c.st, NULL) >= 0;
 	if ((r = netns_open(req->env.netns, &c.ns_fd, err)) < 0 ||
 	    (r = nlu_open(&c.hsk, err)) < 0 ||
 	    (r = nlu_open_in_netns(c.ns_fd, NULL, NULL, &c.csk, err)) < 0 ||

@@ -28,7 +28,8 @@ TEST(veth_one_request_peer_in_netns)
 			     .peer_ns_fd = 5,
 			     .peer_mac = cmac};
 	_cleanup_(nlu_msg_freep) struct nl_msg *m = NULL;
-	struct nlattr *tb[IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1], *data[VETH_INFO_MAX + 1], *ptb[IFLA_MAX + 1];
+	struct nlattr *tb[IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1], *data[VETH_INFO_MAX + 1],
+		*ptb[IFLA_MAX + 1];
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi, *pifi;
 	struct nlu_link l;
