@@ -16,6 +16,7 @@ norm.py kstate DIR ASPECT [KEEP_MAC...]
       ports       bridge ports: master kind mtu operstate hairpin
       sysctl      the forwarding sysctls of the host netns
       ctr-sysctl  eth0's arp_notify, accept_dad, disable_ipv6 in the container netns
+      all         every aspect above, one "ASPECT=text" line each
 """
 import json
 import re
@@ -68,7 +69,15 @@ def name(n):
     return "veth*" if VETH_RE.match(n) else n
 
 
+ASPECTS = ("ctr-links", "ctr-addrs", "ctr-routes", "ctr-sysctl", "bridge", "ports", "sysctl")
+
+
 def cmd_kstate(d, aspect, keep):
+    if aspect == "all":
+        for a in ASPECTS:
+            sys.stdout.write(a + "=")
+            cmd_kstate(d, a, keep)
+        return
     out = []
     if aspect == "ctr-links":
         for l in load(d + "/ctr-link.json"):
