@@ -52,18 +52,19 @@ enum {
 		"help", no_argument, NULL, 'h'                                   \
 	}
 
-#define CLI_GLOBAL_HELP                                                                                 \
-	"Global options:\n"                                                                             \
-	"  -c, --conf-dir DIR      network configurations (env NETCONFPATH, default " DEFAULT_CONF_DIR  \
-	")\n"                                                                                           \
-	"      --cni-path DIRS     plugin search path (env CNI_PATH, default " DEFAULT_CNI_PATH         \
-	")\n"                                                                                           \
-	"      --cache-dir DIR     libcni result cache (default " DEFAULT_CACHE_DIR ")\n"               \
-	"      --state-dir DIR     container records (env CNICTL_STATE_DIR, default " DEFAULT_STATE_DIR \
-	")\n"                                                                                           \
-	"      --timing            one line per plugin exec: wall, user/sys ms, max RSS\n"              \
-	"      --plugin-timeout S  kill a plugin that runs longer than S seconds (default 60)\n"        \
-	"  -v, --verbose           more diagnostics on stderr\n"                                        \
+#define CLI_GLOBAL_HELP                                                                                   \
+	"Global options:\n"                                                                               \
+	"  -c, --conf-dir DIR      network configurations (env NETCONFPATH, default " DEFAULT_CONF_DIR    \
+	")\n"                                                                                             \
+	"      --cni-path DIRS     plugin search path (env CNI_PATH, default " DEFAULT_CNI_PATH           \
+	")\n"                                                                                             \
+	"      --cache-dir DIR     libcni result cache (env CNICTL_CACHE_DIR, default " DEFAULT_CACHE_DIR \
+	")\n"                                                                                             \
+	"      --state-dir DIR     container records (env CNICTL_STATE_DIR, default " DEFAULT_STATE_DIR   \
+	")\n"                                                                                             \
+	"      --timing            one line per plugin exec: wall, user/sys ms, max RSS\n"                \
+	"      --plugin-timeout S  kill a plugin that runs longer than S seconds (default 60)\n"          \
+	"  -v, --verbose           more diagnostics on stderr\n"                                          \
 	"  -h, --help              this text\n"
 
 /* Defaults from the environment. Call once before option parsing. */
