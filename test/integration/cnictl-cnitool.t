@@ -20,13 +20,14 @@ netns_new ins
 id=cnitool-$(printf %s /run/netns/ins | sha512sum | cut -c1-20)
 leases() {
 	for d in /var/lib/cni/networks/*/; do
-		[ -d "$d" ] && ls "$d" | grep -vE '^(lock|last_reserved_ip\..*)$' | sed "s|^|$d|"
+		[ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 ! -name lock \
+			! -name 'last_reserved_ip.*' -printf '%p\n'
 	done
 	true
 }
 
 # cnictl ADD, cnitool CHECK + DEL
-out=$("$CNICTL" add inter /run/netns/ins --cache-dir /var/lib/cni)
+"$CNICTL" add inter /run/netns/ins --cache-dir /var/lib/cni >/dev/null
 is "cnictl add" "$?" 0
 [ -f "/var/lib/cni/results/inter-$id-eth0" ] && ok "cache entry at libcni's path" || not_ok "cache entry at libcni's path"
 "$CNITOOL" check inter /run/netns/ins

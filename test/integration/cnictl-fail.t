@@ -11,9 +11,10 @@ leftovers() {
 	ip -o link show type veth | awk -F': ' '{print "veth " $2}'
 	ls /run/netns | sed 's/^/netns /'
 	ls "$T/cache/results" 2>/dev/null | sed 's/^/cache /'
-	ls "$T/state" 2>/dev/null | grep -v '^lock$' | sed 's/^/state /'
+	find "$T/state" -mindepth 1 -maxdepth 1 ! -name lock -printf 'state %f\n' 2>/dev/null
 	for d in /var/lib/cni/networks/*/; do
-		[ -d "$d" ] && ls "$d" | grep -vE '^(lock|last_reserved_ip\..*)$' | sed "s|^|lease $d|"
+		[ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 ! -name lock \
+			! -name 'last_reserved_ip.*' -printf 'lease %p\n'
 	done
 	true
 }

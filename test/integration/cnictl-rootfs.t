@@ -52,6 +52,6 @@ is "rootfs container stopped by SIGTERM: 143" "$?" 143
 mountpoint -q "$R/dev" && not_ok "host /dev bind not left on the rootfs" || ok "host /dev bind not left on the rootfs"
 is "no netns left" "$(ls /run/netns)" ""
 is "no veth left" "$(ip -o link show type veth)" ""
-is "no state left" "$(ls "$T/state" | grep -v '^lock$')" ""
+is "no state left" "$(find "$T/state" -mindepth 1 ! -name lock)" ""
 ip link del cnictl0 2>/dev/null
 done_testing

@@ -9,7 +9,8 @@ CV() { "$CNICTL" "$1" --cache-dir "$T/cache" --state-dir "$T/state" "${@:2}"; }
 
 leases() {
 	for d in /var/lib/cni/networks/*/; do
-		[ -d "$d" ] && ls "$d" | grep -vE '^(lock|last_reserved_ip\..*)$' | sed "s|^|$d|"
+		[ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 ! -name lock \
+			! -name 'last_reserved_ip.*' -printf '%p\n'
 	done
 	true
 }
