@@ -89,3 +89,5 @@ int cmd_list(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_rm(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
+/* `check ID`: CHECK every network of a running container; exit status. */
+int ctl_check_container(const struct globals *g, const char *id);

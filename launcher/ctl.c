@@ -438,3 +438,56 @@ int cmd_gc(int argc, char **argv)
 	cli_globals_clear(&g);
 	return code;
 }
+
+int ctl_check_container(const struct globals *g, const char *id)
+{
+	_cleanup_(state_freep) struct state *s = NULL;
+	struct cni_error err = {0};
+	int code = 0;
+
+	if (state_read(g->state_dir, id, &s, &err) < 0) {
+		rt_print_error(NULL, &err);
+		return EXIT_FAIL;
+	}
+	if (!state_init_alive(s)) {
+		fprintf(stderr, "cnictl: container %s is not running\n", s->id);
+		return EXIT_FAIL;
+	}
+	for (int i = 0; i < s->attached && (size_t)i < s->n_nets; i++) {
+		const struct state_net *n = &s->nets[i];
+		_cleanup_(cJSON_Deletep) cJSON *entry = NULL;
+		_cleanup_(conf_freep) struct netconf *nc = NULL;
+		struct rt_conf rt = {
+			.container_id = s->id,
+			.netns = s->netns,
+			.ifname = n->ifname,
+			.args = &s->args,
+			.cap_args = s->cap_args,
+			.cni_path = s->cni_path,
+			.cache_dir = s->cache_dir,
+			.timeout_ms = g->timeout_ms,
+			.timing = g->timing,
+			.verbose = g->verbose,
+		};
+		err = (struct cni_error){0};
+		/* CHECK what ADD used: the cached configuration. */
+		if ((cache_read(s->cache_dir, n->name, s->id, n->ifname, &entry, NULL) < 0 ||
+		     cache_config(entry, &nc, NULL) < 0) &&
+		    conf_from_bytes(n->config, strlen(n->config), "(state record)", &nc, &err) <
+			    0) {
+			rt_print_error(n->name, &err);
+			code = EXIT_FAIL;
+			continue;
+		}
+		if (rt_check_list(nc, &rt, &err) < 0) {
+			char what[300];
+			snprintf(what, sizeof(what), "CHECK network \"%s\" (%s)", n->name,
+				 n->ifname);
+			rt_print_error(what, &err);
+			code = EXIT_FAIL;
+			continue;
+		}
+		fprintf(stderr, "cnictl: network \"%s\" (%s): ok\n", n->name, n->ifname);
+	}
+	return code;
+}

@@ -14,6 +14,7 @@ static const char usage[] =
 	"  rm [-f] ID...                     finish a container's teardown\n"
 	"  gc                                remove dead containers, then CNI GC every network\n"
 	"  add|check|del NET NETNS           cnitool-compatible verbs on an existing netns\n"
+	"  check ID                          CHECK every network of a running container\n"
 	"  status NET                        CNI STATUS of every plugin of NET\n"
 	"  gc NET                            cnitool-compatible GC of NET\n"
 	"\n"

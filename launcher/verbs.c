@@ -14,6 +14,7 @@
 
 static const char verbs_usage[] =
 	"Usage: cnictl add|check|del NET NETNS [-i IFNAME]\n"
+	"       cnictl check ID          (CHECK every network of a running cnictl container)\n"
 	"       cnictl status NET [NETNS]\n"
 	"       cnictl gc NET [NETNS]\n"
 	"cnitool-compatible operations on an existing network namespace (path).\n"
@@ -76,6 +77,11 @@ int cmd_cni(int argc, char **argv)
 			goto usage;
 		free(ifname);
 		ifname = strdup(optarg);
+	}
+	if (strcmp(verb, "check") == 0 && argc - optind == 1) {
+		code = cli_globals_finish(&g) < 0 ? EXIT_FAIL
+						  : ctl_check_container(&g, argv[optind]);
+		goto out;
 	}
 	bool needs_netns = strcmp(verb, "status") != 0 && strcmp(verb, "gc") != 0;
 	if (argc - optind < (needs_netns ? 2 : 1) || argc - optind > 2)

@@ -57,6 +57,15 @@ C exec b -- "$PING" -c 3 -i 0.2 -W 2 "$ipa" >/dev/null
 is "b pings a" "$?" 0
 is "exec sees the container's hostname" "$(C exec b -- hostname)" bee
 is "exec is in the container's PID namespace" "$(C exec a -- sh -c 'cat /proc/1/cmdline | tr "\0" " "')" "$(tr '\0' ' ' </proc/"$(json_get "$(cat "$T/state/a.json")" initPid)"/cmdline)"
+err=$(C check a 2>&1)
+is "check ID of a running container" "$?" 0
+like "check ID reports each network" "$err" 'network "cnictl" \(eth0\): ok'
+C exec a -- ip link set eth0 down
+C check a 2>/dev/null
+is "check ID fails when the container's interface is broken" "$?" 1
+C exec a -- ip link set eth0 up
+C check nosuch 2>/dev/null
+is "check of an unknown container fails" "$?" 1
 C exec a -- sh -c 'exit 7'
 is "exec returns the command's status" "$?" 7
 C exec a -- /nonexistent 2>/dev/null
