@@ -30,9 +30,9 @@ cni GC "$(hl_conf cr "$V4" 1.1.0 '"cni.dev/valid-attachments":[]')"
 is "GC recovers leftovers" "$(leases cr)" ""
 
 # kill -9 while waiting for and while holding the lock
-flock $D/cr/lock sleep 2 &
+flock $D/cr/lock sleep 3 &
 holder=$!
-sleep 0.2
+for _ in $(seq 1 100); do flock -n $D/cr/lock true || break; sleep 0.05; done # until it is held
 echo "$C" | CNI_COMMAND=ADD CNI_CONTAINERID=k1 CNI_NETNS=/x CNI_IFNAME=eth0 CNI_PATH=$BIN $BIN/host-local >/dev/null 2>&1 &
 victim=$!
 sleep 0.3
