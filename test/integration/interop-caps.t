@@ -35,7 +35,7 @@ for v in 0.4.0 1.0.0; do
 	is "$v: requested v6 address" "$(json_get "$res" ips.1.address)" fd78::42/64
 	is "$v: result container MAC = requested" "$(json_get "$res" interfaces.2.mac)" $MAC
 	is "$v: kernel: eth0 MAC = requested" \
-		"$(ip -n c1 -j link show dev eth0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])')" $MAC
+		"$(json_get "$(ip -n c1 -j link show dev eth0)" 0.address)" $MAC
 	like "$v: kernel: eth0 has 10.78.0.42/24" "$(ip -n c1 -o addr show dev eth0)" ' 10\.78\.0\.42/24 '
 	like "$v: kernel: eth0 has fd78::42/64" "$(ip -n c1 -o addr show dev eth0)" ' fd78::42/64 '
 	is "$v: lease file for 10.78.0.42 owned by the attachment" \

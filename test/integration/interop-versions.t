@@ -39,28 +39,29 @@ for v in 0.1.0 0.2.0 0.3.0 0.3.1 0.4.0 1.0.0; do
 	fi
 	ok "$v: ADD"
 	res=$OUT
-	is "$v: result cniVersion" "$(json_get "$res" cniVersion)" "$v"
+	mapfile -t F < <(json_fields "$res" cniVersion ip4.ip ip6.ip ip4.gateway interfaces \
+		ips.0.address ips.1.address ips.0.interface interfaces.2.name interfaces.2.sandbox \
+		interfaces.0.name ips.0.version ips.1.version)
+	is "$v: result cniVersion" "${F[0]}" "$v"
 	case $v in
 	0.1.0 | 0.2.0)
-		ip4=$(json_get "$res" ip4.ip) ip6=$(json_get "$res" ip6.ip)
+		ip4=${F[1]} ip6=${F[2]}
 		like "$v: ip4.ip from 10.77.0.0/24" "$ip4" '^10\.77\.0\.[0-9]+/24$'
 		like "$v: ip6.ip from fd77::/64" "$ip6" '^fd77::[0-9a-f]+/64$'
-		is "$v: ip4.gateway" "$(json_get "$res" ip4.gateway)" 10.77.0.1
-		is "$v: no interfaces in a $v result" "$(json_get "$res" interfaces)" ""
+		is "$v: ip4.gateway" "${F[3]}" 10.77.0.1
+		is "$v: no interfaces in a $v result" "${F[4]}" ""
 		;;
 	*)
-		ip4=$(json_get "$res" ips.0.address) ip6=$(json_get "$res" ips.1.address)
+		ip4=${F[5]} ip6=${F[6]}
 		like "$v: ips[0] from 10.77.0.0/24" "$ip4" '^10\.77\.0\.[0-9]+/24$'
 		like "$v: ips[1] from fd77::/64" "$ip6" '^fd77::[0-9a-f]+/64$'
-		is "$v: ips[0].interface points at the container veth" \
-			"$(json_get "$res" ips.0.interface)" 2
-		is "$v: interfaces[2] = eth0 in the sandbox" \
-			"$(json_get "$res" interfaces.2.name) $(json_get "$res" interfaces.2.sandbox)" "eth0 $NS"
-		is "$v: interfaces[0] = the bridge" "$(json_get "$res" interfaces.0.name)" iop0
+		is "$v: ips[0].interface points at the container veth" "${F[7]}" 2
+		is "$v: interfaces[2] = eth0 in the sandbox" "${F[8]} ${F[9]}" "eth0 $NS"
+		is "$v: interfaces[0] = the bridge" "${F[10]}" iop0
 		if [ "$v" = 1.0.0 ]; then
-			is "$v: no ips[].version in 1.0.0" "$(json_get "$res" ips.0.version)" ""
+			is "$v: no ips[].version in 1.0.0" "${F[11]}" ""
 		else
-			is "$v: ips[].version" "$(json_get "$res" ips.0.version)/$(json_get "$res" ips.1.version)" 4/6
+			is "$v: ips[].version" "${F[11]}/${F[12]}" 4/6
 		fi
 		;;
 	esac

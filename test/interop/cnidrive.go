@@ -10,6 +10,8 @@
 //	      versions            VERSION of every plugin of NET: {"type": [versions...]}
 //	      cached              the cached ADD result of NET for this attachment
 //	      cachedconf          the cached config + runtime conf of this attachment
+//	cnidrive get JSON PATH...  test helper, no CNI: each PATH ("a.0.b") of JSON on its own
+//	                          line (strings raw, objects/lists as JSON, missing = empty line)
 //
 // Environment (cnitool-compatible): NETCONFPATH (default /etc/cni/net.d), CNI_PATH (":"-list),
 // CNI_IFNAME (default eth0), CNI_ARGS ("K=V;K2=V2"), CAP_ARGS (JSON object),
@@ -91,7 +93,52 @@ func parseArgs(s string) ([][2]string, error) {
 	return out, nil
 }
 
+// get: the test suites' JSON extractor (a Go start costs far less than a python3 start).
+func get(doc string, paths []string) {
+	var root interface{}
+	if err := json.Unmarshal([]byte(doc), &root); err != nil {
+		root = nil
+	}
+	for _, p := range paths {
+		v := root
+		for _, k := range strings.Split(p, ".") {
+			if k == "" || v == nil {
+				continue
+			}
+			switch t := v.(type) {
+			case map[string]interface{}:
+				v = t[k]
+			case []interface{}:
+				var i int
+				if _, err := fmt.Sscanf(k, "%d", &i); err != nil || i < 0 || i >= len(t) {
+					v = nil
+				} else {
+					v = t[i]
+				}
+			default:
+				v = nil
+			}
+		}
+		switch t := v.(type) {
+		case nil:
+			fmt.Println()
+		case string:
+			fmt.Println(t)
+		case bool, float64:
+			b, _ := json.Marshal(t)
+			fmt.Println(string(b))
+		default:
+			b, _ := json.Marshal(t)
+			fmt.Println(string(b))
+		}
+	}
+}
+
 func main() {
+	if len(os.Args) > 2 && os.Args[1] == "get" {
+		get(os.Args[2], os.Args[3:])
+		return
+	}
 	confDir := flag.String("conf-dir", envOr("NETCONFPATH", "/etc/cni/net.d"), "network config dir")
 	cacheDir := flag.String("cache-dir", "", "libcni cache dir (default "+libcni.CacheDir+")")
 	ifName := flag.String("ifname", envOr("CNI_IFNAME", "eth0"), "container interface name")

@@ -119,3 +119,14 @@ assert_clean() {
 	is "$SIDE: no per-container masquerade chain left" \
 		"$(nft list ruleset 2>/dev/null | grep -E 'chain CNI-[0-9a-f]{24} ' | tr -s ' ' | tr '\n' ' ')" ""
 }
+
+# json_fields JSON PATH... : several paths at once, one value per line (objects/lists as compact
+# JSON, missing = empty line); use with mapfile: mapfile -t F < <(json_fields "$res" a b.0.c)
+# json_get JSON PATH : the same for one path; replaces lib.sh's python3 version in these
+# suites, because a static Go start is far cheaper than a python3 start.
+json_fields() {
+	"$DRIVE" get "$@"
+}
+json_get() {
+	"$DRIVE" get "$1" "$2"
+}
