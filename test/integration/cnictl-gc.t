@@ -31,6 +31,26 @@ cat >"$T/conf/gcnet.conflist" <<EOC
   "ipam":{"type":"host-local","subnet":"10.244.230.0/24"}},
  {"type":"spy","capabilities":{"mac":true,"portMappings":true},"extra":{"kept":true}}]}
 EOC
+# fields FILE PATH... : several json_get lookups with one python start, one value per line.
+fields() {
+	python3 - "$@" <<'EOP'
+import json, sys
+try:
+    root = json.load(open(sys.argv[1]))
+except Exception:
+    root = {}
+for path in sys.argv[2:]:
+    v = root
+    for k in path.split("."):
+        if isinstance(v, list):
+            v = v[int(k)] if int(k) < len(v) else None
+        elif isinstance(v, dict):
+            v = v.get(k)
+        else:
+            v = None
+    print(json.dumps(v) if isinstance(v, (dict, list)) else ("" if v is None else v))
+EOP
+}
 leases() {
 	for d in /var/lib/cni/networks/*/; do
 		[ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 ! -name lock \
@@ -51,21 +71,22 @@ wait_running() {
 pid=$!
 wait_running live && ok "live container running (ADD + CHECK passed)" || not_ok "live container running"
 
-add=$(cat "$T/spy.ADD.json" 2>/dev/null)
-is "spy: name injected" "$(json_get "$add" conf.name)" gcnet
-is "spy: cniVersion injected" "$(json_get "$add" conf.cniVersion)" 1.1.0
-like "spy: prevResult is bridge's result" "$(json_get "$add" conf.prevResult.ips.0.address)" '^10\.244\.230\.'
-is "spy: runtimeConfig has the declared mac" "$(json_get "$add" conf.runtimeConfig.mac)" 02:11:22:33:44:55
-is "spy: undeclared capability args not passed" "$(json_get "$add" conf.runtimeConfig.ips)" ""
-is "spy: capabilities removed" "$(json_get "$add" conf.capabilities)" ""
-is "spy: unknown keys passed through" "$(json_get "$add" conf.extra.kept)" True
-is "spy: CNI_CONTAINERID" "$(json_get "$add" env.CNI_CONTAINERID)" live
-is "spy: CNI_NETNS is the bind mount" "$(json_get "$add" env.CNI_NETNS)" /run/netns/live
-is "spy: CNI_IFNAME" "$(json_get "$add" env.CNI_IFNAME)" eth0
-is "spy: CNI_ARGS (IgnoreUnknown first, K8S_POD_NAME from --name)" "$(json_get "$add" env.CNI_ARGS)" "IgnoreUnknown=1;FOO=bar;K8S_POD_NAME=live"
-like "spy: CNI_PATH" "$(json_get "$add" env.CNI_PATH)" "$T/plugins"
-chk=$(cat "$T/spy.CHECK.json" 2>/dev/null)
-like "spy: CHECK got the cached result as prevResult" "$(json_get "$chk" conf.prevResult.ips.0.address)" '^10\.244\.230\.'
+mapfile -t F < <(fields "$T/spy.ADD.json" conf.name conf.cniVersion conf.prevResult.ips.0.address \
+	conf.runtimeConfig.mac conf.runtimeConfig.ips conf.capabilities conf.extra.kept \
+	env.CNI_CONTAINERID env.CNI_NETNS env.CNI_IFNAME env.CNI_ARGS env.CNI_PATH)
+is "spy: name injected" "${F[0]}" gcnet
+is "spy: cniVersion injected" "${F[1]}" 1.1.0
+like "spy: prevResult is bridge's result" "${F[2]}" '^10\.244\.230\.'
+is "spy: runtimeConfig has the declared mac" "${F[3]}" 02:11:22:33:44:55
+is "spy: undeclared capability args not passed" "${F[4]}" ""
+is "spy: capabilities removed" "${F[5]}" ""
+is "spy: unknown keys passed through" "${F[6]}" True
+is "spy: CNI_CONTAINERID" "${F[7]}" live
+is "spy: CNI_NETNS is the bind mount" "${F[8]}" /run/netns/live
+is "spy: CNI_IFNAME" "${F[9]}" eth0
+is "spy: CNI_ARGS (IgnoreUnknown first, K8S_POD_NAME from --name)" "${F[10]}" "IgnoreUnknown=1;FOO=bar;K8S_POD_NAME=live"
+like "spy: CNI_PATH" "${F[11]}" "$T/plugins"
+like "spy: CHECK got the cached result as prevResult" "$(fields "$T/spy.CHECK.json" conf.prevResult.ips.0.address)" '^10\.244\.230\.'
 
 # A cnitool-style attachment whose netns is then removed is stale; one whose netns stays is not.
 netns_new gone
@@ -85,20 +106,18 @@ like "gc DELeted the stale attachment" "$err" "timing: DEL +gcnet"
 [ -e "$T/cache/results/gcnet-$kept_id-eth0" ] && ok "attachment with a live netns kept" || not_ok "attachment with a live netns kept"
 [ -e "$T/cache/results/gcnet-live-eth0" ] && ok "live container's attachment kept" || not_ok "live container's attachment kept"
 is "two leases after gc" "$(leases | wc -l)" 2
-gc=$(cat "$T/spy.GC.json" 2>/dev/null)
-valid=$(json_get "$gc" 'conf.cni.dev/valid-attachments' 2>/dev/null)
 valid=$(python3 -c 'import json,sys
 c=json.load(open(sys.argv[1]))["conf"]
 print(" ".join(sorted(a["containerID"]+"/"+a["ifname"] for a in c["cni.dev/valid-attachments"])))' "$T/spy.GC.json" 2>/dev/null)
 is "GC got the live attachments as cni.dev/valid-attachments" "$valid" "$(echo "$kept_id/eth0 live/eth0" | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
-is "GC env: no container ID" "$(json_get "$gc" env.CNI_CONTAINERID)" ""
-is "GC env: command" "$(json_get "$gc" env.CNI_COMMAND)" GC
+mapfile -t F < <(fields "$T/spy.GC.json" env.CNI_CONTAINERID env.CNI_COMMAND)
+is "GC env: no container ID" "${F[0]}" ""
+is "GC env: command" "${F[1]}" GC
 
 kill -TERM $pid
 wait $pid
 is "live stopped: 143" "$?" 143
-del=$(cat "$T/spy.DEL.json" 2>/dev/null)
-like "spy: DEL got the cached result as prevResult" "$(json_get "$del" conf.prevResult.ips.0.address)" '^10\.244\.230\.'
+like "spy: DEL got the cached result as prevResult" "$(fields "$T/spy.DEL.json" conf.prevResult.ips.0.address)" '^10\.244\.230\.'
 C del gcnet /run/netns/kept
 is "del of the kept attachment" "$?" 0
 ip netns del kept
