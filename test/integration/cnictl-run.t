@@ -59,19 +59,39 @@ like "eth0 has an address on the default network" "$out" "addr=10\.244\.200\.[0-
 like "lo is up" "$out" "lo=up"
 like "default route via the bridge" "$out" "gw=10\.244\.200\.1"
 like "/sys shows the container's devices" "$out" "sysnet=.*eth0"
-cache=$(cat "$T/cache-copy" 2>/dev/null)
-is "cache kind" "$(json_get "$cache" kind)" cniCacheV1
-is "cache containerId" "$(json_get "$cache" containerId)" box1
-is "cache ifName" "$(json_get "$cache" ifName)" eth0
-is "cache networkName" "$(json_get "$cache" networkName)" cnictl
-is "cache netns is the bind mount" "$(json_get "$cache" netns)" /run/netns/box1
-like "cache cniArgs has IgnoreUnknown and K8S_POD_NAME" "$(json_get "$cache" cniArgs)" 'IgnoreUnknown.*K8S_POD_NAME'
-conf=$(json_get "$cache" config | base64 -d 2>/dev/null)
-is "cache config is the conflist (base64)" "$(json_get "$conf" name)" cnictl
-like "cache result has the IP" "$(json_get "$cache" result.ips.0.address)" '^10\.244\.200\.'
-st=$(cat "$T/state-copy" 2>/dev/null)
-is "state record written while running" "$(json_get "$st" status)" running
-is "state record names the network" "$(json_get "$st" networks.0.name)" cnictl
+# One python start for all the lookups: cache entry fields, the decoded config, the state record.
+mapfile -t F < <(python3 - "$T/cache-copy" "$T/state-copy" <<'EOP'
+import base64, json, sys
+try:
+    c = json.load(open(sys.argv[1]))
+except Exception:
+    c = {}
+try:
+    s = json.load(open(sys.argv[2]))
+except Exception:
+    s = {}
+try:
+    conf = json.loads(base64.b64decode(c.get("config", "")))
+except Exception:
+    conf = {}
+ips = c.get("result", {}).get("ips", [{}])
+for v in (c.get("kind"), c.get("containerId"), c.get("ifName"), c.get("networkName"),
+          c.get("netns"), json.dumps(c.get("cniArgs")), conf.get("name"),
+          ips[0].get("address") if ips else "", s.get("status"),
+          (s.get("networks") or [{}])[0].get("name")):
+    print("" if v is None else v)
+EOP
+)
+is "cache kind" "${F[0]}" cniCacheV1
+is "cache containerId" "${F[1]}" box1
+is "cache ifName" "${F[2]}" eth0
+is "cache networkName" "${F[3]}" cnictl
+is "cache netns is the bind mount" "${F[4]}" /run/netns/box1
+like "cache cniArgs has IgnoreUnknown and K8S_POD_NAME" "${F[5]}" 'IgnoreUnknown.*K8S_POD_NAME'
+is "cache config is the conflist (base64)" "${F[6]}" cnictl
+like "cache result has the IP" "${F[7]}" '^10\.244\.200\.'
+is "state record written while running" "${F[8]}" running
+is "state record names the network" "${F[9]}" cnictl
 is "nothing left after exit" "$(leftovers)" ""
 
 out=$(C run --ns net,uts -- sh -c 'echo pid=$$' 2>&1)
