@@ -520,12 +520,15 @@ static int setup_gateway(struct br_ctx *ctx, struct cni_error *err)
 	if (v6 && (r = br_sysctl_ensure("/proc/sys/net/ipv6/conf/all/forwarding", "1")) < 0)
 		return cni_error_set(err, CNI_ERR_INTERNAL, -r, NULL,
 				     "enable IPv6 forwarding (net.ipv6.conf.all.forwarding)");
-	/* A bridge we did not create may still follow its ports' MACs: pin it (reference). */
+	/* A bridge we did not create may still follow its ports' MACs: pin it to the MAC it had
+	 * when we looked it up (reference ensureAddr). An empty unpinned bridge reads all-zero
+	 * (plugins#620: setting that is EINVAL), so then take the one it has now, with our port. */
 	if (!ctx->br_created && (v4 || v6)) {
-		struct nlu_link l;
 		static const uint8_t zero[NLU_MAC_LEN];
-		if (nlu_link_get(ctx->hsk, NULL, ctx->br.ifindex, &l, err) < 0)
-			return -EIO;
+		struct nlu_link l = ctx->br;
+		if ((!l.has_mac || !memcmp(l.mac, zero, NLU_MAC_LEN)) &&
+		    (r = nlu_link_get(ctx->hsk, NULL, ctx->br.ifindex, &l, err)) < 0)
+			return r;
 		if (l.has_mac && memcmp(l.mac, zero, NLU_MAC_LEN) != 0) {
 			if ((r = nlu_link_set_mac(ctx->hsk, ctx->br.ifindex, l.mac, err)) < 0)
 				return r;
