@@ -29,6 +29,24 @@ static int check_tree(const cJSON *item, unsigned depth, const char *what, struc
 	return 0;
 }
 
+/* cJSON decodes "\u0000" into a NUL that silently cuts the C string ("10.0.0.0/24\u0000x" reads
+ * as "10.0.0.0/24", while Go keeps the whole value): find such an escape inside a string. */
+static const char *find_escaped_nul(const char *buf, size_t len)
+{
+	bool in_string = false;
+
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == '"') {
+			in_string = !in_string;
+		} else if (in_string && buf[i] == '\\' && i + 1 < len) {
+			if (buf[i + 1] == 'u' && i + 5 < len && memcmp(buf + i + 2, "0000", 4) == 0)
+				return buf + i;
+			i++; /* skip the escaped character, so \" and \\ do not end or start anything */
+		}
+	}
+	return NULL;
+}
+
 int json_parse(const char *buf, size_t len, const char *what, cJSON **ret, struct cni_error *err)
 {
 	const char *end = NULL;
@@ -63,6 +81,11 @@ int json_parse(const char *buf, size_t len, const char *what, cJSON **ret, struc
 		return cni_error_set(err, CNI_ERR_DECODE, EINVAL, NULL,
 				     "error decoding %s: trailing data after JSON at byte %zu", what,
 				     (size_t)(end - buf));
+	const char *nul = find_escaped_nul(buf, len);
+	if (nul)
+		return cni_error_set(err, CNI_ERR_DECODE, EINVAL, NULL,
+				     "error decoding %s: \\u0000 in a string at byte %zu", what,
+				     (size_t)(nul - buf));
 	r = check_tree(root, 0, what, err);
 	if (r < 0)
 		return r;
