@@ -37,8 +37,36 @@ static void poke_getters(const cJSON *obj)
 	FUZZ_ASSERT(json_type_name(obj) != NULL);
 }
 
+/* Regression checks that need a fixed input, run once. */
+static void fixed_checks(void)
+{
+	static const struct {
+		const char *in;
+		bool ok;
+	} cases[] = {
+		{"{\"a\":\"x\\u0000y\"}", false}, /* escaped NUL would cut the C string */
+		{"{\"a\\u0000\":1}", false},
+		{"{\"a\":\"x\\\\u0000y\"}", true}, /* an escaped backslash, then text */
+		{"{\"a\":\"\\u00000\"}", false},
+		{"{\"a\":\"\\u0001\"}", true},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cni_error err = {0};
+		_cleanup_(cJSON_Deletep) cJSON *j = NULL;
+		int r = json_parse(cases[i].in, strlen(cases[i].in), "fixed", &j, &err);
+		if ((r == 0) != cases[i].ok)
+			fprintf(stderr, "fixed case %zu (%s): r=%d\n", i, cases[i].in, r);
+		FUZZ_ASSERT((r == 0) == cases[i].ok);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static bool fixed_done;
+	if (!fixed_done) {
+		fixed_done = true;
+		fixed_checks();
+	}
 	struct cni_error err = {0};
 	_cleanup_(cJSON_Deletep) cJSON *root = NULL, *again = NULL, *dup = NULL;
 	_cleanup_free_ char *text = NULL, *text2 = NULL, *pretty = NULL;
