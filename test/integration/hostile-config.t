@@ -84,9 +84,11 @@ for r in '{"subnet":"10.231.61.0/33"}' '{"subnet":"10.231.61.300/24"}' '{"subnet
 	'{"subnet":"10.231.61.0/24","rangeEnd":"10.231.61.256"}' \
 	'{"subnet":"10.231.61.0/24","rangeStart":"10.231.61.9","rangeEnd":"10.231.61.8"}' \
 	'{"subnet":"10.231.61.0/24","gateway":"10.231.61"}' '{"subnet":24}' '{}' \
-	'{"subnet":"fe80::1%eth0/64"}' '{"subnet":"10.231.61.0/24\u0000"}'; do
+	'{"subnet":"fe80::1%eth0/64"}'; do
 	hl ADD "$(hconf "\"ranges\":[[$r]]")"; rejected "host-local range $r -> 7" 7
 done
+hl ADD "$(hconf '"ranges":[[{"subnet":"10.231.61.0/24\u0000junk"}]]')"
+rejected "host-local subnet with an escaped NUL (C would read a valid prefix) -> 6" 6
 hl ADD "$(hconf '"ranges":[[{"subnet":"10.231.61.0/24"}]],"routes":[{"dst":"10.0.0.0/8x"}]')"
 rejected "host-local route with a bad dst -> 7" 7
 hl ADD "$(hconf '"ranges":[[{"subnet":"10.231.61.0/24"}]],"routes":[{"dst":"10.0.0.0/8","gw":"x"}]')"
