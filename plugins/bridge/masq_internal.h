@@ -60,6 +60,9 @@ bool masq_nft_table_present(void);
  * handles: libnftables' JSON output costs 10-30x more (measured: 18-55 ms against 1.4 ms for a
  * 250-rule chain) and this is on the ADD path. */
 struct nft_ctx;
+/* libnftables is dlopen'ed on first use; false when it cannot be loaded (DEL/GC then have
+ * nothing to remove). */
+bool nftx_available(void);
 /* A context with output and errors buffered. */
 int nftx_open(struct nft_ctx **ret, struct cni_error *err);
 void nftx_close(struct nft_ctx *ctx);
