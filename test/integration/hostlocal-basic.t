@@ -111,4 +111,14 @@ like "pool exhausted" "$(msg)" "no IP addresses available in range set: 10.231.7
 for i in 1 2 3 4; do hl DEL "$C7" m$i; done
 is "nothing left" "$(leases n7)" ""
 
+# delegated from a main plugin: its whole stdin (type bridge, other keys, a full prevResult)
+CB='{"cniVersion":"1.0.0","name":"dl","type":"bridge","bridge":"cni0","isGateway":true,"ipMasq":true,"ipam":{"type":"host-local",'"$DUAL"'}}'
+CNI_TYPE=host-local hl ADD "$CB" dl1
+is "delegated ADD" "$(ips)" "10.231.2.2/24 fd00:231:2::2/64"
+PR='{"cniVersion":"1.0.0","interfaces":[{"name":"cni0","mac":"aa:bb:cc:dd:ee:ff"},{"name":"eth0","mac":"aa:bb:cc:dd:ee:01","sandbox":"/run/netns/x"}],"ips":[{"address":"10.231.2.2/24","gateway":"10.231.2.1","interface":1},{"address":"fd00:231:2::2/64","gateway":"fd00:231:2::1","interface":1}]}'
+CNI_TYPE=host-local hl CHECK "$(with_prev "$CB" "$PR")" dl1
+is "delegated CHECK with the main plugin's prevResult" "$RC" 0
+CNI_TYPE=host-local hl DEL "$(with_prev "$CB" "$PR")" dl1
+is "delegated DEL" "$(leases dl)" ""
+
 done_testing
