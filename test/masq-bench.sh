@@ -46,6 +46,7 @@ med() { sort -n | awk '{a[NR]=$1} END{printf "%.2f", a[int(NR/2)+1]/1000}'; }
 
 by_exec() { # label cmd-for-add cmd-for-del (each gets $i)
 	local label=$1 add=$2 del=$3 a=() d=() c0 c1 c2 ca=0 cd=0 t0 t1 t2
+	# shellcheck disable=SC2034 # $i is used by the eval'ed commands
 	for i in $(seq 1 "$N"); do
 		cpu_ms c0
 		t0=$(date +%s%N)

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by masq-*.t (sourced after lib.sh): the masqctl driver and a tiny routed topology to
 # prove masquerading with real packets, all inside the test's sandbox:
 #   netns ma (10.0.0.5/24, fd00:1::5/64) --veth-- sandbox (forwarding) --veth-- netns mb
