@@ -9,6 +9,7 @@
 #     container routes (v4 + v6 main table), bridges (MTU, state, addresses), bridge ports
 #     (master, MTU, state, hairpin), forwarding sysctls, masquerade rule presence,
 #   - the exit status of CHECK, DEL, and DEL again; and each side must leave nothing behind.
+# (A failing comparison prints both sides; the dumps are in $T/ref.NAME and $T/ours.NAME.)
 # Where we deliberately differ the test asserts OUR behaviour and names the reference bug.
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/test/interop/lib.sh"
@@ -62,13 +63,11 @@ compare() {
 	is "$name: our ADD succeeds" "$(cat "$o/add.rc")" 0
 	[ "$(cat "$o/add.rc")" = 0 ] || echo "#   ours: $(head -c 300 "$o/add.out")"
 	ra=$(norm_result "$(cat "$r/add.out")" $keep)
-	echo "# ref $name result: $ra"
 	is "$name: ADD result" "$(norm_result "$(cat "$o/add.out")" $keep)" "$ra"
 	kstate "$r" all $keep >"$r/kstate"
 	kstate "$o" all $keep >"$o/kstate"
 	for a in $ASPECTS; do
 		ra=$(sed -n "s/^$a=//p" "$r/kstate")
-		echo "# ref $name $a: $ra"
 		is "$name: kernel $a after ADD" "$(sed -n "s/^$a=//p" "$o/kstate")" "$ra"
 	done
 	like "$name: reference dump has a container veth, a bridge and a port (harness)" \
