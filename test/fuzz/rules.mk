@@ -87,17 +87,19 @@ fuzz-merge:
 	@$(FUZZ_MAKE) fuzz-bins
 	@test/fuzz/run-fuzz.sh --merge build/libfuzzer 0 $(FUZZ_MAX_LEN) $(FUZZ_TARGETS)
 
+# SAN_TESTS="unit/ smoke bridge-basic" limits make asan / make valgrind to matching tests.
+SAN_TESTS ?=
 ASAN_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 asan:
 	@tools/deps.sh
 	@$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin SAN="$(ASAN_SAN)" \
 		OPT="-O1 -g" all test-bins
-	@test/fuzz/run-san.sh asan build/asan build/asan/bin
+	@test/fuzz/run-san.sh asan build/asan build/asan/bin "$(SAN_TESTS)"
 
 valgrind:
 	@tools/deps.sh valgrind
 	@$(MAKE) --no-print-directory all test-bins
-	@test/fuzz/run-san.sh valgrind $(BUILD) $(BIN)
+	@test/fuzz/run-san.sh valgrind $(BUILD) $(BIN) "$(SAN_TESTS)"
 
 lint:
 	@tools/deps.sh cppcheck shellcheck

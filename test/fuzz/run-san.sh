@@ -1,13 +1,20 @@
 #!/bin/bash
 # Run the tests against an instrumented build and fail on any sanitizer or valgrind report.
-#   test/fuzz/run-san.sh asan BUILD BIN [pattern]      unit + integration tests, ASan+UBSan build
-#   test/fuzz/run-san.sh valgrind BUILD BIN [pattern]  unit tests + plugin smoke test under valgrind
+#   test/fuzz/run-san.sh asan BUILD BIN [patterns]      unit + integration tests, ASan+UBSan build
+#   test/fuzz/run-san.sh valgrind BUILD BIN [patterns]  unit tests + plugin smoke test under valgrind
+# patterns: space-separated substrings of test names ("unit/ smoke bridge-basic"); all when empty.
 # Reports go to files under BUILD/san-logs (a failing plugin exit status alone would be taken for
 # an expected error by tests that check failures); any report fails the run.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 ROOT=$PWD
-mode=$1 build=$2 bin=$3 pattern=${4:-}
+mode=$1 build=$2 bin=$3 patterns=${4:-}
+selected() { # name
+	local p
+	[ -z "$patterns" ] && return 0
+	for p in $patterns; do [[ $1 == *"$p"* ]] && return 0; done
+	return 1
+}
 logs=$ROOT/$build/san-logs
 rm -rf "$logs"
 mkdir -p "$logs"
@@ -55,17 +62,18 @@ export CNI_TEST_BIN=$ROOT/$bin
 for t in "$build"/test/test-*; do
 	[ -x "$t" ] || continue
 	name=unit/$(basename "$t")
-	[[ -n $pattern && $name != *$pattern* ]] && continue
+	selected "$name" || continue
 	log=$logs/$(basename "$t").tap
 	timeout 900 "${wrap[@]}" "$t" >"$log" 2>&1
 	tally "$name" $? "$log"
 done
 
 if [ "$mode" = asan ]; then
-	# Every integration test, with the instrumented plugins in place of bin/.
-	for t in test/integration/*.t; do
+	# Every integration test, with the instrumented plugins in place of bin/, and the smoke test.
+	for t in test/integration/*.t test/fuzz/smoke.sh; do
 		name=integration/$(basename "$t" .t)
-		[[ -n $pattern && $name != *$pattern* ]] && continue
+		name=${name%.sh}
+		selected "$name" || continue
 		log=$logs/$(basename "$t").tap
 		timeout 900 test/integration/sandbox.sh "$t" </dev/null >"$log" 2>&1
 		tally "$name" $? "$log"
@@ -73,7 +81,7 @@ if [ "$mode" = asan ]; then
 else
 	# One ADD/CHECK/DEL per plugin (bridge with host-local, host-local alone, cnictl), each
 	# binary exec'd under valgrind through wrapper scripts in CNI_PATH.
-	if [[ -z $pattern || smoke == *$pattern* ]]; then
+	if selected integration/smoke-valgrind; then
 		log=$logs/smoke.tap
 		VG_WRAP="${wrap[*]}" timeout 900 test/integration/sandbox.sh test/fuzz/smoke.sh \
 			</dev/null >"$log" 2>&1

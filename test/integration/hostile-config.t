@@ -164,6 +164,23 @@ is "lo still up" "$(ip -n h2 -o link show lo | grep -c UP)" 1
 b DEL "$(bconf)" CNI_IFNAME=lo
 is "lo survives DEL" "$(ip -n h2 -o link show lo | wc -l)" 1
 
+# cnictl: a conflist whose plugin type is a path must not exec anything
+if "$BIN/cnictl" add --help 2>&1 | grep -q 'add|check|del'; then
+	mkdir -p "$T/net.d"
+	rm -f "$T/victim/ran"
+	for t in "$T/victim/evil" "../victim/evil" ".." "./bridge"; do
+		echo "{\"cniVersion\":\"1.0.0\",\"name\":\"hctl\",\"plugins\":[{\"type\":\"$t\"}]}" >"$T/net.d/10-hctl.conflist"
+		snap_before
+		OUT=$(NETCONFPATH=$T/net.d CNI_PATH="$BIN:$T/victim" timeout 20 "$BIN/cnictl" add hctl $NS 2>&1)
+		RC=$?
+		if [ "$RC" != 0 ] && [ ! -e "$T/victim/ran" ]; then ok "cnictl refuses plugin type '$t'"; else not_ok "cnictl refuses plugin type '$t'" "rc=$RC" "$OUT"; fi
+		NETCONFPATH=$T/net.d CNI_PATH="$BIN" timeout 20 "$BIN/cnictl" del hctl $NS >/dev/null 2>&1
+	done
+	is "no cache entry for the refused network" "$(find /var/lib/cni/results -name 'hctl-*' 2>/dev/null | wc -l)" 0
+else
+	skip "cnictl plugin type paths" "cnictl has no add verb"
+fi
+
 assert_clean hcfg h2
 ip netns del h2
 done_testing
