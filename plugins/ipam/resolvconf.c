@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "hostlocal.h"
 
@@ -71,13 +72,21 @@ int resolvconf_parse(const char *path, struct cni_dns *ret, struct cni_error *er
 {
 	_cleanup_close_ int fd = -EBADF;
 	_cleanup_free_ char *text = NULL;
+	struct stat st;
 	size_t len;
 	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO (or a device) must fail cleanly, not hang the ADD. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return cni_error_set(err, CNI_ERR_IO, errno, NULL,
 				     "ipam.resolvConf: cannot open \"%s\"", path);
+	if (fstat(fd, &st) < 0)
+		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "ipam.resolvConf: stat \"%s\"",
+				     path);
+	if (!S_ISREG(st.st_mode))
+		return cni_error_set(err, CNI_ERR_IO, EINVAL, NULL,
+				     "ipam.resolvConf: \"%s\" is not a regular file", path);
 	if ((r = cni_read_all(fd, RESOLV_MAX, &text, &len, err)) < 0) {
 		cni_error_prefix(err, "ipam.resolvConf \"%s\"", path);
 		return r;
