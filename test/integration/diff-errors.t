@@ -152,6 +152,32 @@ for s in ref ours; do
 	rm -rf "$CACHE"/results
 done
 
+# --- DEL after the netns is gone (runtime removed it first) --------------------------------
+for s in ref ours; do
+	use_plugins $s
+	CID=gonens-$s
+	netns_new e3
+	drive add masq /run/netns/e3
+	ip=$(json_get "$OUT" ips.0.address)
+	ip=${ip%/*}
+	is "$s: ipMasq ADD in e3 (harness)" "$RC" 0
+	ip netns del e3
+	drive del masq /run/netns/e3
+	is "$s: DEL with a vanished netns succeeds" "$RC" 0
+	left=$(masq_lines "$ip")
+	if [ $s = ref ]; then
+		# Reference bug plugins#810 / PR #1078 (open; cni-reference.md §2.6 step 4): a netns
+		# path that no longer exists means IPAM DEL only, and the masquerade rules leak.
+		[ "$left" -gt 0 ] && ok "ref: masquerade rules leak after DEL with vanished netns (plugins#810, harness)" ||
+			not_ok "ref: masquerade rules leak after DEL with vanished netns (plugins#810, harness)"
+		iptables -t nat -F POSTROUTING; iptables -t nat -F; iptables -t nat -X
+	else
+		is "ours: DEL with a vanished netns removes the masquerade rules" "$left" 0
+	fi
+	is "$s: lease released (vanished netns)" "$(leases masq | tr '\n' ' ')" ""
+	rm -rf "$CACHE"/results
+done
+
 # --- duplicate ADD: both refuse the second ADD of one attachment --------------------------
 for s in ref ours; do
 	d=$REF
