@@ -1,7 +1,15 @@
-# make bench: build/bench/driver runs ours and the reference side by side (bench/run.sh).
+# make bench: build/bench/driver runs ours and the reference side by side (bench/run.sh);
+# build/bench/rusage-shim (static, tiny) measures each plugin's own peak RSS.
 BENCH_DRIVER := $(BUILD)/bench/driver
-PROGRAMS += $(BENCH_DRIVER)
+BENCH_SHIM := $(BUILD)/bench/rusage-shim
+PROGRAMS += $(BENCH_DRIVER) $(BENCH_SHIM)
 
 $(BENCH_DRIVER): $(BUILD)/bench/driver.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_JSON)
+
+# Plain static build on purpose: no sanitizer flags (they cannot link -static) and no extra
+# runtime, so its memory high-water mark stays far below any plugin's.
+$(BENCH_SHIM): bench/rusage-shim.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static -o $@ $<
