@@ -34,7 +34,7 @@ id_of() { echo "cnitool-$(printf %s "$1" | sha512sum | cut -c1-20)"; }
 # "netns" is dropped: libcni >= 1.2 (cnitool HEAD, and cnictl) records it, 1.1.2 does not and
 # ignores it when reading.
 cache_view() {
-	python3 - "$1" <<'EOF'
+	"$PY" - "$1" <<'EOF'
 import base64, json, re, sys
 c = json.load(open(sys.argv[1]))
 c.pop("netns", None)

@@ -12,6 +12,10 @@
 #   masq_lines IP             nft ruleset lines mentioning "saddr IP" (iptables-nft or nft)
 #   assert_clean NET [IP...]  no veth, no lease of NET, no cache entry, no rule naming the IPs
 IOP=$ROOT/test/interop
+# Debian's interpreter directly: a python3 found first in PATH may be a version-manager shim
+# (pyenv's costs ~10x the start-up time of /usr/bin/python3 here).
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
 DRIVE=$ROOT/build/test/interop/cnidrive
 export NETCONFPATH=/etc/cni/net.d
 CACHE=${CACHE:-$T/cache}
@@ -83,13 +87,13 @@ kstate_dump() {
 }
 
 kstate() {
-	python3 "$IOP/norm.py" kstate "$@"
+	"$PY" "$IOP/norm.py" kstate "$@"
 }
 
 norm_result() {
 	local j=$1
 	shift
-	printf '%s' "$j" | python3 "$IOP/norm.py" result "$@"
+	printf '%s' "$j" | "$PY" "$IOP/norm.py" result "$@"
 }
 
 masq_lines() {
