@@ -93,8 +93,9 @@ int resolvconf_parse_text(const char *text, struct cni_dns *ret);
 /* store.c: the on-disk lease store, file-compatible with the reference. */
 
 struct store {
-	int dirfd; /* <dataDir>/<network> */
-	int lockfd;
+	int dirfd;   /* <dataDir>/<network> */
+	int lockfd;  /* -EBADF when unlocked (see store_lock) */
+	bool create; /* opened for ADD: may create the directory and the lock file */
 	char dir[4096];
 };
 
@@ -104,7 +105,8 @@ struct store {
 int store_open(struct store *s, const char *data_dir, const char *name, bool create,
 	       struct cni_error *err);
 /* Take the network's flock (shared with the reference's go-filemutex), waiting at most
- * timeout_ms; code 11 on timeout. */
+ * timeout_ms; code 11 on timeout. A store opened without create goes on unlocked when the lock
+ * file is missing and cannot be created (read-only or full file system). */
 int store_lock(struct store *s, int timeout_ms, struct cni_error *err);
 void store_close(struct store *s);
 

@@ -50,7 +50,7 @@ int store_open(struct store *s, const char *data_dir, const char *name, bool cre
 {
 	int r;
 
-	*s = (struct store){.dirfd = -EBADF, .lockfd = -EBADF};
+	*s = (struct store){.dirfd = -EBADF, .lockfd = -EBADF, .create = create};
 	/* The skeleton validated the name with the spec regex; this is the last line of defence
 	 * against a name that would leave dataDir. */
 	if (!name || !*name || strchr(name, '/') || strcmp(name, ".") == 0 ||
@@ -123,14 +123,33 @@ static int lock_wait(int fd, int timeout_ms)
 	return r;
 }
 
+/* The lock file: created when missing (ADD). Verbs that only read or release (store opened
+ * without create) also work on a store where it cannot be created or opened for writing: a
+ * read-only or full file system. If it does not exist there, nobody can hold it, because
+ * nobody can create it either, so they go on unlocked. */
+static int open_lock(struct store *s)
+{
+	int fd = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, LEASE_MODE);
+
+	if (fd >= 0 || s->create)
+		return fd >= 0 ? fd : negative_errno();
+	if (errno != EROFS && errno != ENOSPC && errno != EDQUOT && errno != EACCES &&
+	    errno != EPERM)
+		return negative_errno();
+	fd = openat(s->dirfd, "lock", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	return fd >= 0 ? fd : negative_errno();
+}
+
 int store_lock(struct store *s, int timeout_ms, struct cni_error *err)
 {
 	int r;
 
-	s->lockfd = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, LEASE_MODE);
+	s->lockfd = open_lock(s);
+	if (s->lockfd == -ENOENT && !s->create)
+		return 0;
 	if (s->lockfd < 0)
-		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "open lock file \"%s/lock\"",
-				     s->dir);
+		return cni_error_set(err, CNI_ERR_IO, -s->lockfd, NULL,
+				     "open lock file \"%s/lock\"", s->dir);
 	if (flock(s->lockfd, LOCK_EX | LOCK_NB) == 0)
 		return 0;
 	if (errno != EWOULDBLOCK)
@@ -408,7 +427,8 @@ int store_set_cursor(struct store *s, size_t set, const struct ipaddr *ip, struc
 
 int store_sync(struct store *s, struct cni_error *err)
 {
-	if (fsync(s->dirfd) < 0)
+	/* EROFS/EINVAL: nothing can have changed on a read-only or unsyncable file system. */
+	if (fsync(s->dirfd) < 0 && errno != EROFS && errno != EINVAL)
 		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "fsync \"%s\"", s->dir);
 	return 0;
 }

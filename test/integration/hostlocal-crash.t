@@ -63,4 +63,16 @@ for i in $(seq 1 30); do hl DEL "$C" kk$i; done
 hl DEL "$C" k2; hl DEL "$C" k3
 is "all released" "$(leases cr)" ""
 is "only lock and cursor remain" "$(ls -A $D/cr | tr '\n' ' ')" "last_reserved_ip.0 lock "
+# a read-only data dir without a lock file: DEL and GC with nothing to release still succeed
+mkdir -p "$T/ro" && mount -t tmpfs -o size=1m tmpfs "$T/ro" && mkdir -p "$T/ro/rnet" &&
+	mount -o remount,ro "$T/ro"
+CRO=$(hl_conf rnet "$V4,\"dataDir\":\"$T/ro\"" 1.1.0)
+hl DEL "$CRO" ro1
+is "DEL on a read-only dataDir with nothing to release" "$RC" 0
+cni GC "$(hl_conf rnet "$V4,\"dataDir\":\"$T/ro\"" 1.1.0 '"cni.dev/valid-attachments":[]')"
+is "GC on a read-only dataDir with nothing to release" "$RC" 0
+hl ADD "$CRO" ro1
+is "ADD on a read-only dataDir: I/O error" "$(code)" 5
+umount "$T/ro"
+
 done_testing
