@@ -184,4 +184,6 @@ is "two: eth1 masquerade survives DEL eth0, gone after DEL eth1 (ours)" \
 grep -q '^not ok' "$T/ours.two.clean" && not_ok "two: ours leaves nothing behind" "$(grep -A2 '^not ok' "$T/ours.two.clean")" ||
 	ok "two: ours leaves nothing behind"
 
+is "no link left but lo" "$(ip -o link show | grep -vc ': lo:')" 0
+is "no lease dir left" "$(ls /var/lib/cni/networks 2>/dev/null | wc -l)" 0
 done_testing
