@@ -216,7 +216,10 @@ static int allocate(struct ipam_ctx *c, struct cni_result *res, struct cni_error
 		if ((r = store_set_cursor(&c->store, i, &res->ips[i].address.addr, err)) < 0)
 			goto undo_leases;
 	store_unlink_tmp(&c->store, tmp);
-	return store_sync(&c->store, err);
+	/* Not durable means not reserved: a lease we cannot sync is given back. */
+	if ((r = store_sync(&c->store, err)) < 0)
+		goto undo_leases;
+	return 0;
 
 undo_leases:
 	for (size_t k = 0; k < res->n_ips; k++)

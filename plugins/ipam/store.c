@@ -152,7 +152,7 @@ int store_lock(struct store *s, int timeout_ms, struct cni_error *err)
 				     "open lock file \"%s/lock\"", s->dir);
 	if (flock(s->lockfd, LOCK_EX | LOCK_NB) == 0)
 		return 0;
-	if (errno != EWOULDBLOCK)
+	if (errno != EWOULDBLOCK && errno != EINTR)
 		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "lock \"%s/lock\"", s->dir);
 	r = lock_wait(s->lockfd, timeout_ms);
 	if (r == -ETIMEDOUT)
