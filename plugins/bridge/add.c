@@ -324,19 +324,20 @@ static int container_prepare(void *data, struct cni_error *err)
 	/* Gratuitous ARP when the link comes up with its addresses (arp_notify). */
 	if ((r = sysctl_set("ipv4", ifn, "arp_notify", "1", true, err)) < 0)
 		return r;
+	/* enabledad false: no DAD, written even for IPv4-only attachments as the reference does,
+	 * so a later IPv6 address (a chained plugin, the user) is not left tentative. Not
+	 * required: the kernel may have IPv6 disabled. true: enhanced DAD and wait for it. */
+	if (!ctx->conf.enable_dad)
+		(void)sysctl_set("ipv6", ifn, "accept_dad", "0", false, NULL);
 	if (!has_v6(ctx))
 		return 0;
 	if ((r = sysctl_set("ipv6", ifn, "disable_ipv6", "0", true, err)) < 0)
 		return r;
-	/* enabledad false: no DAD (reference); true: enhanced DAD and wait for it. */
 	if (ctx->conf.enable_dad) {
 		(void)sysctl_set("ipv6", ifn, "enhanced_dad", "1", false, NULL);
-		r = sysctl_set("ipv6", ifn, "accept_dad", "1", true, err);
-	} else {
-		r = sysctl_set("ipv6", ifn, "accept_dad", "0", true, err);
+		if ((r = sysctl_set("ipv6", ifn, "accept_dad", "1", true, err)) < 0)
+			return r;
 	}
-	if (r < 0)
-		return r;
 	/* Unsolicited neighbour advertisement on link up (the IPv6 twin of arp_notify). */
 	(void)sysctl_set("ipv6", ifn, "ndisc_notify", "1", false, NULL);
 	(void)sysctl_set("ipv6", ifn, "keep_addr_on_down", "1", false, NULL);
