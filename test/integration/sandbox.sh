@@ -6,6 +6,9 @@
 # Exit 77 (skip) when the sandbox cannot be built (not root, no unshare).
 set -u
 test_file=$1
+# System tools only: a user's PATH may put slow shims (pyenv's python3 is ~10x slower to start)
+# or other builds of ip/iptables/nft in front of Debian's.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 if [ "$(id -u)" != 0 ]; then
 	echo "1..0 # SKIP integration tests need root"
 	exit 77
