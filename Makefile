@@ -37,6 +37,10 @@ LIBS_NL   := -lnl-route-3 -lnl-3
 PROGRAMS :=
 all: programs
 
+# Link beside the target and rename over it: a test running while someone rebuilds never execs
+# a half-written binary ("Permission denied" / ENOEXEC). Usage: $(call link_program,OBJS LIBS)
+link_program = mkdir -p $(dir $@) && $(CC) $(LDFLAGS) -o $@.tmp $(1) && mv -f $@.tmp $@
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<

@@ -5,8 +5,7 @@ CNICTL_LIB_OBJS := $(filter-out $(BUILD)/launcher/main.o,$(CNICTL_OBJS))
 PROGRAMS += $(BIN)/cnictl
 
 $(BIN)/cnictl: $(CNICTL_OBJS) $(LIBCNI)
-	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_NL) $(LIBS_JSON)
+	$(call link_program,$^ $(LIBS_JSON))
 
 # test/unit/test-launcher-*.c link the launcher's objects too (a more specific pattern than
 # test/rules.mk's, so GNU make prefers it).

@@ -8,5 +8,4 @@ BRIDGE_NL := $(if $(filter /%,$(BRIDGE_NL_A)),$(BRIDGE_NL_A),-lnl-3)
 PROGRAMS += $(BIN)/bridge
 
 $(BIN)/bridge: $(BRIDGE_OBJS) $(LIBCNI)
-	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $@ $^ $(BRIDGE_NL) $(LIBS_JSON) $(BRIDGE_LIBS)
+	$(call link_program,$^ $(BRIDGE_NL) $(LIBS_JSON) $(BRIDGE_LIBS))

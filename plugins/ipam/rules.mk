@@ -4,12 +4,8 @@ HOSTLOCAL_OBJS := $(HOSTLOCAL_SRCS:%.c=$(BUILD)/%.o)
 HOSTLOCAL_CORE_OBJS := $(filter-out $(BUILD)/plugins/ipam/main.o,$(HOSTLOCAL_OBJS))
 PROGRAMS += $(BIN)/host-local
 
-# Link beside the target and rename over it: tests running while someone rebuilds never exec a
-# half-written binary ("Permission denied" / ENOEXEC).
 $(BIN)/host-local: $(HOSTLOCAL_OBJS) $(LIBCNI)
-	@mkdir -p $(BIN)
-	$(CC) $(LDFLAGS) -o $@.tmp $^ $(LIBS_JSON)
-	@mv -f $@.tmp $@
+	$(call link_program,$^ $(LIBS_JSON))
 
 # Unit tests of the plugin's modules (more specific than test/rules.mk's pattern, so it wins).
 $(BUILD)/test/test-hostlocal-%: $(BUILD)/test/unit/test-hostlocal-%.o $(HOSTLOCAL_CORE_OBJS) $(LIBCNI)
