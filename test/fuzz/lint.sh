@@ -14,10 +14,12 @@ cd "$(dirname "$0")/../.." || exit 2
 status=0
 
 echo "lint: cppcheck"
+c_dirs=(lib plugins launcher test/fuzz test/unit)
+[ -d bench ] && c_dirs+=(bench)
 if ! cppcheck -q --std=c11 --enable=warning,portability,performance --inline-suppr \
 	-Iinclude -D_GNU_SOURCE --suppress=memleak --suppress=resourceLeak \
 	--suppress=ctunullpointer --suppress=missingIncludeSystem --error-exitcode=1 \
-	lib plugins launcher test/fuzz test/unit $(ls -d bench 2>/dev/null); then
+	"${c_dirs[@]}"; then
 	status=1
 fi
 
@@ -45,7 +47,8 @@ fi
 echo "lint: stdout writers in lib/ and plugins/"
 # Anything that can write to fd 1, outside the three allowed places.
 pat='(^|[^a-zA-Z_])(printf|vprintf|puts|putchar|putc_unlocked|putchar_unlocked)[[:space:]]*\(|stdout|STDOUT_FILENO|(^|[^a-zA-Z_])(write|dprintf)[[:space:]]*\([[:space:]]*1[[:space:]]*,'
-hits=$(grep -nE "$pat" lib/*.c $(find plugins -name '*.c') 2>/dev/null |
+mapfile -t c_files < <(find lib plugins -name '*.c' | sort)
+hits=$(grep -nE "$pat" "${c_files[@]}" 2>/dev/null |
 	grep -vE '^\S+:[0-9]+:\s*(/\*|\*|//)' |
 	grep -vE '^lib/(cni_error|cni_result)\.c:' |
 	grep -vE '^lib/cni_skel\.c:[0-9]+:.*(puts\(s\)|fflush\(stdout\)|stdout early)' |
