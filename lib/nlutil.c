@@ -297,6 +297,20 @@ void nlu_mac_random(uint8_t mac[NLU_MAC_LEN])
 
 /* ---- builders ---- */
 
+/* A request of `type` whose payload starts with the family header hdr[0..len). */
+static int new_msg(int type, int flags, const void *hdr, size_t len, struct nl_msg **ret)
+{
+	struct nl_msg *m = nlmsg_alloc_simple(type, NLM_F_REQUEST | flags);
+	if (!m)
+		return -ENOMEM;
+	if (nlmsg_append(m, (void *)hdr, len, NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(m);
+		return -ENOMEM;
+	}
+	*ret = m;
+	return 0;
+}
+
 static int new_link_msg(int type, int flags, int family, int ifindex, unsigned ifflags,
 			struct nl_msg **ret)
 {
@@ -304,14 +318,24 @@ static int new_link_msg(int type, int flags, int family, int ifindex, unsigned i
 				.ifi_index = ifindex,
 				.ifi_flags = ifflags,
 				.ifi_change = ifflags};
-	struct nl_msg *m = nlmsg_alloc_simple(type, NLM_F_REQUEST | flags);
-	if (!m)
-		return -ENOMEM;
-	if (nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
-		nlmsg_free(m);
-		return -ENOMEM;
+	return new_msg(type, flags, &ifi, sizeof(ifi), ret);
+}
+
+/* Append one element of `size` bytes to the growing array *v (n used, cap allocated) that a
+ * dump callback fills. */
+static int vec_push(void *v, size_t *n, size_t *cap, size_t size, const void *elem)
+{
+	void **arr = v;
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+		void *p = realloc(*arr, ncap * size);
+		if (!p)
+			return -ENOMEM;
+		*arr = p;
+		*cap = ncap;
 	}
-	*ret = m;
+	memcpy((char *)*arr + *n * size, elem, size);
+	(*n)++;
 	return 0;
 }
 
@@ -605,16 +629,7 @@ static int parse_port(struct nl_msg *m, void *arg)
 	struct nlu_link link;
 	if (nlu_parse_link(m, &link) < 0 || link.master != l->master)
 		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		int *v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = link.ifindex;
-	return 0;
+	return vec_push(&l->v, &l->n, &l->cap, sizeof(*l->v), &link.ifindex);
 }
 
 static void reset_ports(void *arg)
@@ -815,16 +830,7 @@ static int parse_addr(struct nl_msg *m, void *arg)
 	x.ifindex = (int)ifa->ifa_index;
 	x.scope = ifa->ifa_scope;
 	x.flags = tb[IFA_FLAGS] ? nla_get_u32(tb[IFA_FLAGS]) : ifa->ifa_flags;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		struct nlu_addr *v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = x;
-	return 0;
+	return vec_push(&l->v, &l->n, &l->cap, sizeof(*l->v), &x);
 }
 
 static void reset_addrs(void *arg)
@@ -836,15 +842,7 @@ static int build_addrs(void *arg, struct nl_msg **ret)
 {
 	struct addr_list *l = arg;
 	struct ifaddrmsg ifa = {.ifa_family = (unsigned char)l->family};
-	struct nl_msg *m = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP);
-	if (!m)
-		return -ENOMEM;
-	if (nlmsg_append(m, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0) {
-		nlmsg_free(m);
-		return -ENOMEM;
-	}
-	*ret = m;
-	return 0;
+	return new_msg(RTM_GETADDR, NLM_F_DUMP, &ifa, sizeof(ifa), ret);
 }
 
 int nlu_addr_list(struct nl_sock *sk, int ifindex, int family, struct nlu_addr **ret, size_t *ret_n,
@@ -910,16 +908,7 @@ static int parse_route(struct nl_msg *m, void *arg)
 	x.table = tb[RTA_TABLE] ? (int)nla_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
 	x.priority = tb[RTA_PRIORITY] ? (int)nla_get_u32(tb[RTA_PRIORITY]) : 0;
 	x.scope = rtm->rtm_scope;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct nlu_route *v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = x;
-	return 0;
+	return vec_push(&l->v, &l->n, &l->cap, sizeof(*l->v), &x);
 }
 
 static void reset_routes(void *arg)
@@ -931,15 +920,7 @@ static int build_routes(void *arg, struct nl_msg **ret)
 {
 	struct route_list *l = arg;
 	struct rtmsg rtm = {.rtm_family = (unsigned char)l->family};
-	struct nl_msg *m = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP);
-	if (!m)
-		return -ENOMEM;
-	if (nlmsg_append(m, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0) {
-		nlmsg_free(m);
-		return -ENOMEM;
-	}
-	*ret = m;
-	return 0;
+	return new_msg(RTM_GETROUTE, NLM_F_DUMP, &rtm, sizeof(rtm), ret);
 }
 
 int nlu_route_list(struct nl_sock *sk, int family, struct nlu_route **ret, size_t *ret_n,
