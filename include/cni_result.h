@@ -11,17 +11,17 @@
 
 struct cni_interface {
 	char *name;
-	char *mac;        /* NULL = not reported */
-	char *sandbox;    /* netns path for container interfaces, NULL for host ones */
-	int mtu;          /* 0 = not reported (1.1.0 only) */
+	char *mac;	   /* NULL = not reported */
+	char *sandbox;	   /* netns path for container interfaces, NULL for host ones */
+	int mtu;	   /* 0 = not reported (1.1.0 only) */
 	char *socket_path; /* 1.1.0 only */
-	char *pci_id;      /* 1.1.0 only */
+	char *pci_id;	   /* 1.1.0 only */
 };
 
 struct cni_ip {
 	struct ipprefix address; /* address with the subnet's prefix length */
-	struct ipaddr gateway;   /* family 0 = none */
-	int interface;           /* index into interfaces, -1 = none */
+	struct ipaddr gateway;	 /* family 0 = none */
+	int interface;		 /* index into interfaces, -1 = none */
 };
 
 enum {
@@ -35,7 +35,7 @@ enum {
 struct cni_route {
 	struct ipprefix dst;
 	struct ipaddr gw; /* family 0 = none (main plugin uses the family's gateway) */
-	unsigned has;     /* CNI_ROUTE_* bits: which of the 1.1.0 fields below are set */
+	unsigned has;	  /* CNI_ROUTE_* bits: which of the 1.1.0 fields below are set */
 	int mtu, advmss, priority, table, scope;
 };
 
@@ -82,6 +82,12 @@ int cni_result_dup(const struct cni_result *r, struct cni_result **ret);
  * code 1 on an unknown version. */
 int cni_result_decode(const cJSON *json, enum cni_version fallback, struct cni_result **ret,
 		      struct cni_error *err);
+
+/* One route object {dst, gw, and with `full` the 1.1.0 mtu/advmss/priority/table/scope}.
+ * Shared by result decoding (code 6) and config parsing (code 7): malformed input is reported
+ * with `code`, naming `where`. */
+int cni_route_decode(const cJSON *obj, const char *where, bool full, int code,
+		     struct cni_route *ret, struct cni_error *err);
 
 /* DNS object {nameservers, domain, search, options} (shared by results and configs). */
 int cni_dns_decode(const cJSON *json, const char *where, struct cni_dns *ret,

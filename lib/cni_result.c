@@ -210,8 +210,7 @@ static int decode_strv(const cJSON *obj, const char *where, const char *key, cha
 	v = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(*v));
 	if (!v)
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
-	cJSON_ArrayForEach(it, arr)
-	{
+	cJSON_ArrayForEach(it, arr) {
 		if (!cJSON_IsString(it)) {
 			free_strv(v, n);
 			return cni_error_set(err, CNI_ERR_DECODE, EINVAL, NULL,
@@ -228,8 +227,7 @@ static int decode_strv(const cJSON *obj, const char *where, const char *key, cha
 	return 0;
 }
 
-int cni_dns_decode(const cJSON *json, const char *where, struct cni_dns *ret,
-		   struct cni_error *err)
+int cni_dns_decode(const cJSON *json, const char *where, struct cni_dns *ret, struct cni_error *err)
 {
 	struct cni_dns d = {0};
 	const char *domain = NULL;
@@ -272,48 +270,53 @@ static int parse_gateway(const cJSON *obj, const char *where, struct ipaddr *ret
 	return 0;
 }
 
-static int decode_route(const cJSON *obj, bool full, struct cni_route *ret, struct cni_error *err)
+int cni_route_decode(const cJSON *obj, const char *where, bool full, int code,
+		     struct cni_route *ret, struct cni_error *err)
 {
+	static const struct {
+		const char *key;
+		unsigned bit;
+		size_t off;
+	} extras[] = {
+		{"mtu", CNI_ROUTE_MTU, offsetof(struct cni_route, mtu)},
+		{"advmss", CNI_ROUTE_ADVMSS, offsetof(struct cni_route, advmss)},
+		{"priority", CNI_ROUTE_PRIORITY, offsetof(struct cni_route, priority)},
+		{"table", CNI_ROUTE_TABLE, offsetof(struct cni_route, table)},
+		{"scope", CNI_ROUTE_SCOPE, offsetof(struct cni_route, scope)},
+	};
 	struct cni_route rt = {0};
 	const char *dst = NULL, *gw = NULL;
 	int r;
 
 	if (!cJSON_IsObject(obj))
-		return decode_error(err, "routes", "expected object");
-	if ((r = as_decode(json_get_string(obj, "route", "dst", true, &dst, err), err)) < 0 ||
-	    (r = as_decode(json_get_string(obj, "route", "gw", false, &gw, err), err)) < 0)
-		return r;
+		return cni_error_set(err, code, EINVAL, NULL, "%s: expected a route object, got %s",
+				     where, json_type_name(obj));
+	if ((r = json_get_string(obj, where, "dst", true, &dst, err)) < 0 ||
+	    (r = json_get_string(obj, where, "gw", false, &gw, err)) < 0)
+		goto out;
 	if (ipprefix_parse(dst, &rt.dst) < 0)
-		return decode_error(err, "route.dst", "invalid CIDR");
+		return cni_error_set(err, code, EINVAL, NULL, "%s.dst: invalid CIDR address \"%s\"",
+				     where, dst);
 	if (gw && *gw && ipaddr_parse(gw, &rt.gw) < 0)
-		return decode_error(err, "route.gw", "invalid address");
-	if (full) {
-		static const struct {
-			const char *key;
-			unsigned bit;
-			size_t off;
-		} extras[] = {
-			{"mtu", CNI_ROUTE_MTU, offsetof(struct cni_route, mtu)},
-			{"advmss", CNI_ROUTE_ADVMSS, offsetof(struct cni_route, advmss)},
-			{"priority", CNI_ROUTE_PRIORITY, offsetof(struct cni_route, priority)},
-			{"table", CNI_ROUTE_TABLE, offsetof(struct cni_route, table)},
-			{"scope", CNI_ROUTE_SCOPE, offsetof(struct cni_route, scope)},
-		};
-		for (size_t i = 0; i < ARRAY_SIZE(extras); i++) {
-			int64_t v;
-			if (!cJSON_GetObjectItemCaseSensitive(obj, extras[i].key))
-				continue;
-			r = as_decode(json_get_int(obj, "route", extras[i].key, false, INT32_MIN,
-						   INT32_MAX, &v, err),
-				      err);
-			if (r < 0)
-				return r;
-			*(int *)((char *)&rt + extras[i].off) = (int)v;
-			rt.has |= extras[i].bit;
-		}
+		return cni_error_set(err, code, EINVAL, NULL, "%s.gw: invalid IP address \"%s\"",
+				     where, gw);
+	for (size_t i = 0; full && i < ARRAY_SIZE(extras); i++) {
+		int64_t v;
+		if (!cJSON_GetObjectItemCaseSensitive(obj, extras[i].key))
+			continue;
+		r = json_get_int(obj, where, extras[i].key, false, INT32_MIN, INT32_MAX, &v, err);
+		if (r < 0)
+			goto out;
+		*(int *)((char *)&rt + extras[i].off) = (int)v;
+		rt.has |= extras[i].bit;
 	}
 	*ret = rt;
 	return 0;
+out:
+	/* The getters report config errors (7); the caller decides what a bad route is. */
+	if (err && err->code == CNI_ERR_CONFIG)
+		err->code = code;
+	return r;
 }
 
 static int decode_routes(const cJSON *arr, bool full, struct cni_result *res, int only_family,
@@ -326,10 +329,9 @@ static int decode_routes(const cJSON *arr, bool full, struct cni_result *res, in
 		return 0;
 	if (!cJSON_IsArray(arr))
 		return decode_error(err, "routes", "expected array");
-	cJSON_ArrayForEach(it, arr)
-	{
+	cJSON_ArrayForEach(it, arr) {
 		struct cni_route rt;
-		if ((r = decode_route(it, full, &rt, err)) < 0)
+		if ((r = cni_route_decode(it, "route", full, CNI_ERR_DECODE, &rt, err)) < 0)
 			return r;
 		if (only_family && rt.dst.addr.family != only_family)
 			continue;
@@ -385,18 +387,16 @@ static int decode_interfaces(const cJSON *arr, bool full, struct cni_result *res
 		return 0;
 	if (!cJSON_IsArray(arr))
 		return decode_error(err, "interfaces", "expected array");
-	cJSON_ArrayForEach(it, arr)
-	{
+	cJSON_ArrayForEach(it, arr) {
 		const char *name = NULL, *mac = NULL, *sandbox = NULL, *sock = NULL, *pci = NULL;
 		int64_t mtu = 0;
 		if (!cJSON_IsObject(it))
 			return decode_error(err, "interfaces", "expected object");
 		if ((r = as_decode(json_get_string(it, "interface", "name", false, &name, err),
 				   err)) < 0 ||
-		    (r = as_decode(json_get_string(it, "interface", "mac", false, &mac, err), err)) <
-			    0 ||
-		    (r = as_decode(json_get_string(it, "interface", "sandbox", false, &sandbox,
-						   err),
+		    (r = as_decode(json_get_string(it, "interface", "mac", false, &mac, err),
+				   err)) < 0 ||
+		    (r = as_decode(json_get_string(it, "interface", "sandbox", false, &sandbox, err),
 				   err)) < 0)
 			return r;
 		if (full &&
@@ -430,16 +430,15 @@ static int decode_ips(const cJSON *arr, struct cni_result *res, struct cni_error
 		return 0;
 	if (!cJSON_IsArray(arr))
 		return decode_error(err, "ips", "expected array");
-	cJSON_ArrayForEach(it, arr)
-	{
+	cJSON_ArrayForEach(it, arr) {
 		const char *addr = NULL;
 		int64_t idx = -1;
 		struct cni_ip ip = {.interface = -1};
 
 		if (!cJSON_IsObject(it))
 			return decode_error(err, "ips", "expected object");
-		if ((r = as_decode(json_get_string(it, "ips[]", "address", true, &addr, err), err)) <
-			    0 ||
+		if ((r = as_decode(json_get_string(it, "ips[]", "address", true, &addr, err),
+				   err)) < 0 ||
 		    (r = parse_gateway(it, "ips[]", &ip.gateway, err)) < 0 ||
 		    (r = as_decode(json_get_int(it, "ips[]", "interface", false, 0, INT32_MAX, &idx,
 						err),
@@ -500,10 +499,11 @@ int cni_result_decode(const cJSON *json, enum cni_version fallback, struct cni_r
 
 /* ---- encoding ------------------------------------------------------------------------------ */
 
-#define OOM_IF(cond)                                                                               \
-	do {                                                                                       \
-		if (cond)                                                                          \
-			return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");  \
+#define OOM_IF(cond)                                                              \
+	do {                                                                      \
+		if (cond)                                                         \
+			return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, \
+					     "out of memory");                    \
 	} while (0)
 
 static int add_strv(cJSON *obj, const char *key, char *const *v, size_t n)
@@ -613,8 +613,7 @@ static int encode_legacy(const struct cni_result *r, cJSON *o, struct cni_error 
 	return encode_dns(o, &r->dns, false, err);
 }
 
-static int encode_interfaces(const struct cni_result *r, cJSON *o, bool full,
-			     struct cni_error *err)
+static int encode_interfaces(const struct cni_result *r, cJSON *o, bool full, struct cni_error *err)
 {
 	cJSON *arr;
 

@@ -202,52 +202,6 @@ static int add_legacy_range(struct ipam_conf *conf, const cJSON *ipam, struct cn
 	return 0;
 }
 
-static int parse_route(const cJSON *obj, const char *where, struct cni_route *ret,
-		       struct cni_error *err)
-{
-	static const struct {
-		const char *key;
-		unsigned bit;
-		size_t off;
-	} extras[] = {
-		{"mtu", CNI_ROUTE_MTU, offsetof(struct cni_route, mtu)},
-		{"advmss", CNI_ROUTE_ADVMSS, offsetof(struct cni_route, advmss)},
-		{"priority", CNI_ROUTE_PRIORITY, offsetof(struct cni_route, priority)},
-		{"table", CNI_ROUTE_TABLE, offsetof(struct cni_route, table)},
-		{"scope", CNI_ROUTE_SCOPE, offsetof(struct cni_route, scope)},
-	};
-	struct cni_route rt = {0};
-	const char *dst = NULL, *gw = NULL;
-	int r;
-
-	if (!cJSON_IsObject(obj))
-		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
-				     "%s: expected a route object, got %s", where,
-				     json_type_name(obj));
-	if ((r = json_get_string(obj, where, "dst", true, &dst, err)) < 0 ||
-	    (r = json_get_string(obj, where, "gw", false, &gw, err)) < 0)
-		return r;
-	if (ipprefix_parse(dst, &rt.dst) < 0)
-		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
-				     "%s.dst: invalid CIDR address \"%s\"", where, dst);
-	if (gw && *gw && ipaddr_parse(gw, &rt.gw) < 0)
-		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
-				     "%s.gw: invalid IP address \"%s\"", where, gw);
-	for (size_t i = 0; i < ARRAY_SIZE(extras); i++) {
-		int64_t v;
-		bool present = cJSON_GetObjectItemCaseSensitive(obj, extras[i].key) != NULL;
-		if (!present)
-			continue;
-		if ((r = json_get_int(obj, where, extras[i].key, false, INT32_MIN, INT32_MAX, &v,
-				      err)) < 0)
-			return r;
-		*(int *)((char *)&rt + extras[i].off) = (int)v;
-		rt.has |= extras[i].bit;
-	}
-	*ret = rt;
-	return 0;
-}
-
 static int parse_routes(struct ipam_conf *conf, const cJSON *ipam, struct cni_error *err)
 {
 	const cJSON *arr = NULL, *it;
@@ -263,7 +217,8 @@ static int parse_routes(struct ipam_conf *conf, const cJSON *ipam, struct cni_er
 		return OOM(err);
 	cJSON_ArrayForEach(it, arr) {
 		snprintf(where, sizeof(where), "ipam.routes[%zu]", conf->n_routes);
-		if ((r = parse_route(it, where, &conf->routes[conf->n_routes], err)) < 0)
+		if ((r = cni_route_decode(it, where, true, CNI_ERR_CONFIG,
+					  &conf->routes[conf->n_routes], err)) < 0)
 			return r;
 		conf->n_routes++;
 	}
