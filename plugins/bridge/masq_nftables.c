@@ -10,8 +10,12 @@
  * when its last rule goes: deleting it could race with a concurrent ADD (as upstream). */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <nftables/libnftables.h>
 
@@ -111,44 +115,140 @@ static void trim_copy(char *dst, size_t n, const char *src)
 		dst[--l] = 0;
 }
 
-int nftx_run(struct nft_ctx *ctx, const char *cmds, const char *what, struct cni_error *err)
-{
-	char details[1000];
-	int e;
+/* libnftables exit()s the whole process on some netlink failures ("nf_tables kernel ABI is
+ * broken", e.g. ENOBUFS while reading a reply), which would kill the plugin mid-ADD with no
+ * error JSON and no rollback. Each command therefore runs in a forked child that sends back
+ * nft's return code, output and error text; the child's death is an ordinary error here. */
+struct nft_reply {
+	int rc; /* nft_run_cmd_from_buffer()'s, or -1 when the child died */
+	char *out;
+	char err[1000];
+};
 
-	nft.output_set_flags(ctx, 0);
-	if (nft.run_cmd_from_buffer(ctx, cmds) == 0) {
-		(void)nft.get_output_buffer(ctx);
+static void child_run(struct nft_ctx *ctx, const char *cmd, int fd)
+{
+	int rc = nft.run_cmd_from_buffer(ctx, cmd);
+	const char *out = nft.get_output_buffer(ctx), *e = nft.get_error_buffer(ctx);
+	size_t lens[2] = {out ? strlen(out) : 0, e ? strlen(e) : 0};
+	struct iovec iov[4] = {{&rc, sizeof(rc)}, {lens, sizeof(lens)}, {(void *)out, lens[0]},
+			       {(void *)e, lens[1]}};
+	size_t total = sizeof(rc) + sizeof(lens) + lens[0] + lens[1], done = 0;
+
+	while (done < total) {
+		ssize_t k = writev(fd, iov, 4);
+		if (k <= 0)
+			_exit(1);
+		done += (size_t)k;
+		for (int i = 0; i < 4; i++) { /* advance past what was written */
+			size_t step = (size_t)k < iov[i].iov_len ? (size_t)k : iov[i].iov_len;
+			iov[i].iov_base = (char *)iov[i].iov_base + step;
+			iov[i].iov_len -= step;
+			k -= (ssize_t)step;
+		}
+	}
+	_exit(0);
+}
+
+static int nft_call(struct nft_ctx *ctx, const char *cmd, unsigned flags, struct nft_reply *ret,
+		    struct cni_error *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0, lens[2];
+	int fds[2], status;
+	pid_t pid;
+
+	nft.output_set_flags(ctx, flags);
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL, "nftables: create pipe");
+	fflush(NULL); /* the child must not repeat our buffered output if nft calls exit() */
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL, "nftables: fork");
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		child_run(ctx, cmd, fds[1]);
+	}
+	close(fds[1]);
+	for (;;) {
+		if (cap - len < 4096) {
+			char *p = realloc(buf, cap = cap ? cap * 2 : 16384);
+			if (!p) {
+				close(fds[0]);
+				(void)waitpid(pid, &status, 0);
+				return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL,
+						     "nftables: out of memory");
+			}
+			buf = p;
+		}
+		ssize_t k = read(fds[0], buf + len, cap - len);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		len += (size_t)k;
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	memset(ret, 0, sizeof(*ret));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    len < sizeof(int) + sizeof(lens)) {
+		ret->rc = -1;
+		snprintf(ret->err, sizeof(ret->err),
+			 "libnftables ended its process (status 0x%x) running: %s", status, cmd);
 		return 0;
 	}
-	trim_copy(details, sizeof(details), nft.get_error_buffer(ctx));
-	e = strstr(details, "No such file or directory") ? ENOENT
-	    : strstr(details, "Operation not permitted") ? EPERM
+	memcpy(&ret->rc, buf, sizeof(int));
+	memcpy(lens, buf + sizeof(int), sizeof(lens));
+	if (sizeof(int) + sizeof(lens) + lens[0] + lens[1] != len)
+		return cni_error_set(err, CNI_ERR_INTERNAL, EPROTO, NULL,
+				     "nftables: short reply from worker");
+	char *out = buf + sizeof(int) + sizeof(lens);
+	char text[sizeof(ret->err)];
+	snprintf(text, sizeof(text), "%.*s", (int)lens[1], out + lens[0]);
+	trim_copy(ret->err, sizeof(ret->err), text);
+	if (!(ret->out = strndup(out, lens[0])))
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "nftables: out of memory");
+	return 0;
+}
+
+int nftx_run(struct nft_ctx *ctx, const char *cmds, const char *what, struct cni_error *err)
+{
+	struct nft_reply rep;
+	int r = nft_call(ctx, cmds, 0, &rep, err), e;
+
+	if (r < 0)
+		return r;
+	free(rep.out);
+	if (rep.rc == 0)
+		return 0;
+	e = strstr(rep.err, "No such file or directory") ? ENOENT
+	    : strstr(rep.err, "Operation not permitted") ? EPERM
 							 : EIO;
-	return cni_error_set(err, CNI_ERR_INTERNAL, e, details, "nftables: %s", what);
+	return cni_error_set(err, CNI_ERR_INTERNAL, e, rep.err, "nftables: %s", what);
 }
 
 int nftx_list(struct nft_ctx *ctx, const char *cmd, char **ret, struct cni_error *err)
 {
-	char details[1000];
-	char *out;
+	struct nft_reply rep;
+	int r = nft_call(ctx, cmd, NFT_CTX_OUTPUT_HANDLE, &rep, err);
 
-	nft.output_set_flags(ctx, NFT_CTX_OUTPUT_HANDLE);
-	if (nft.run_cmd_from_buffer(ctx, cmd) != 0) {
-		trim_copy(details, sizeof(details), nft.get_error_buffer(ctx));
-		(void)nft.get_output_buffer(ctx);
+	if (r < 0)
+		return r;
+	if (rep.rc != 0) {
+		free(rep.out);
 		/* Missing table/chain, or a kernel without nf_tables: nothing of ours there. */
-		if (strstr(details, "No such file or directory") ||
-		    strstr(details, "not supported")) {
+		if (strstr(rep.err, "No such file or directory") ||
+		    strstr(rep.err, "not supported")) {
 			*ret = NULL;
 			return 0;
 		}
-		return cni_error_set(err, CNI_ERR_INTERNAL, EIO, details, "nftables: %s", cmd);
+		return cni_error_set(err, CNI_ERR_INTERNAL, EIO, rep.err, "nftables: %s", cmd);
 	}
-	out = strdup(nft.get_output_buffer(ctx));
-	if (!out)
-		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "nftables: %s", cmd);
-	*ret = out;
+	*ret = rep.out;
 	return 0;
 }
 
