@@ -28,7 +28,15 @@ br() {
 
 # pingable FROM-NS ADDR : one echo request between two sandbox namespaces (busybox: no iputils)
 ping_ok() { ip netns exec "$1" busybox ping -c1 -W1 "$2" >/dev/null 2>&1; }
-ping6_ok() { ip netns exec "$1" busybox ping -6 -c1 -W1 "$2" >/dev/null 2>&1; }
+# IPv6: up to three tries, because the very first echo can be lost while neighbour discovery
+# runs on two hops at once (container -> bridge gateway -> next hop) right after ADD.
+ping6_ok() {
+	local i
+	for i in 1 2 3; do
+		ip netns exec "$1" busybox ping -6 -c1 -W1 "$2" >/dev/null 2>&1 && return 0
+	done
+	return 1
+}
 
 # prev CONF RESULT : CONF with prevResult = RESULT
 prev() { python3 -c 'import json,sys;c=json.loads(sys.argv[1]);c["prevResult"]=json.loads(sys.argv[2]);print(json.dumps(c))' "$1" "$2"; }
