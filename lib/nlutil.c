@@ -183,7 +183,8 @@ static int talk_once(struct nl_sock *sk, struct nl_msg *m, struct talk *t)
 	return t->error ? -t->error : 0;
 }
 
-static int vfail(struct cni_error *err, int r, const char *extack, const char *fmt, va_list ap)
+_printf_(4, 0) static int vfail(struct cni_error *err, int r, const char *extack, const char *fmt,
+				va_list ap)
 {
 	char msg[sizeof(err->msg)];
 
