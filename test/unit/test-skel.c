@@ -11,10 +11,11 @@
 
 static int fake_add(const struct cni_request *req, struct cni_result **ret, struct cni_error *err)
 {
-	struct cni_result *r = cni_result_new();
+	struct cni_result *r;
 	struct cni_ip ip = {.interface = 0};
 	if (strcmp(req->env.container_id, "fail") == 0)
 		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL, "fake failure");
+	r = cni_result_new();
 	cni_result_add_interface(r, req->env.ifname, "0a:58:00:00:00:01", req->env.netns, NULL);
 	ipprefix_parse("10.9.0.2/24", &ip.address);
 	ipaddr_parse("10.9.0.1", &ip.gateway);
@@ -107,6 +108,7 @@ TEST(no_command_prints_about)
 {
 	struct run r;
 	run_plugin((const char *const[]){NULL}, "", &r);
+	cJSON_Delete(r.json);
 	ASSERT_EQ(r.status, 0);
 	ASSERT_STREQ(r.out, "");
 }
@@ -199,13 +201,16 @@ TEST(del_without_netns_and_gc_status)
 	run_plugin((const char *const[]){"CNI_COMMAND=DEL", "CNI_CONTAINERID=c1", "CNI_IFNAME=eth0",
 					 NULL},
 		   "{\"cniVersion\":\"1.0.0\",\"name\":\"n\"}", &r);
+	cJSON_Delete(r.json);
 	ASSERT_EQ(r.status, 0);
 	ASSERT_STREQ(r.out, "");
 	run_plugin((const char *const[]){"CNI_COMMAND=GC", NULL},
 		   "{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"cni.dev/valid-attachments\":[]}", &r);
+	cJSON_Delete(r.json);
 	ASSERT_EQ(r.status, 0);
 	run_plugin((const char *const[]){"CNI_COMMAND=STATUS", NULL},
 		   "{\"cniVersion\":\"1.1.0\",\"name\":\"n\"}", &r);
+	cJSON_Delete(r.json);
 	ASSERT_EQ(r.status, 0);
 }
 
