@@ -67,13 +67,6 @@ for t in "$build"/test/test-*; do
 	[ -x "$t" ] || continue
 	name=unit/$(basename "$t")
 	selected "$name" || continue
-	# test-skel forks fake plugins without exec; their exit status under valgrind carries leaks of
-	# the parent's heap (and of the test's own fake_add). cni_main is covered by the smoke test.
-	if [ "$mode" = valgrind ] && [ "$(basename "$t")" = test-skel ]; then
-		echo "ok   $name # SKIP under valgrind (forked children)"
-		skipped=$((skipped + 1))
-		continue
-	fi
 	log=$logs/$(basename "$t").tap
 	timeout 900 "${wrap[@]}" "$t" >"$log" 2>&1
 	tally "$name" $? "$log"
