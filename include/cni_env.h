@@ -19,7 +19,7 @@ enum cni_command {
 struct cni_env {
 	enum cni_command command;
 	const char *container_id; /* NULL when unset; pointers into environ */
-	const char *netns;        /* may be "" for DEL */
+	const char *netns;	  /* may be "" for DEL */
 	const char *ifname;
 	const char *args; /* raw CNI_ARGS, NULL when unset */
 	const char *path; /* raw CNI_PATH, NULL when unset */
@@ -61,5 +61,4 @@ void cni_args_clear(struct cni_args *a);
 const char *cni_args_get(const struct cni_args *a, const char *key);
 /* Refuse keys not in `known` (NULL-terminated) unless IgnoreUnknown is set (code 4, naming
  * them, like Go's "ARGS: unknown args"). IgnoreUnknown itself is always known. */
-int cni_args_check_known(const struct cni_args *a, const char *const *known,
-			 struct cni_error *err);
+int cni_args_check_known(const struct cni_args *a, const char *const *known, struct cni_error *err);

@@ -7,23 +7,23 @@
 #include "macro.h"
 
 enum cni_code {
-	CNI_ERR_VERSION = 1,       /* incompatible CNI version */
-	CNI_ERR_UNSUPPORTED = 2,   /* unsupported field in network config */
-	CNI_ERR_UNKNOWN_CTR = 3,   /* container unknown or does not exist */
-	CNI_ERR_ENV = 4,           /* invalid or missing environment variables */
-	CNI_ERR_IO = 5,            /* I/O failure */
-	CNI_ERR_DECODE = 6,        /* failed to decode content */
-	CNI_ERR_CONFIG = 7,        /* invalid network config */
-	CNI_ERR_TRY_AGAIN = 11,    /* transient, try again later */
-	CNI_ERR_UNAVAILABLE = 50,  /* STATUS: cannot service ADD */
-	CNI_ERR_DEGRADED = 51,     /* STATUS: and existing containers degraded */
-	CNI_ERR_INTERNAL = 999,    /* kernel or internal failure */
+	CNI_ERR_VERSION = 1,	  /* incompatible CNI version */
+	CNI_ERR_UNSUPPORTED = 2,  /* unsupported field in network config */
+	CNI_ERR_UNKNOWN_CTR = 3,  /* container unknown or does not exist */
+	CNI_ERR_ENV = 4,	  /* invalid or missing environment variables */
+	CNI_ERR_IO = 5,		  /* I/O failure */
+	CNI_ERR_DECODE = 6,	  /* failed to decode content */
+	CNI_ERR_CONFIG = 7,	  /* invalid network config */
+	CNI_ERR_TRY_AGAIN = 11,	  /* transient, try again later */
+	CNI_ERR_UNAVAILABLE = 50, /* STATUS: cannot service ADD */
+	CNI_ERR_DEGRADED = 51,	  /* STATUS: and existing containers degraded */
+	CNI_ERR_INTERNAL = 999,	  /* kernel or internal failure */
 };
 
 struct cni_error {
-	int code;         /* enum cni_code, or a plugin-specific code >= 100; 0 = unset */
-	int sys_errno;    /* positive errno behind the failure, 0 if none */
-	char msg[512];    /* what we were doing, with what */
+	int code;      /* enum cni_code, or a plugin-specific code >= 100; 0 = unset */
+	int sys_errno; /* positive errno behind the failure, 0 if none */
+	char msg[512]; /* what we were doing, with what */
 	char details[1024];
 };
 

@@ -11,14 +11,14 @@
 struct cni_request {
 	struct cni_env env;
 	enum cni_version version; /* from the config's cniVersion (missing = 0.1.0, as libcni) */
-	const char *raw;          /* stdin bytes, passed unmodified to delegated plugins */
+	const char *raw;	  /* stdin bytes, passed unmodified to delegated plugins */
 	size_t raw_len;
-	cJSON *config;            /* parsed stdin, owned by the skeleton */
-	const char *name;         /* network name (validated) */
-	const char *type;         /* plugin type, may be NULL */
+	cJSON *config;		     /* parsed stdin, owned by the skeleton */
+	const char *name;	     /* network name (validated) */
+	const char *type;	     /* plugin type, may be NULL */
 	const cJSON *runtime_config; /* "runtimeConfig" object or NULL */
 	const cJSON *prev_result;    /* "prevResult" object or NULL */
-	struct cni_args args;        /* parsed CNI_ARGS */
+	struct cni_args args;	     /* parsed CNI_ARGS */
 };
 
 struct cni_plugin {

@@ -16,9 +16,9 @@ struct cni_request;
 int invoke_find(const char *type, const char *cni_path, char **ret, struct cni_error *err);
 
 struct invoke_output {
-	char *out;          /* stdout, NUL-terminated, malloc'd */
+	char *out; /* stdout, NUL-terminated, malloc'd */
 	size_t out_len;
-	int exit_status;    /* WEXITSTATUS, or 128+signal */
+	int exit_status; /* WEXITSTATUS, or 128+signal */
 	double wall_ms;
 	struct rusage usage; /* the child's, from wait4 */
 };
@@ -27,8 +27,8 @@ void invoke_output_clear(struct invoke_output *o);
 /* Run `path` with argv {path}, environment `envp`, stdin = buf[0..len); capture stdout
  * (stderr is inherited). timeout_ms > 0 kills the child (SIGKILL) when exceeded (code 11).
  * Fills *ret even for non-zero exit; only failures to run at all are errors. */
-int invoke_exec(const char *path, char *const envp[], const char *buf, size_t len,
-		int timeout_ms, struct invoke_output *ret, struct cni_error *err);
+int invoke_exec(const char *path, char *const envp[], const char *buf, size_t len, int timeout_ms,
+		struct invoke_output *ret, struct cni_error *err);
 
 /* Interpret a plugin's output: exit 0 -> 0 (and *ret_json = parsed stdout, or NULL when empty);
  * non-zero -> the plugin's own error object copied into err (code, msg, details), or a code

@@ -16,7 +16,7 @@ struct ipprefix {
 	unsigned len;
 };
 
-#define IPADDR_STRLEN   INET6_ADDRSTRLEN
+#define IPADDR_STRLEN	INET6_ADDRSTRLEN
 #define IPPREFIX_STRLEN (INET6_ADDRSTRLEN + 4)
 
 /* Parse a bare address. IPv4-mapped IPv6 stays IPv6. -EINVAL on anything else. */

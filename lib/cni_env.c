@@ -9,8 +9,8 @@
 #include "cni_env.h"
 
 static const char *const command_names[] = {
-	[CNI_CMD_NONE] = "",         [CNI_CMD_ADD] = "ADD",       [CNI_CMD_DEL] = "DEL",
-	[CNI_CMD_CHECK] = "CHECK",   [CNI_CMD_VERSION] = "VERSION", [CNI_CMD_STATUS] = "STATUS",
+	[CNI_CMD_NONE] = "",	   [CNI_CMD_ADD] = "ADD",	  [CNI_CMD_DEL] = "DEL",
+	[CNI_CMD_CHECK] = "CHECK", [CNI_CMD_VERSION] = "VERSION", [CNI_CMD_STATUS] = "STATUS",
 	[CNI_CMD_GC] = "GC",
 };
 
@@ -69,8 +69,7 @@ int cni_validate_ifname(const char *name, struct cni_error *err)
 				     "interface name should be less than 16 characters",
 				     "interface name is too long");
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return cni_error_set(err, CNI_ERR_ENV, EINVAL, name,
-				     "interface name is . or ..");
+		return cni_error_set(err, CNI_ERR_ENV, EINVAL, name, "interface name is . or ..");
 	for (const char *p = name; *p; p++)
 		if (*p == '/' || *p == ':' || isspace((unsigned char)*p))
 			return cni_error_set(err, CNI_ERR_ENV, EINVAL, name,
@@ -90,7 +89,8 @@ int cni_env_load(struct cni_env *ret, struct cni_error *err)
 				     "required env variables [CNI_COMMAND] missing");
 	e.command = cni_command_parse(cmd);
 	if (e.command == CNI_CMD_NONE)
-		return cni_error_set(err, CNI_ERR_ENV, EINVAL, NULL, "unknown CNI_COMMAND: %s", cmd);
+		return cni_error_set(err, CNI_ERR_ENV, EINVAL, NULL, "unknown CNI_COMMAND: %s",
+				     cmd);
 	e.container_id = getenv("CNI_CONTAINERID");
 	e.netns = getenv("CNI_NETNS");
 	e.ifname = getenv("CNI_IFNAME");
@@ -210,8 +210,7 @@ const char *cni_args_get(const struct cni_args *a, const char *key)
 	return v;
 }
 
-int cni_args_check_known(const struct cni_args *a, const char *const *known,
-			 struct cni_error *err)
+int cni_args_check_known(const struct cni_args *a, const char *const *known, struct cni_error *err)
 {
 	char unknown[512] = "";
 
@@ -223,8 +222,8 @@ int cni_args_check_known(const struct cni_args *a, const char *const *known,
 			ok = strcmp(a->items[i].key, *k) == 0;
 		if (!ok) {
 			size_t len = strlen(unknown);
-			snprintf(unknown + len, sizeof(unknown) - len, "%s\"%s=%s\"", len ? " " : "",
-				 a->items[i].key, a->items[i].value);
+			snprintf(unknown + len, sizeof(unknown) - len, "%s\"%s=%s\"",
+				 len ? " " : "", a->items[i].key, a->items[i].value);
 		}
 	}
 	if (unknown[0])

@@ -27,7 +27,8 @@ int cni_read_all(int fd, size_t limit, char **ret, size_t *ret_len, struct cni_e
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0)
-			return cni_error_set(err, CNI_ERR_IO, errno, NULL, "error reading from stdin");
+			return cni_error_set(err, CNI_ERR_IO, errno, NULL,
+					     "error reading from stdin");
 		if (k == 0)
 			break;
 		len += (size_t)k;
@@ -82,18 +83,20 @@ static int load_request(struct cni_request *req, struct cni_error *err)
 	if ((r = json_parse(req->raw, req->raw_len, "network config", &req->config, err)) < 0)
 		return r;
 	if (!cJSON_IsObject(req->config))
-		return cni_error_set(err, CNI_ERR_DECODE, EINVAL, NULL,
-				     "error decoding network config: expected a JSON object, got %s",
-				     json_type_name(req->config));
+		return cni_error_set(
+			err, CNI_ERR_DECODE, EINVAL, NULL,
+			"error decoding network config: expected a JSON object, got %s",
+			json_type_name(req->config));
 	if ((r = json_get_string(req->config, NULL, "cniVersion", false, &version, err)) < 0)
 		return r;
 	/* libcni's DecodeVersion: a config without cniVersion is 0.1.0. */
 	if (!version || !*version)
 		version = "0.1.0";
 	if (cni_version_parse(version, &req->version) < 0)
-		return cni_error_set(err, CNI_ERR_VERSION, EINVAL, NULL,
-				     "incompatible CNI versions: config is \"%s\", plugin supports [%s]",
-				     version, cni_version_list());
+		return cni_error_set(
+			err, CNI_ERR_VERSION, EINVAL, NULL,
+			"incompatible CNI versions: config is \"%s\", plugin supports [%s]",
+			version, cni_version_list());
 	if ((r = json_get_string(req->config, NULL, "name", false, &req->name, err)) < 0 ||
 	    (r = cni_validate_network_name(req->name, err)) < 0 ||
 	    (r = json_get_string(req->config, NULL, "type", false, &req->type, err)) < 0 ||
@@ -117,8 +120,7 @@ static int check_verb_version(const struct cni_request *req, struct cni_error *e
 	return 0;
 }
 
-static int dispatch(const struct cni_plugin *plugin, struct cni_request *req,
-		    struct cni_error *err)
+static int dispatch(const struct cni_plugin *plugin, struct cni_request *req, struct cni_error *err)
 {
 	_cleanup_(cni_result_freep) struct cni_result *res = NULL;
 	int r;
@@ -181,8 +183,8 @@ out:
 		if (!cni_error_is_set(&err))
 			cni_error_set(&err, CNI_ERR_INTERNAL, -r, NULL, "internal error");
 		/* The error carries the request's version when we got that far, else ours. */
-		cni_error_print(&err, err_version ? err_version
-						  : cni_version_str(CNI_VERSION_NEWEST));
+		cni_error_print(&err,
+				err_version ? err_version : cni_version_str(CNI_VERSION_NEWEST));
 	}
 	cni_args_clear(&req.args);
 	cJSON_Delete(req.config);
@@ -225,8 +227,7 @@ int cni_request_gc_attachments(const struct cni_request *req, struct cni_attachm
 	v = calloc((size_t)cJSON_GetArraySize(list) + 1, sizeof(*v));
 	if (!v)
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
-	cJSON_ArrayForEach(it, list)
-	{
+	cJSON_ArrayForEach(it, list) {
 		if ((r = json_get_string(it, key, "containerID", true, &v[n].container_id, err)) <
 			    0 ||
 		    (r = json_get_string(it, key, "ifname", true, &v[n].ifname, err)) < 0) {

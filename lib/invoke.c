@@ -60,8 +60,8 @@ static double now_ms(void)
 }
 
 /* Feed stdin and drain stdout together so neither side can block the other. */
-static int pump(int in_fd, int out_fd, const char *buf, size_t len, int timeout_ms,
-		double start, struct invoke_output *o, struct cni_error *err)
+static int pump(int in_fd, int out_fd, const char *buf, size_t len, int timeout_ms, double start,
+		struct invoke_output *o, struct cni_error *err)
 {
 	size_t written = 0, cap = 0;
 
@@ -82,7 +82,8 @@ static int pump(int in_fd, int out_fd, const char *buf, size_t len, int timeout_
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL, "poll plugin pipes");
+			return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL,
+					     "poll plugin pipes");
 		if (n == 0)
 			return -ETIMEDOUT;
 		if (in_fd >= 0 && pfd[1].revents) {
@@ -122,8 +123,8 @@ static int pump(int in_fd, int out_fd, const char *buf, size_t len, int timeout_
 	return 0;
 }
 
-int invoke_exec(const char *path, char *const envp[], const char *buf, size_t len,
-		int timeout_ms, struct invoke_output *ret, struct cni_error *err)
+int invoke_exec(const char *path, char *const envp[], const char *buf, size_t len, int timeout_ms,
+		struct invoke_output *ret, struct cni_error *err)
 {
 	int in_pipe[2] = {-1, -1}, out_pipe[2] = {-1, -1};
 	struct invoke_output o = {0};
@@ -201,17 +202,18 @@ int invoke_parse_output(const struct invoke_output *o, const char *who, cJSON **
 	}
 	if (blank)
 		return cni_error_set(err, CNI_ERR_INTERNAL, 0, NULL,
-				     "plugin %s failed with exit status %d and no error output", who,
-				     o->exit_status);
+				     "plugin %s failed with exit status %d and no error output",
+				     who, o->exit_status);
 	const char *msg = NULL, *details = NULL;
 	int64_t code = 0;
 	if (json_parse(o->out, o->out_len, "plugin error", &json, &perr) < 0 ||
 	    json_get_int(json, NULL, "code", true, 0, INT32_MAX, &code, &perr) < 0 ||
 	    json_get_string(json, NULL, "msg", false, &msg, &perr) < 0 ||
 	    json_get_string(json, NULL, "details", false, &details, &perr) < 0)
-		return cni_error_set(err, CNI_ERR_INTERNAL, 0, o->out,
-				     "plugin %s failed with exit status %d; error parsing its diagnostic message",
-				     who, o->exit_status);
+		return cni_error_set(
+			err, CNI_ERR_INTERNAL, 0, o->out,
+			"plugin %s failed with exit status %d; error parsing its diagnostic message",
+			who, o->exit_status);
 	/* Pass the plugin's own error through unchanged: its code is the truth. */
 	return cni_error_set(err, (int)code, 0, details ? details : "", "%s", msg ? msg : "");
 }

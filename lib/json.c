@@ -18,9 +18,10 @@ static int check_tree(const cJSON *item, unsigned depth, const char *what, struc
 			 * refused because Go and cJSON would read different values. */
 			for (const cJSON *d = item->child; d != c; d = d->next)
 				if (d->string && c->string && strcmp(d->string, c->string) == 0)
-					return cni_error_set(err, CNI_ERR_DECODE, EINVAL, NULL,
-							     "error decoding %s: duplicate key \"%s\"",
-							     what, c->string);
+					return cni_error_set(
+						err, CNI_ERR_DECODE, EINVAL, NULL,
+						"error decoding %s: duplicate key \"%s\"", what,
+						c->string);
 		}
 		int r = check_tree(c, depth + 1, what, err);
 		if (r < 0)
@@ -79,8 +80,8 @@ int json_parse(const char *buf, size_t len, const char *what, cJSON **ret, struc
 		end++;
 	if (end && end < buf + len)
 		return cni_error_set(err, CNI_ERR_DECODE, EINVAL, NULL,
-				     "error decoding %s: trailing data after JSON at byte %zu", what,
-				     (size_t)(end - buf));
+				     "error decoding %s: trailing data after JSON at byte %zu",
+				     what, (size_t)(end - buf));
 	const char *nul = find_escaped_nul(buf, len);
 	if (nul)
 		return cni_error_set(err, CNI_ERR_DECODE, EINVAL, NULL,
@@ -121,8 +122,9 @@ static int lookup(const cJSON *obj, const char *where, const char *key, bool req
 
 	if (!item || cJSON_IsNull(item)) {
 		if (required)
-			return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL, "missing key %s%s%s",
-					     where ? where : "", where ? "." : "", key);
+			return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
+					     "missing key %s%s%s", where ? where : "",
+					     where ? "." : "", key);
 		return 0;
 	}
 	if (!is(item))

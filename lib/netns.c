@@ -25,12 +25,13 @@ int netns_open(const char *path, int *ret_fd, struct cni_error *err)
 		return cni_error_set(err, CNI_ERR_ENV, EINVAL, NULL, "empty netns path");
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return cni_error_set(err, errno == ENOENT ? CNI_ERR_UNKNOWN_CTR : CNI_ERR_ENV, errno,
-				     NULL, "open netns \"%s\"", path);
+		return cni_error_set(err, errno == ENOENT ? CNI_ERR_UNKNOWN_CTR : CNI_ERR_ENV,
+				     errno, NULL, "open netns \"%s\"", path);
 	if (fstatfs(fd, &sfs) < 0)
 		return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL, "statfs netns \"%s\"",
 				     path);
-	if ((unsigned long)sfs.f_type != NSFS_MAGIC && (unsigned long)sfs.f_type != PROC_SUPER_MAGIC)
+	if ((unsigned long)sfs.f_type != NSFS_MAGIC &&
+	    (unsigned long)sfs.f_type != PROC_SUPER_MAGIC)
 		return cni_error_set(err, CNI_ERR_ENV, EINVAL, NULL,
 				     "\"%s\" is not a network namespace (not nsfs or procfs)",
 				     path);

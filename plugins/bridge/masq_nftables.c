@@ -130,7 +130,9 @@ static void child_run(struct nft_ctx *ctx, const char *cmd, int fd)
 	int rc = nft.run_cmd_from_buffer(ctx, cmd);
 	const char *out = nft.get_output_buffer(ctx), *e = nft.get_error_buffer(ctx);
 	size_t lens[2] = {out ? strlen(out) : 0, e ? strlen(e) : 0};
-	struct iovec iov[4] = {{&rc, sizeof(rc)}, {lens, sizeof(lens)}, {(void *)out, lens[0]},
+	struct iovec iov[4] = {{&rc, sizeof(rc)},
+			       {lens, sizeof(lens)},
+			       {(void *)out, lens[0]},
 			       {(void *)e, lens[1]}};
 	size_t total = sizeof(rc) + sizeof(lens) + lens[0] + lens[1], done = 0;
 
@@ -194,8 +196,7 @@ static int nft_call(struct nft_ctx *ctx, const char *cmd, unsigned flags, struct
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	memset(ret, 0, sizeof(*ret));
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-	    len < sizeof(int) + sizeof(lens)) {
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || len < sizeof(int) + sizeof(lens)) {
 		ret->rc = -1;
 		snprintf(ret->err, sizeof(ret->err),
 			 "libnftables ended its process (status 0x%x) running: %s", status, cmd);
@@ -211,7 +212,8 @@ static int nft_call(struct nft_ctx *ctx, const char *cmd, unsigned flags, struct
 	snprintf(text, sizeof(text), "%.*s", (int)lens[1], out + lens[0]);
 	trim_copy(ret->err, sizeof(ret->err), text);
 	if (!(ret->out = strndup(out, lens[0])))
-		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "nftables: out of memory");
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL,
+				     "nftables: out of memory");
 	return 0;
 }
 

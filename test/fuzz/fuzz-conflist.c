@@ -22,8 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(cJSON_IsArray(nc->plugins) && cJSON_GetArraySize(nc->plugins) > 0);
 	FUZZ_ASSERT(nc->bytes && nc->len > 0);
 	const cJSON *p;
-	cJSON_ArrayForEach(p, nc->plugins)
-	{
+	cJSON_ArrayForEach(p, nc->plugins) {
 		conf_plugin_has_cap(p, "portMappings");
 		conf_plugin_has_cap(p, "");
 	}

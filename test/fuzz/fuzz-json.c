@@ -16,8 +16,9 @@ static void poke_getters(const cJSON *obj)
 	int64_t i;
 
 	/* Every getter on every key the plugins read, with and without `required`. */
-	static const char *const keys[] = {"cniVersion", "name", "type", "ipam", "bridge", "mtu",
-					   "ranges", "subnet", "vlan", "isGateway", "args", ""};
+	static const char *const keys[] = {"cniVersion", "name",      "type",	"ipam",
+					   "bridge",	 "mtu",	      "ranges", "subnet",
+					   "vlan",	 "isGateway", "args",	""};
 	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 		for (int req = 0; req < 2; req++) {
 			memset(&err, 0, sizeof(err));

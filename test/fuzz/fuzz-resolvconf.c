@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (resolvconf_parse_text(text, &res->dns) < 0)
 		return 0;
 	for (size_t i = 0; i < res->dns.n_nameservers; i++)
-		FUZZ_ASSERT(res->dns.nameservers[i][0] && !strpbrk(res->dns.nameservers[i], " \t\n"));
+		FUZZ_ASSERT(res->dns.nameservers[i][0] &&
+			    !strpbrk(res->dns.nameservers[i], " \t\n"));
 	for (size_t i = 0; i < res->dns.n_search; i++)
 		FUZZ_ASSERT(res->dns.search[i][0] && !strpbrk(res->dns.search[i], " \t\n"));
 	FUZZ_ASSERT(ipprefix_parse("10.0.0.2/24", &ip.address) == 0);

@@ -19,13 +19,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* An invariant the target checks: abort so libFuzzer records the input as a crasher. */
-#define FUZZ_ASSERT(c)                                                                             \
-	do {                                                                                       \
-		if (!(c)) {                                                                        \
-			fprintf(stderr, "%s:%d: fuzz invariant failed: %s\n", __FILE__, __LINE__,  \
-				#c);                                                               \
-			abort();                                                                   \
-		}                                                                                  \
+#define FUZZ_ASSERT(c)                                                                            \
+	do {                                                                                      \
+		if (!(c)) {                                                                       \
+			fprintf(stderr, "%s:%d: fuzz invariant failed: %s\n", __FILE__, __LINE__, \
+				#c);                                                              \
+			abort();                                                                  \
+		}                                                                                 \
 	} while (0)
 
 /* Copy of data as a NUL-terminated string (the target decides what to do with inner NULs). */

@@ -56,7 +56,8 @@ TEST(env_missing_vars)
 	setenv("CNI_COMMAND", "ADD", 1);
 	ASSERT_ERR(cni_env_load(&e, &err));
 	ASSERT_EQ(err.code, CNI_ERR_ENV);
-	ASSERT_STREQ(err.msg, "required env variables [CNI_CONTAINERID,CNI_NETNS,CNI_IFNAME] missing");
+	ASSERT_STREQ(err.msg,
+		     "required env variables [CNI_CONTAINERID,CNI_NETNS,CNI_IFNAME] missing");
 	memset(&err, 0, sizeof(err));
 	setenv("CNI_COMMAND", "DEL", 1);
 	setenv("CNI_CONTAINERID", "c1", 1);

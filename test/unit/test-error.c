@@ -104,7 +104,8 @@ TEST(strict_json)
 
 TEST(typed_getters)
 {
-	cJSON *j = cJSON_Parse("{\"s\":\"x\",\"b\":true,\"n\":1500,\"f\":1.5,\"o\":{},\"a\":[],\"z\":null}");
+	cJSON *j = cJSON_Parse(
+		"{\"s\":\"x\",\"b\":true,\"n\":1500,\"f\":1.5,\"o\":{},\"a\":[],\"z\":null}");
 	struct cni_error err = {0};
 	const char *s = NULL;
 	bool b = false;

@@ -10,16 +10,15 @@ static const char *fmt(const struct ipaddr *a)
 	return ipaddr_format(a, buf[i]);
 }
 
-static struct ipaddr A(const char *s)
-{
+static struct ipaddr A(const char *s) {
 	struct ipaddr a = {0};
 	if (ipaddr_parse(s, &a) < 0)
 		abort();
 	return a;
 }
 
-static struct ipprefix P(const char *s)
-{
+static struct ipprefix
+P(const char *s) {
 	struct ipprefix p = {0};
 	if (ipprefix_parse(s, &p) < 0)
 		abort();

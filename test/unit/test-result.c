@@ -6,51 +6,58 @@
 /* A rich result written in each version's own shape: two v4 + one v6 address, routes of both
  * families, DNS, and (0.3.0+) interfaces; 1.1.0 adds mtu/socketPath/pciID and route extras. */
 static const char *const samples[CNI_VERSION_COUNT] = {
-	[CNI_V010] = "{\"cniVersion\":\"0.1.0\",\"ip4\":{\"ip\":\"10.1.0.2/24\",\"gateway\":\"10.1.0.1\","
-		     "\"routes\":[{\"dst\":\"0.0.0.0/0\"}]},\"ip6\":{\"ip\":\"fd00::2/64\",\"gateway\":"
-		     "\"fd00::1\",\"routes\":[{\"dst\":\"::/0\",\"gw\":\"fd00::1\"}]},"
-		     "\"dns\":{\"nameservers\":[\"10.1.0.1\"],\"domain\":\"ex\",\"search\":[\"a\"]}}",
-	[CNI_V020] = "{\"cniVersion\":\"0.2.0\",\"ip4\":{\"ip\":\"10.1.0.2/24\",\"gateway\":\"10.1.0.1\","
-		     "\"routes\":[{\"dst\":\"0.0.0.0/0\"}]},\"ip6\":{\"ip\":\"fd00::2/64\",\"gateway\":"
-		     "\"fd00::1\",\"routes\":[{\"dst\":\"::/0\",\"gw\":\"fd00::1\"}]},"
-		     "\"dns\":{\"nameservers\":[\"10.1.0.1\"],\"domain\":\"ex\",\"search\":[\"a\"]}}",
-	[CNI_V030] = "{\"cniVersion\":\"0.3.0\",\"interfaces\":[{\"name\":\"br0\",\"mac\":\"0a:00:00:00:00:01\"},"
-		     "{\"name\":\"eth0\",\"mac\":\"0a:00:00:00:00:02\",\"sandbox\":\"/run/netns/x\"}],"
-		     "\"ip\":[{\"version\":\"4\",\"interface\":1,\"address\":\"10.1.0.2/24\",\"gateway\":\"10.1.0.1\"},"
-		     "{\"version\":\"4\",\"interface\":1,\"address\":\"10.2.0.2/24\"},"
-		     "{\"version\":\"6\",\"interface\":1,\"address\":\"fd00::2/64\",\"gateway\":\"fd00::1\"}],"
-		     "\"routes\":[{\"dst\":\"0.0.0.0/0\"},{\"dst\":\"::/0\",\"gw\":\"fd00::1\"}],"
-		     "\"dns\":{\"nameservers\":[\"10.1.0.1\"],\"domain\":\"ex\",\"search\":[\"a\"]}}",
-	[CNI_V031] = "{\"cniVersion\":\"0.3.1\",\"interfaces\":[{\"name\":\"br0\",\"mac\":\"0a:00:00:00:00:01\"},"
-		     "{\"name\":\"eth0\",\"mac\":\"0a:00:00:00:00:02\",\"sandbox\":\"/run/netns/x\"}],"
-		     "\"ips\":[{\"version\":\"4\",\"interface\":1,\"address\":\"10.1.0.2/24\",\"gateway\":\"10.1.0.1\"},"
-		     "{\"version\":\"4\",\"interface\":1,\"address\":\"10.2.0.2/24\"},"
-		     "{\"version\":\"6\",\"interface\":1,\"address\":\"fd00::2/64\",\"gateway\":\"fd00::1\"}],"
-		     "\"routes\":[{\"dst\":\"0.0.0.0/0\"},{\"dst\":\"::/0\",\"gw\":\"fd00::1\"}],"
-		     "\"dns\":{\"nameservers\":[\"10.1.0.1\"],\"domain\":\"ex\",\"search\":[\"a\"]}}",
-	[CNI_V040] = "{\"cniVersion\":\"0.4.0\",\"interfaces\":[{\"name\":\"br0\",\"mac\":\"0a:00:00:00:00:01\"},"
-		     "{\"name\":\"eth0\",\"mac\":\"0a:00:00:00:00:02\",\"sandbox\":\"/run/netns/x\"}],"
-		     "\"ips\":[{\"version\":\"4\",\"interface\":1,\"address\":\"10.1.0.2/24\",\"gateway\":\"10.1.0.1\"},"
-		     "{\"version\":\"4\",\"interface\":1,\"address\":\"10.2.0.2/24\"},"
-		     "{\"version\":\"6\",\"interface\":1,\"address\":\"fd00::2/64\",\"gateway\":\"fd00::1\"}],"
-		     "\"routes\":[{\"dst\":\"0.0.0.0/0\"},{\"dst\":\"::/0\",\"gw\":\"fd00::1\"}],"
-		     "\"dns\":{\"nameservers\":[\"10.1.0.1\"],\"domain\":\"ex\",\"search\":[\"a\"]}}",
-	[CNI_V100] = "{\"cniVersion\":\"1.0.0\",\"interfaces\":[{\"name\":\"br0\",\"mac\":\"0a:00:00:00:00:01\"},"
-		     "{\"name\":\"eth0\",\"mac\":\"0a:00:00:00:00:02\",\"sandbox\":\"/run/netns/x\"}],"
-		     "\"ips\":[{\"interface\":1,\"address\":\"10.1.0.2/24\",\"gateway\":\"10.1.0.1\"},"
-		     "{\"interface\":1,\"address\":\"10.2.0.2/24\"},"
-		     "{\"interface\":1,\"address\":\"fd00::2/64\",\"gateway\":\"fd00::1\"}],"
-		     "\"routes\":[{\"dst\":\"0.0.0.0/0\"},{\"dst\":\"::/0\",\"gw\":\"fd00::1\"}],"
-		     "\"dns\":{\"nameservers\":[\"10.1.0.1\"],\"domain\":\"ex\",\"search\":[\"a\"]}}",
-	[CNI_V110] = "{\"cniVersion\":\"1.1.0\",\"interfaces\":[{\"name\":\"br0\",\"mac\":\"0a:00:00:00:00:01\"},"
-		     "{\"name\":\"eth0\",\"mac\":\"0a:00:00:00:00:02\",\"mtu\":1400,\"sandbox\":\"/run/netns/x\","
-		     "\"socketPath\":\"/s\",\"pciID\":\"0000:00:01.0\"}],"
-		     "\"ips\":[{\"interface\":1,\"address\":\"10.1.0.2/24\",\"gateway\":\"10.1.0.1\"},"
-		     "{\"interface\":1,\"address\":\"10.2.0.2/24\"},"
-		     "{\"interface\":1,\"address\":\"fd00::2/64\",\"gateway\":\"fd00::1\"}],"
-		     "\"routes\":[{\"dst\":\"0.0.0.0/0\",\"mtu\":1300,\"table\":100,\"scope\":0},"
-		     "{\"dst\":\"::/0\",\"gw\":\"fd00::1\",\"priority\":5,\"advmss\":1200}],"
-		     "\"dns\":{\"nameservers\":[\"10.1.0.1\"],\"domain\":\"ex\",\"search\":[\"a\"]}}",
+	[CNI_V010] =
+		"{\"cniVersion\":\"0.1.0\",\"ip4\":{\"ip\":\"10.1.0.2/24\",\"gateway\":\"10.1.0.1\","
+		"\"routes\":[{\"dst\":\"0.0.0.0/0\"}]},\"ip6\":{\"ip\":\"fd00::2/64\",\"gateway\":"
+		"\"fd00::1\",\"routes\":[{\"dst\":\"::/0\",\"gw\":\"fd00::1\"}]},"
+		"\"dns\":{\"nameservers\":[\"10.1.0.1\"],\"domain\":\"ex\",\"search\":[\"a\"]}}",
+	[CNI_V020] =
+		"{\"cniVersion\":\"0.2.0\",\"ip4\":{\"ip\":\"10.1.0.2/24\",\"gateway\":\"10.1.0.1\","
+		"\"routes\":[{\"dst\":\"0.0.0.0/0\"}]},\"ip6\":{\"ip\":\"fd00::2/64\",\"gateway\":"
+		"\"fd00::1\",\"routes\":[{\"dst\":\"::/0\",\"gw\":\"fd00::1\"}]},"
+		"\"dns\":{\"nameservers\":[\"10.1.0.1\"],\"domain\":\"ex\",\"search\":[\"a\"]}}",
+	[CNI_V030] =
+		"{\"cniVersion\":\"0.3.0\",\"interfaces\":[{\"name\":\"br0\",\"mac\":\"0a:00:00:00:00:01\"},"
+		"{\"name\":\"eth0\",\"mac\":\"0a:00:00:00:00:02\",\"sandbox\":\"/run/netns/x\"}],"
+		"\"ip\":[{\"version\":\"4\",\"interface\":1,\"address\":\"10.1.0.2/24\",\"gateway\":\"10.1.0.1\"},"
+		"{\"version\":\"4\",\"interface\":1,\"address\":\"10.2.0.2/24\"},"
+		"{\"version\":\"6\",\"interface\":1,\"address\":\"fd00::2/64\",\"gateway\":\"fd00::1\"}],"
+		"\"routes\":[{\"dst\":\"0.0.0.0/0\"},{\"dst\":\"::/0\",\"gw\":\"fd00::1\"}],"
+		"\"dns\":{\"nameservers\":[\"10.1.0.1\"],\"domain\":\"ex\",\"search\":[\"a\"]}}",
+	[CNI_V031] =
+		"{\"cniVersion\":\"0.3.1\",\"interfaces\":[{\"name\":\"br0\",\"mac\":\"0a:00:00:00:00:01\"},"
+		"{\"name\":\"eth0\",\"mac\":\"0a:00:00:00:00:02\",\"sandbox\":\"/run/netns/x\"}],"
+		"\"ips\":[{\"version\":\"4\",\"interface\":1,\"address\":\"10.1.0.2/24\",\"gateway\":\"10.1.0.1\"},"
+		"{\"version\":\"4\",\"interface\":1,\"address\":\"10.2.0.2/24\"},"
+		"{\"version\":\"6\",\"interface\":1,\"address\":\"fd00::2/64\",\"gateway\":\"fd00::1\"}],"
+		"\"routes\":[{\"dst\":\"0.0.0.0/0\"},{\"dst\":\"::/0\",\"gw\":\"fd00::1\"}],"
+		"\"dns\":{\"nameservers\":[\"10.1.0.1\"],\"domain\":\"ex\",\"search\":[\"a\"]}}",
+	[CNI_V040] =
+		"{\"cniVersion\":\"0.4.0\",\"interfaces\":[{\"name\":\"br0\",\"mac\":\"0a:00:00:00:00:01\"},"
+		"{\"name\":\"eth0\",\"mac\":\"0a:00:00:00:00:02\",\"sandbox\":\"/run/netns/x\"}],"
+		"\"ips\":[{\"version\":\"4\",\"interface\":1,\"address\":\"10.1.0.2/24\",\"gateway\":\"10.1.0.1\"},"
+		"{\"version\":\"4\",\"interface\":1,\"address\":\"10.2.0.2/24\"},"
+		"{\"version\":\"6\",\"interface\":1,\"address\":\"fd00::2/64\",\"gateway\":\"fd00::1\"}],"
+		"\"routes\":[{\"dst\":\"0.0.0.0/0\"},{\"dst\":\"::/0\",\"gw\":\"fd00::1\"}],"
+		"\"dns\":{\"nameservers\":[\"10.1.0.1\"],\"domain\":\"ex\",\"search\":[\"a\"]}}",
+	[CNI_V100] =
+		"{\"cniVersion\":\"1.0.0\",\"interfaces\":[{\"name\":\"br0\",\"mac\":\"0a:00:00:00:00:01\"},"
+		"{\"name\":\"eth0\",\"mac\":\"0a:00:00:00:00:02\",\"sandbox\":\"/run/netns/x\"}],"
+		"\"ips\":[{\"interface\":1,\"address\":\"10.1.0.2/24\",\"gateway\":\"10.1.0.1\"},"
+		"{\"interface\":1,\"address\":\"10.2.0.2/24\"},"
+		"{\"interface\":1,\"address\":\"fd00::2/64\",\"gateway\":\"fd00::1\"}],"
+		"\"routes\":[{\"dst\":\"0.0.0.0/0\"},{\"dst\":\"::/0\",\"gw\":\"fd00::1\"}],"
+		"\"dns\":{\"nameservers\":[\"10.1.0.1\"],\"domain\":\"ex\",\"search\":[\"a\"]}}",
+	[CNI_V110] =
+		"{\"cniVersion\":\"1.1.0\",\"interfaces\":[{\"name\":\"br0\",\"mac\":\"0a:00:00:00:00:01\"},"
+		"{\"name\":\"eth0\",\"mac\":\"0a:00:00:00:00:02\",\"mtu\":1400,\"sandbox\":\"/run/netns/x\","
+		"\"socketPath\":\"/s\",\"pciID\":\"0000:00:01.0\"}],"
+		"\"ips\":[{\"interface\":1,\"address\":\"10.1.0.2/24\",\"gateway\":\"10.1.0.1\"},"
+		"{\"interface\":1,\"address\":\"10.2.0.2/24\"},"
+		"{\"interface\":1,\"address\":\"fd00::2/64\",\"gateway\":\"fd00::1\"}],"
+		"\"routes\":[{\"dst\":\"0.0.0.0/0\",\"mtu\":1300,\"table\":100,\"scope\":0},"
+		"{\"dst\":\"::/0\",\"gw\":\"fd00::1\",\"priority\":5,\"advmss\":1200}],"
+		"\"dns\":{\"nameservers\":[\"10.1.0.1\"],\"domain\":\"ex\",\"search\":[\"a\"]}}",
 };
 
 static struct cni_result *decode_str(const char *s, enum cni_version fallback,
@@ -173,8 +180,9 @@ TEST(no_ip_cannot_convert_to_legacy)
 TEST(v6_only_legacy)
 {
 	struct cni_error err = {0};
-	struct cni_result *r = decode_str("{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"fd00::5/64\"}]}",
-					  CNI_V010, &err);
+	struct cni_result *r =
+		decode_str("{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"fd00::5/64\"}]}",
+			   CNI_V010, &err);
 	cJSON *out = NULL;
 	ASSERT_TRUE(r != NULL);
 	ASSERT_OK(cni_result_encode(r, CNI_V020, &out, &err));

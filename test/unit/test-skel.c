@@ -120,8 +120,8 @@ TEST(add_result_in_requested_version)
 	for (size_t i = 0; i < ARRAY_SIZE(versions); i++) {
 		struct run r;
 		char conf[128];
-		snprintf(conf, sizeof(conf), "{\"cniVersion\":\"%s\",\"name\":\"n\",\"type\":\"fake\"}",
-			 versions[i]);
+		snprintf(conf, sizeof(conf),
+			 "{\"cniVersion\":\"%s\",\"name\":\"n\",\"type\":\"fake\"}", versions[i]);
 		run_plugin((const char *const[]){"CNI_COMMAND=ADD", ATTACH, NULL}, conf, &r);
 		ASSERT_EQ(r.status, 0);
 		ASSERT_STREQ(cJSON_GetObjectItem(r.json, "cniVersion")->valuestring, versions[i]);
@@ -138,10 +138,11 @@ TEST(error_codes)
 		int code;
 		const char *msg;
 	} cases[] = {
-		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "{\"cniVersion\":\"1.0.0\",\"name\":\"n\"}", 4,
-		 "required env variables"},
-		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=bad/id", "{\"cniVersion\":\"1.0.0\",\"name\":\"n\"}",
-		 4, "invalid characters in containerID"},
+		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1",
+		 "{\"cniVersion\":\"1.0.0\",\"name\":\"n\"}", 4, "required env variables"},
+		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=bad/id",
+		 "{\"cniVersion\":\"1.0.0\",\"name\":\"n\"}", 4,
+		 "invalid characters in containerID"},
 		{"CNI_COMMAND=BOGUS", "CNI_CONTAINERID=c1", "{}", 4, "unknown CNI_COMMAND"},
 		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "not json", 6, "invalid JSON"},
 		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "{\"name\":\"a\",\"name\":\"b\"}", 6,
@@ -149,18 +150,22 @@ TEST(error_codes)
 		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "[1]", 6, "expected a JSON object"},
 		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "{\"cniVersion\":\"1.0.0\"}", 7,
 		 "missing network name"},
-		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "{\"cniVersion\":\"1.0.0\",\"name\":\"../x\"}",
-		 7, "invalid characters found in network name"},
-		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "{\"cniVersion\":\"2.0.0\",\"name\":\"n\"}", 1,
-		 "incompatible CNI versions"},
-		{"CNI_COMMAND=CHECK", "CNI_CONTAINERID=c1", "{\"cniVersion\":\"0.3.1\",\"name\":\"n\"}",
-		 1, "config version does not allow CHECK"},
-		{"CNI_COMMAND=GC", "CNI_CONTAINERID=c1", "{\"cniVersion\":\"1.0.0\",\"name\":\"n\"}", 1,
+		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1",
+		 "{\"cniVersion\":\"1.0.0\",\"name\":\"../x\"}", 7,
+		 "invalid characters found in network name"},
+		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1",
+		 "{\"cniVersion\":\"2.0.0\",\"name\":\"n\"}", 1, "incompatible CNI versions"},
+		{"CNI_COMMAND=CHECK", "CNI_CONTAINERID=c1",
+		 "{\"cniVersion\":\"0.3.1\",\"name\":\"n\"}", 1,
+		 "config version does not allow CHECK"},
+		{"CNI_COMMAND=GC", "CNI_CONTAINERID=c1",
+		 "{\"cniVersion\":\"1.0.0\",\"name\":\"n\"}", 1,
 		 "config version does not allow GC"},
-		{"CNI_COMMAND=STATUS", "CNI_CONTAINERID=c1", "{\"cniVersion\":\"1.0.0\",\"name\":\"n\"}",
-		 1, "config version does not allow STATUS"},
-		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=fail", "{\"cniVersion\":\"0.4.0\",\"name\":\"n\"}",
-		 7, "fake failure"},
+		{"CNI_COMMAND=STATUS", "CNI_CONTAINERID=c1",
+		 "{\"cniVersion\":\"1.0.0\",\"name\":\"n\"}", 1,
+		 "config version does not allow STATUS"},
+		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=fail",
+		 "{\"cniVersion\":\"0.4.0\",\"name\":\"n\"}", 7, "fake failure"},
 		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1",
 		 "{\"cniVersion\":\"0.4.0\",\"name\":\"n\",\"prevResult\":[]}", 7, "prevResult"},
 	};
@@ -169,8 +174,8 @@ TEST(error_codes)
 		bool full_env = strstr(cases[i].msg, "required env") == NULL;
 		if (full_env)
 			run_plugin((const char *const[]){cases[i].cmd, cases[i].id,
-							 "CNI_NETNS=/run/netns/x", "CNI_IFNAME=eth0",
-							 NULL},
+							 "CNI_NETNS=/run/netns/x",
+							 "CNI_IFNAME=eth0", NULL},
 				   cases[i].input, &r);
 		else
 			run_plugin((const char *const[]){cases[i].cmd, cases[i].id, NULL},
@@ -205,7 +210,8 @@ TEST(del_without_netns_and_gc_status)
 	ASSERT_EQ(r.status, 0);
 	ASSERT_STREQ(r.out, "");
 	run_plugin((const char *const[]){"CNI_COMMAND=GC", NULL},
-		   "{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"cni.dev/valid-attachments\":[]}", &r);
+		   "{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"cni.dev/valid-attachments\":[]}",
+		   &r);
 	cJSON_Delete(r.json);
 	ASSERT_EQ(r.status, 0);
 	run_plugin((const char *const[]){"CNI_COMMAND=STATUS", NULL},
