@@ -2,22 +2,7 @@
 # A failing ADD: exit 125, the plugin's CNI error on stderr, the payload never runs, and DEL
 # ran for every network attached so far including the one that failed: nothing is left.
 . "$(dirname "$0")/lib.sh"
-CNICTL=$BIN/cnictl
-O=(--conf-dir "$T/conf" --cache-dir "$T/cache" --state-dir "$T/state" --cni-path "$BIN")
-C() { "$CNICTL" "$1" "${O[@]}" "${@:2}"; }
-mkdir -p "$T/conf"
-
-leftovers() {
-	ip -o link show type veth | awk -F': ' '{print "veth " $2}'
-	ls /run/netns | sed 's/^/netns /'
-	ls "$T/cache/results" 2>/dev/null | sed 's/^/cache /'
-	find "$T/state" -mindepth 1 -maxdepth 1 ! -name lock -printf 'state %f\n' 2>/dev/null
-	for d in /var/lib/cni/networks/*/; do
-		[ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 ! -name lock \
-			! -name 'last_reserved_ip.*' -printf 'lease %p\n'
-	done
-	true
-}
+. "$(dirname "$0")/cnictl-common.sh"
 
 cat >"$T/conf/good.conflist" <<EOC
 {"cniVersion":"1.0.0","name":"good","plugins":[{"type":"bridge","bridge":"fb0",

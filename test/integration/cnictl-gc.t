@@ -3,10 +3,9 @@
 # the chain), CHECK after ADD, and `cnictl gc` at cniVersion 1.1.0: stale cached attachments
 # DELeted, live ones passed as cni.dev/valid-attachments.
 . "$(dirname "$0")/lib.sh"
-CNICTL=$BIN/cnictl
-mkdir -p "$T/conf" "$T/plugins"
+. "$(dirname "$0")/cnictl-common.sh"
+mkdir -p "$T/plugins"
 O=(--conf-dir "$T/conf" --cache-dir "$T/cache" --state-dir "$T/state" --cni-path "$BIN:$T/plugins")
-C() { "$CNICTL" "$1" "${O[@]}" "${@:2}"; }
 
 # spy: records env + stdin per command, passes prevResult through on ADD.
 cat >"$T/plugins/spy" <<'EOS'

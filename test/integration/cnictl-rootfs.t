@@ -1,10 +1,7 @@
 #!/bin/bash
 # --rootfs: pivot_root into a busybox-static root built here, fresh /proc, network attached.
 . "$(dirname "$0")/lib.sh"
-CNICTL=$BIN/cnictl
-O=(--conf-dir "$T/conf" --cache-dir "$T/cache" --state-dir "$T/state" --cni-path "$BIN")
-C() { "$CNICTL" "$1" "${O[@]}" "${@:2}"; }
-mkdir -p "$T/conf"
+. "$(dirname "$0")/cnictl-common.sh"
 
 if [ ! -x /bin/busybox ] || ! /bin/busybox --list >/dev/null 2>&1; then
 	echo "1..0 # SKIP busybox-static is not installed (tools/deps.sh installs it)"

@@ -2,23 +2,7 @@
 # cnictl run: exit codes, what the payload sees, result/timing output, cache and state files,
 # several networks, capabilities, cgroup refusal; nothing left afterwards.
 . "$(dirname "$0")/lib.sh"
-CNICTL=$BIN/cnictl
-C() { "$CNICTL" "$1" --conf-dir "$T/conf" --cache-dir "$T/cache" --state-dir "$T/state" \
-	--cni-path "$BIN" "${@:2}"; }
-mkdir -p "$T/conf"
-
-# Anything a container could leave behind, one item a line (bridges stay by design).
-leftovers() {
-	ip -o link show type veth | awk -F': ' '{print "veth " $2}'
-	ls /run/netns | sed 's/^/netns /'
-	ls "$T/cache/results" 2>/dev/null | sed 's/^/cache /'
-	find "$T/state" -mindepth 1 -maxdepth 1 ! -name lock -printf 'state %f\n' 2>/dev/null
-	for d in /var/lib/cni/networks/*/; do
-		[ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 ! -name lock \
-			! -name 'last_reserved_ip.*' -printf 'lease %p\n'
-	done
-	true
-}
+. "$(dirname "$0")/cnictl-common.sh"
 
 for v in run exec list rm gc add check del status; do
 	out=$("$CNICTL" $v --help 2>&1)

@@ -2,23 +2,8 @@
 # cnictl run and signals: forwarding to the payload, teardown on SIGTERM/SIGINT, the stop
 # timeout, and SIGKILL of the launcher finished later by `cnictl gc` or `cnictl rm`.
 . "$(dirname "$0")/lib.sh"
-CNICTL=$BIN/cnictl
-O=(--conf-dir "$T/conf" --cache-dir "$T/cache" --state-dir "$T/state" --cni-path "$BIN")
-C() { "$CNICTL" "$1" "${O[@]}" "${@:2}"; }
+. "$(dirname "$0")/cnictl-common.sh"
 # Background runs call the binary directly so that $! is the launcher itself.
-mkdir -p "$T/conf"
-
-leftovers() {
-	ip -o link show type veth | awk -F': ' '{print "veth " $2}'
-	ls /run/netns | sed 's/^/netns /'
-	ls "$T/cache/results" 2>/dev/null | sed 's/^/cache /'
-	find "$T/state" -mindepth 1 -maxdepth 1 ! -name lock -printf 'state %f\n' 2>/dev/null
-	for d in /var/lib/cni/networks/*/; do
-		[ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 ! -name lock \
-			! -name 'last_reserved_ip.*' -printf 'lease %p\n'
-	done
-	true
-}
 
 # wait_for FILE : up to 10 s
 wait_for() {

@@ -2,10 +2,7 @@
 # Two containers on the default network reach each other; exec enters a running container;
 # list shows both with their IPs; everything goes away afterwards.
 . "$(dirname "$0")/lib.sh"
-CNICTL=$BIN/cnictl
-O=(--conf-dir "$T/conf" --cache-dir "$T/cache" --state-dir "$T/state" --cni-path "$BIN")
-C() { "$CNICTL" "$1" "${O[@]}" "${@:2}"; }
-mkdir -p "$T/conf"
+. "$(dirname "$0")/cnictl-common.sh"
 # ping from iputils when installed, else busybox's (busybox-static is a test dependency).
 PING=$(command -v ping || true)
 if [ -z "$PING" ]; then
@@ -14,17 +11,6 @@ if [ -z "$PING" ]; then
 	PING=$T/bb/ping
 fi
 
-leftovers() {
-	ip -o link show type veth | awk -F': ' '{print "veth " $2}'
-	ls /run/netns | sed 's/^/netns /'
-	ls "$T/cache/results" 2>/dev/null | sed 's/^/cache /'
-	find "$T/state" -mindepth 1 -maxdepth 1 ! -name lock -printf 'state %f\n' 2>/dev/null
-	for d in /var/lib/cni/networks/*/; do
-		[ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 ! -name lock \
-			! -name 'last_reserved_ip.*' -printf 'lease %p\n'
-	done
-	true
-}
 ip_of() { # ID : its IPv4 address from `cnictl list --json`
 	python3 -c 'import json,sys
 for c in json.load(sys.stdin):
