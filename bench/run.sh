@@ -24,11 +24,15 @@ if [ -z "${CNI_SANDBOXED:-}" ]; then
 	make -C "$ROOT" --no-print-directory -s build/bench/driver build/bench/rusage-shim || exit 1
 	# BENCH_NICE<0 favours the whole run (both sides alike) over other work on a shared box;
 	# it does not help against kernel lock contention (rtnl) from other netns churn.
-	exec nice -n "${BENCH_NICE:-0}" unshare --net --mount --propagation private -- \
+	. "$ROOT/tools/cni-dirs.sh"
+	cni_dirs_create
+	nice -n "${BENCH_NICE:-0}" unshare --net --mount --propagation private -- \
 		env CNI_SANDBOXED=1 "$0" "$@"
+	rc=$?
+	cni_dirs_remove
+	exit $rc
 fi
 for d in /run /var/lib/cni /etc/cni /opt/cni; do
-	mkdir -p "$d"
 	mount -t tmpfs -o mode=0755 tmpfs "$d" || { echo "bench: cannot mount tmpfs on $d" >&2; exit 1; }
 done
 mkdir -p /run/netns "$ROOT/build/bench"

@@ -12,12 +12,17 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 if [ -z "${CNICTL_DEMO_SANDBOXED:-}" ]; then
-	exec unshare --net --mount --propagation private -- \
-		env CNICTL_DEMO_SANDBOXED=1 "$0" "$@"
+	. "$ROOT/tools/cni-dirs.sh"
+	cni_dirs_create
+	unshare --net --mount --propagation private -- env CNICTL_DEMO_SANDBOXED=1 "$0" "$@"
+	rc=$?
+	cni_dirs_remove
+	exit $rc
 fi
-# Private /run (for /run/netns) and /var/lib/cni (host-local leases) in this mount namespace.
+# Private /run (for /run/netns) and /var/lib/cni (host-local leases, bridge records) in this
+# mount namespace.
 for d in /run /var/lib/cni; do
-	mkdir -p "$d" && mount -t tmpfs -o mode=0755 tmpfs "$d" || exit 1
+	mount -t tmpfs -o mode=0755 tmpfs "$d" || exit 1
 done
 ip link set lo up
 D=$(mktemp -d /tmp/cnictl-demo.XXXXXX)
