@@ -457,18 +457,7 @@ int ctl_check_container(const struct globals *g, const char *id)
 		const struct state_net *n = &s->nets[i];
 		_cleanup_(cJSON_Deletep) cJSON *entry = NULL;
 		_cleanup_(conf_freep) struct netconf *nc = NULL;
-		struct rt_conf rt = {
-			.container_id = s->id,
-			.netns = s->netns,
-			.ifname = n->ifname,
-			.args = &s->args,
-			.cap_args = s->cap_args,
-			.cni_path = s->cni_path,
-			.cache_dir = s->cache_dir,
-			.timeout_ms = g->timeout_ms,
-			.timing = g->timing,
-			.verbose = g->verbose,
-		};
+		struct rt_conf rt = teardown_rt_conf(g, s, n, s->netns);
 		err = (struct cni_error){0};
 		/* CHECK what ADD used: the cached configuration. */
 		if ((cache_read(s->cache_dir, n->name, s->id, n->ifname, &entry, NULL) < 0 ||

@@ -31,6 +31,23 @@ static bool permanent(const struct cni_error *e)
 	       e->code == CNI_ERR_ENV || e->code == CNI_ERR_DECODE || e->code == CNI_ERR_CONFIG;
 }
 
+struct rt_conf teardown_rt_conf(const struct globals *g, const struct state *s,
+				const struct state_net *n, const char *netns)
+{
+	return (struct rt_conf){
+		.container_id = s->id,
+		.netns = netns,
+		.ifname = n->ifname,
+		.args = &s->args,
+		.cap_args = s->cap_args,
+		.cni_path = s->cni_path,
+		.cache_dir = s->cache_dir,
+		.timeout_ms = g->timeout_ms,
+		.timing = g->timing,
+		.verbose = g->verbose,
+	};
+}
+
 int teardown(const struct globals *g, struct state *s, bool force, struct cni_error *err)
 {
 	struct stat st;
@@ -41,18 +58,7 @@ int teardown(const struct globals *g, struct state *s, bool force, struct cni_er
 		const struct state_net *n = &s->nets[i];
 		_cleanup_(conf_freep) struct netconf *nc = NULL;
 		struct cni_error derr = {0};
-		struct rt_conf rt = {
-			.container_id = s->id,
-			.netns = netns_there ? s->netns : "",
-			.ifname = n->ifname,
-			.args = &s->args,
-			.cap_args = s->cap_args,
-			.cni_path = s->cni_path,
-			.cache_dir = s->cache_dir,
-			.timeout_ms = g->timeout_ms,
-			.timing = g->timing,
-			.verbose = g->verbose,
-		};
+		struct rt_conf rt = teardown_rt_conf(g, s, n, netns_there ? s->netns : "");
 		r = net_config(s, n, &nc, &derr);
 		if (r >= 0)
 			r = rt_del_list(nc, &rt, &derr);

@@ -4,7 +4,13 @@
 #pragma once
 
 #include "cli.h"
+#include "runtime.h"
 #include "state.h"
+
+/* How to call the plugins of network n of container s again (CHECK, DEL): the IDs, args and
+ * paths recorded at ADD, the global exec options, and `netns` ("" when it is gone). */
+struct rt_conf teardown_rt_conf(const struct globals *g, const struct state *s,
+				const struct state_net *n, const char *netns);
 
 /* Keeps going on DEL errors and reports each on stderr; the record and the netns stay when
  * a DEL failed for a reason that may go away (I/O, try again, internal), so a later rm can
