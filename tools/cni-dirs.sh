@@ -13,8 +13,12 @@ CNI_SANDBOX_LOCK=/run/lock/cni-c-sandbox.lock
 CNI_SANDBOX_CREATED=/run/lock/cni-c-sandbox.created
 cni_dirs_lock_fd=
 
+# Also makes sure cni_dirs_remove runs however the caller ends (exit, SIGTERM from a timeout,
+# Ctrl-C): it owns the caller's EXIT, TERM and INT traps.
 cni_dirs_create() {
 	local d
+	trap cni_dirs_remove EXIT
+	trap 'exit 143' TERM INT
 	mkdir -p "${CNI_SANDBOX_LOCK%/*}"
 	exec {cni_dirs_lock_fd}>>"$CNI_SANDBOX_LOCK"
 	flock -s "$cni_dirs_lock_fd"

@@ -33,4 +33,6 @@ ip link set lo up
 T=$(mktemp -d /tmp/cni-it.XXXXXX)
 export T
 trap 'rm -rf "$T"' EXIT
+# test/run.sh's timeout signals the whole process group: leave through the EXIT trap.
+trap 'exit 143' TERM INT
 bash "$test_file"
