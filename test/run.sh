@@ -16,28 +16,7 @@ log_dir=$(mktemp -d /tmp/cni-test-logs.XXXXXX)
 . tools/cni-dirs.sh
 [ "$(id -u)" = 0 ] && cni_dirs_create
 
-# Count TAP lines of one test program's output; a crash without "not ok" counts as a failure.
-tally() { # name status logfile seconds
-	local name=$1 status=$2 log=$3 secs=${4:-0} p f s
-	p=$(grep -cE '^ok [0-9]+' "$log" | head -1)
-	s=$(grep -cE '^ok [0-9]+.*# (SKIP|skip)' "$log")
-	f=$(grep -cE '^not ok [0-9]+' "$log")
-	p=$((p - s))
-	if [ "$status" = 77 ] && [ $((p + f + s)) = 0 ]; then
-		s=1
-	elif [ "$status" != 0 ] && [ "$status" != 77 ] && [ "$f" = 0 ]; then
-		f=1
-		echo "not ok - $name exited with status $status" >>"$log"
-	fi
-	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-	if [ "$f" != 0 ]; then
-		failures+=("$name")
-		echo "FAIL $name ($p passed, $f failed, $s skipped, ${secs}s)"
-		grep -E '^(not ok|#)' "$log" | head -40 | sed 's/^/    /'
-	else
-		echo "ok   $name ($p passed, $s skipped, ${secs}s)"
-	fi
-}
+. test/tally.sh
 
 for t in build/test/test-*; do
 	[ -x "$t" ] || continue

@@ -21,26 +21,7 @@ mkdir -p "$logs"
 passed=0 failed=0 skipped=0
 failures=()
 
-tally() { # name status logfile
-	local name=$1 status=$2 log=$3 p f s
-	p=$(grep -cE '^ok [0-9]+' "$log")
-	s=$(grep -cE '^ok [0-9]+.*# (SKIP|skip)' "$log")
-	f=$(grep -cE '^not ok [0-9]+' "$log")
-	p=$((p - s))
-	if [ "$status" = 77 ] && [ $((p + f + s)) = 0 ]; then
-		s=1
-	elif [ "$status" != 0 ] && [ "$status" != 77 ] && [ "$f" = 0 ]; then
-		f=1
-	fi
-	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-	if [ "$f" != 0 ]; then
-		failures+=("$name")
-		echo "FAIL $name (status $status, $p passed, $f failed)"
-		grep -E '^(not ok|#)' "$log" | head -20 | sed 's/^/    /'
-	else
-		echo "ok   $name ($p passed, $s skipped)"
-	fi
-}
+. "$ROOT/test/tally.sh"
 
 case $mode in
 asan)
