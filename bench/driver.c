@@ -18,6 +18,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -521,7 +522,8 @@ static bool kern_add(struct net *n, struct ctr *c, struct opres *res)
 			    .rtm_protocol = RTPROT_BOOT,
 			    .rtm_scope = RT_SCOPE_UNIVERSE,
 			    .rtm_type = RTN_UNICAST};
-	struct rtattr *li, *data, *peer;
+	struct rtattr *li, *data, *peer, *spec, *inet, *conf;
+	unsigned int one = 1;
 	struct nlreq m;
 	char host[IFNAMSIZ];
 	unsigned int ip = htonl(n->subnet_base + 2 + (unsigned int)c->kidx);
@@ -565,9 +567,17 @@ static bool kern_add(struct net *n, struct ctr *c, struct opres *res)
 		r = -ENODEV;
 		goto fail_ns;
 	}
+	/* arp_notify, then the address, then up: the link comes up announcing its address with a
+	 * gratuitous ARP, which the bridge floods to every port (part of any plugin's ADD). */
 	peer_ifi.ifi_index = (int)idx;
-	peer_ifi.ifi_flags = peer_ifi.ifi_change = IFF_UP;
 	nl_init(&m, RTM_NEWLINK, 0, &peer_ifi, sizeof(peer_ifi));
+	spec = nl_put(&m, IFLA_AF_SPEC, NULL, 0);
+	inet = nl_put(&m, AF_INET, NULL, 0);
+	conf = nl_put(&m, IFLA_INET_CONF, NULL, 0);
+	nl_put(&m, IPV4_DEVCONF_ARP_NOTIFY, &one, sizeof(one));
+	nl_end(&m, conf);
+	nl_end(&m, inet);
+	nl_end(&m, spec);
 	r = nl_talk(fd, &m);
 	if (r < 0)
 		goto fail_ns;
@@ -575,6 +585,11 @@ static bool kern_add(struct net *n, struct ctr *c, struct opres *res)
 	nl_init(&m, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof(ifa));
 	nl_put(&m, IFA_LOCAL, &ip, 4);
 	nl_put(&m, IFA_ADDRESS, &ip, 4);
+	r = nl_talk(fd, &m);
+	if (r < 0)
+		goto fail_ns;
+	peer_ifi.ifi_flags = peer_ifi.ifi_change = IFF_UP;
+	nl_init(&m, RTM_NEWLINK, 0, &peer_ifi, sizeof(peer_ifi));
 	r = nl_talk(fd, &m);
 	if (r < 0)
 		goto fail_ns;

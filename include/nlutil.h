@@ -85,6 +85,13 @@ int nlu_link_set_up(struct nl_sock *sk, int ifindex, bool up, struct cni_error *
 int nlu_link_set_promisc(struct nl_sock *sk, int ifindex, struct cni_error *err);
 int nlu_link_set_mac(struct nl_sock *sk, int ifindex, const uint8_t mac[NLU_MAC_LEN],
 		     struct cni_error *err);
+/* One IPv4 per-device setting (IPV4_DEVCONF_*, linux/ip.h) over RTM_SETLINK's IFLA_INET_CONF,
+ * e.g. ARP_NOTIFY: the same effect as writing /proc/sys/net/ipv4/conf/<if>/<key>, but O(1) where
+ * a /proc/sys path lookup compares against that name in every netns (proc_sys_compare). */
+int nlu_link_set_ipv4_devconf(struct nl_sock *sk, int ifindex, int key, uint32_t value,
+			      struct cni_error *err);
+/* The netns-wide ("all") forwarding switch of a family over RTM_GETNETCONF: 1 on, 0 off. */
+int nlu_forwarding_get(struct nl_sock *sk, int family, struct cni_error *err);
 /* Bridge-port flags of an enslaved link; -1 leaves a flag unchanged. */
 int nlu_brport_set(struct nl_sock *sk, int ifindex, int hairpin, int isolated,
 		   struct cni_error *err);
@@ -132,6 +139,7 @@ int nlu_build_addr(int cmd, int ifindex, const struct ipprefix *p, unsigned flag
 		   struct nl_msg **ret);
 int nlu_build_route(const struct nlu_route *rt, struct nl_msg **ret);
 int nlu_build_brport(int ifindex, int hairpin, int isolated, struct nl_msg **ret);
+int nlu_build_ipv4_devconf(int ifindex, int key, uint32_t value, struct nl_msg **ret);
 int nlu_build_bridge_vlan(int cmd, int ifindex, unsigned vid, unsigned vid_end, bool pvid,
 			  bool untagged, struct nl_msg **ret);
 struct nl_msg *nlu_msg_free(struct nl_msg *m);

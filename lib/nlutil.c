@@ -8,6 +8,8 @@
 #include <linux/if_addr.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
+#include <linux/netconf.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -737,6 +739,67 @@ int nlu_link_set_mac(struct nl_sock *sk, int ifindex, const uint8_t mac[NLU_MAC_
 		     struct cni_error *err)
 {
 	return set_link(sk, ifindex, 0, 0, mac, err, "set MAC address");
+}
+
+int nlu_build_ipv4_devconf(int ifindex, int key, uint32_t value, struct nl_msg **ret)
+{
+	_cleanup_(nlu_msg_freep) struct nl_msg *m = NULL;
+	struct nlattr *spec, *inet, *conf;
+
+	if (new_link_msg(RTM_NEWLINK, 0, AF_UNSPEC, ifindex, 0, &m) < 0)
+		return -ENOMEM;
+	if (!(spec = nla_nest_start(m, IFLA_AF_SPEC)) || !(inet = nla_nest_start(m, AF_INET)) ||
+	    !(conf = nla_nest_start(m, IFLA_INET_CONF)))
+		return -ENOMEM;
+	PUT(nla_put_u32(m, key, value));
+	nla_nest_end(m, conf);
+	nla_nest_end(m, inet);
+	nla_nest_end(m, spec);
+	*ret = TAKE_PTR(m);
+	return 0;
+}
+
+int nlu_link_set_ipv4_devconf(struct nl_sock *sk, int ifindex, int key, uint32_t value,
+			      struct cni_error *err)
+{
+	_cleanup_(nlu_msg_freep) struct nl_msg *m = NULL;
+
+	if (nlu_build_ipv4_devconf(ifindex, key, value, &m) < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
+	return request(sk, m, NULL, NULL, err, "set IPv4 device setting %d=%u of link %d", key,
+		       value, ifindex);
+}
+
+static int parse_forwarding(struct nl_msg *m, void *arg)
+{
+	struct nlattr *tb[NETCONFA_MAX + 1];
+	int *on = arg;
+
+	if (nlmsg_hdr(m)->nlmsg_type == RTM_NEWNETCONF &&
+	    nlmsg_parse(nlmsg_hdr(m), sizeof(struct netconfmsg), tb, NETCONFA_MAX, NULL) == 0 &&
+	    tb[NETCONFA_FORWARDING])
+		*on = nla_get_u32(tb[NETCONFA_FORWARDING]) != 0;
+	return 0;
+}
+
+int nlu_forwarding_get(struct nl_sock *sk, int family, struct cni_error *err)
+{
+	_cleanup_(nlu_msg_freep) struct nl_msg *m = NULL;
+	struct netconfmsg ncm = {.ncm_family = (unsigned char)family};
+	int on = -1, r;
+
+	if (new_msg(RTM_GETNETCONF, 0, &ncm, sizeof(ncm), &m) < 0 ||
+	    nla_put_s32(m, NETCONFA_IFINDEX, NETCONFA_IFINDEX_ALL) < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
+	r = request(sk, m, parse_forwarding, &on, err, "read %s forwarding",
+		    family == AF_INET ? "IPv4" : "IPv6");
+	if (r < 0)
+		return r;
+	if (on < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, EPROTO, NULL,
+				     "read %s forwarding: no NETCONFA_FORWARDING in the reply",
+				     family == AF_INET ? "IPv4" : "IPv6");
+	return on;
 }
 
 int nlu_brport_set(struct nl_sock *sk, int ifindex, int hairpin, int isolated,

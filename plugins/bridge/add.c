@@ -9,6 +9,7 @@
 #include <sys/random.h>
 #include <time.h>
 #include <linux/if_addr.h>
+#include <linux/ip.h>
 #include <linux/rtnetlink.h>
 
 #include "br_internal.h"
@@ -321,10 +322,8 @@ static int container_prepare(void *data, struct cni_error *err)
 				     "look up container interface \"%s\"", ifn);
 	if (!ctx->conf.ipam_type)
 		return 0;
-	/* Gratuitous ARP when the link comes up with its addresses (arp_notify). */
-	if ((r = sysctl_set("ipv4", ifn, "arp_notify", "1", true, err)) < 0)
-		return r;
-	/* enabledad false: no DAD, written even for IPv4-only attachments as the reference does,
+	/* arp_notify is set over netlink once the socket is ours (configure_container).
+	 * enabledad false: no DAD, written even for IPv4-only attachments as the reference does,
 	 * so a later IPv6 address (a chained plugin, the user) is not left tentative. Not
 	 * required: the kernel may have IPv6 disabled. true: enhanced DAD and wait for it. */
 	if (!ctx->conf.enable_dad)
@@ -408,6 +407,11 @@ static int configure_container(struct br_ctx *ctx, struct cni_error *err)
 
 	r = nlu_open_in_netns(ctx->ns_fd, container_prepare, ctx, &ctx->csk, err);
 	if (r < 0)
+		return r;
+	/* Gratuitous ARP when the link comes up with its addresses (arp_notify), over netlink:
+	 * a /proc/sys path walk costs O(number of netns) in the kernel (proc_sys_compare). */
+	if (res && (r = nlu_link_set_ipv4_devconf(ctx->csk, ctx->cont_index,
+						  IPV4_DEVCONF_ARP_NOTIFY, 1, err)) < 0)
 		return r;
 	for (size_t i = 0; res && i < res->n_ips; i++) {
 		const struct cni_ip *ip = &res->ips[i];
@@ -494,6 +498,21 @@ static int ensure_gateway_addr(struct br_ctx *ctx, const struct ipprefix *want,
 	return r;
 }
 
+/* Read first (over netlink: O(1), where the /proc/sys path walk is O(number of netns)), write
+ * only when it is off. */
+static int enable_forwarding(struct br_ctx *ctx, int family, const char *path,
+			     struct cni_error *err)
+{
+	int r = nlu_forwarding_get(ctx->hsk, family, NULL);
+
+	if (r == 1)
+		return 0;
+	if ((r = br_sysctl_ensure(path, "1")) < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, -r, NULL, "enable forwarding (%s)",
+				     path);
+	return 0;
+}
+
 static int setup_gateway(struct br_ctx *ctx, struct cni_error *err)
 {
 	const struct cni_result *res = ctx->ipam;
@@ -514,13 +533,11 @@ static int setup_gateway(struct br_ctx *ctx, struct cni_error *err)
 		else
 			v6 = true;
 	}
-	/* Read first, write only when needed. */
-	if (v4 && (r = br_sysctl_ensure("/proc/sys/net/ipv4/ip_forward", "1")) < 0)
-		return cni_error_set(err, CNI_ERR_INTERNAL, -r, NULL,
-				     "enable IPv4 forwarding (net.ipv4.ip_forward)");
-	if (v6 && (r = br_sysctl_ensure("/proc/sys/net/ipv6/conf/all/forwarding", "1")) < 0)
-		return cni_error_set(err, CNI_ERR_INTERNAL, -r, NULL,
-				     "enable IPv6 forwarding (net.ipv6.conf.all.forwarding)");
+	if ((v4 &&
+	     (r = enable_forwarding(ctx, AF_INET, "/proc/sys/net/ipv4/ip_forward", err)) < 0) ||
+	    (v6 && (r = enable_forwarding(ctx, AF_INET6, "/proc/sys/net/ipv6/conf/all/forwarding",
+					  err)) < 0))
+		return r;
 	/* A bridge we did not create may still follow its ports' MACs: pin it to the MAC it had
 	 * when we looked it up (reference ensureAddr). An empty unpinned bridge reads all-zero
 	 * (plugins#620: setting that is EINVAL), so then take the one it has now, with our port. */

@@ -2,6 +2,7 @@
 #include <linux/if_addr.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <netlink/attr.h>
@@ -104,6 +105,31 @@ TEST(brport_flags_as_slave_data)
 	ASSERT_OK(nla_parse_nested(sd, IFLA_BRPORT_MAX, li[IFLA_INFO_SLAVE_DATA], NULL));
 	ASSERT_EQ(nla_get_u8(sd[IFLA_BRPORT_MODE]), 1);
 	ASSERT_TRUE(sd[IFLA_BRPORT_ISOLATED] == NULL);
+}
+
+TEST(ipv4_devconf_as_inet_conf_in_af_spec)
+{
+	_cleanup_(nlu_msg_freep) struct nl_msg *m = NULL;
+	struct nlattr *tb[IFLA_MAX + 1], *inet, *a;
+	int rem, n = 0;
+
+	ASSERT_OK(nlu_build_ipv4_devconf(5, IPV4_DEVCONF_ARP_NOTIFY, 1, &m));
+	ASSERT_EQ(nlmsg_hdr(m)->nlmsg_type, RTM_NEWLINK);
+	ASSERT_EQ(((struct ifinfomsg *)nlmsg_data(nlmsg_hdr(m)))->ifi_index, 5);
+	ASSERT_EQ(((struct ifinfomsg *)nlmsg_data(nlmsg_hdr(m)))->ifi_change, 0);
+	(void)link_attr(m, tb);
+	ASSERT_TRUE(tb[IFLA_AF_SPEC] != NULL);
+	inet = nla_find(nla_data(tb[IFLA_AF_SPEC]), nla_len(tb[IFLA_AF_SPEC]), AF_INET);
+	ASSERT_TRUE(inet != NULL);
+	a = nla_find(nla_data(inet), nla_len(inet), IFLA_INET_CONF);
+	ASSERT_TRUE(a != NULL);
+	nla_for_each_nested(inet, a, rem)
+	{
+		ASSERT_EQ(nla_type(inet), IPV4_DEVCONF_ARP_NOTIFY);
+		ASSERT_EQ(nla_get_u32(inet), 1);
+		n++;
+	}
+	ASSERT_EQ(n, 1);
 }
 
 TEST(bridge_vlan_range_and_pvid)
