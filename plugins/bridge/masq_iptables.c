@@ -17,6 +17,7 @@
  * and `nft list ruleset` (only `iptables-legacy -t nat -S` shows them), and iptables-nft warns
  * that legacy tables exist. That is why MASQ_AUTO picks nftables on such hosts
  * (masq_backend_resolve); an explicit ipMasqBackend "iptables" still gets libiptc. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -43,7 +44,8 @@ unsigned masq_xtables_lock_timeout_ms = 10000;
 
 struct tc_ops {
 	int family;
-	const char *name; /* for messages: "iptables" / "ip6tables" */
+	const char *name;		    /* for messages: "iptables" / "ip6tables" */
+	int (*load)(struct cni_error *err); /* dlopen the library once */
 	struct xtc_handle *(*init)(const char *table);
 	void (*free)(struct xtc_handle *h);
 	const void *(*first_rule)(const char *chain, struct xtc_handle *h);
@@ -67,98 +69,147 @@ struct tc_ops {
 	xt_chainlabel var = {0}; \
 	strncpy(var, chain, sizeof(var) - 1)
 
-#define TC_WRAPPERS(w, p, entry_t)                                                            \
+/* libip4tc/libip6tc are opened on first use, not linked: most configs never masquerade through
+ * libiptc (nftables is the default where iptables is the nf_tables flavour), and two shared
+ * objects less means less loading, relocation and resident memory at every exec of the bridge. */
+#define TC_FUNCS(X, p)         \
+	X(p, init)             \
+	X(p, free)             \
+	X(p, first_rule)       \
+	X(p, next_rule)        \
+	X(p, get_target)       \
+	X(p, first_chain)      \
+	X(p, next_chain)       \
+	X(p, is_chain)         \
+	X(p, create_chain)     \
+	X(p, delete_chain)     \
+	X(p, get_references)   \
+	X(p, insert_entry)     \
+	X(p, append_entry)     \
+	X(p, delete_num_entry) \
+	X(p, commit)           \
+	X(p, strerror)
+#define TC_FIELD(p, f) __typeof__(p##c_##f) *f;
+#define TC_SYM(p, f)                                                             \
+	if (!(*(void **)&lib->f = dlsym(h, #p "c_" #f)))                         \
+		return cni_error_set(err, CNI_ERR_INTERNAL, ELIBBAD, #p "c_" #f, \
+				     "%s: symbol missing in %s", name, soname);
+
+/* One loader per family: fills lib_<p> from soname once; the handle stays open. */
+#define TC_LOADER(p)                                                                     \
+	static struct {                                                                  \
+		bool loaded;                                                             \
+		TC_FUNCS(TC_FIELD, p)                                                    \
+	} lib_##p;                                                                       \
+	static int p##_load(const char *soname, const char *name, struct cni_error *err) \
+	{                                                                                \
+		__typeof__(lib_##p) *lib = &lib_##p;                                     \
+		void *h;                                                                 \
+		if (lib->loaded)                                                         \
+			return 0;                                                        \
+		if (!(h = dlopen(soname, RTLD_NOW | RTLD_LOCAL)))                        \
+			return cni_error_set(err, CNI_ERR_INTERNAL, ELIBACC, dlerror(),  \
+					     "%s: load %s", name, soname);               \
+		TC_FUNCS(TC_SYM, p)                                                      \
+		lib->loaded = true;                                                      \
+		return 0;                                                                \
+	}
+
+TC_LOADER(ipt)
+TC_LOADER(ip6t)
+
+#define TC_WRAPPERS(w, p, entry_t, soname)                                                    \
+	static int w##_load(struct cni_error *err)                                            \
+	{                                                                                     \
+		return p##_load(soname, #p "ables", err);                                     \
+	}                                                                                     \
+	static struct xtc_handle *w##_init(const char *table)                                 \
+	{                                                                                     \
+		return lib_##p.init(table);                                                   \
+	}                                                                                     \
+	static void w##_free(struct xtc_handle *h)                                            \
+	{                                                                                     \
+		lib_##p.free(h);                                                              \
+	}                                                                                     \
 	static const void *w##_first_rule(const char *c, struct xtc_handle *h)                \
 	{                                                                                     \
-		return p##c_first_rule(c, h);                                                 \
+		return lib_##p.first_rule(c, h);                                              \
 	}                                                                                     \
 	static const void *w##_next_rule(const void *e, struct xtc_handle *h)                 \
 	{                                                                                     \
-		return p##c_next_rule(e, h);                                                  \
+		return lib_##p.next_rule(e, h);                                               \
 	}                                                                                     \
 	static const char *w##_get_target(const void *e, struct xtc_handle *h)                \
 	{                                                                                     \
-		return p##c_get_target(e, h);                                                 \
+		return lib_##p.get_target(e, h);                                              \
+	}                                                                                     \
+	static const char *w##_first_chain(struct xtc_handle *h)                              \
+	{                                                                                     \
+		return lib_##p.first_chain(h);                                                \
+	}                                                                                     \
+	static const char *w##_next_chain(struct xtc_handle *h)                               \
+	{                                                                                     \
+		return lib_##p.next_chain(h);                                                 \
 	}                                                                                     \
 	static int w##_is_chain(const char *c, struct xtc_handle *h)                          \
 	{                                                                                     \
 		LABEL(l, c);                                                                  \
-		return p##c_is_chain(l, h);                                                   \
+		return lib_##p.is_chain(l, h);                                                \
 	}                                                                                     \
 	static int w##_create_chain(const char *c, struct xtc_handle *h)                      \
 	{                                                                                     \
 		LABEL(l, c);                                                                  \
-		return p##c_create_chain(l, h);                                               \
+		return lib_##p.create_chain(l, h);                                            \
 	}                                                                                     \
 	static int w##_delete_chain(const char *c, struct xtc_handle *h)                      \
 	{                                                                                     \
 		LABEL(l, c);                                                                  \
-		return p##c_delete_chain(l, h);                                               \
+		return lib_##p.delete_chain(l, h);                                            \
 	}                                                                                     \
 	static int w##_references(unsigned *ref, const char *c, struct xtc_handle *h)         \
 	{                                                                                     \
 		LABEL(l, c);                                                                  \
-		return p##c_get_references(ref, l, h);                                        \
+		return lib_##p.get_references(ref, l, h);                                     \
 	}                                                                                     \
 	static int w##_insert(const char *c, const void *e, unsigned n, struct xtc_handle *h) \
 	{                                                                                     \
 		LABEL(l, c);                                                                  \
-		return p##c_insert_entry(l, (const entry_t *)e, n, h);                        \
+		return lib_##p.insert_entry(l, (const entry_t *)e, n, h);                     \
 	}                                                                                     \
 	static int w##_append(const char *c, const void *e, struct xtc_handle *h)             \
 	{                                                                                     \
 		LABEL(l, c);                                                                  \
-		return p##c_append_entry(l, (const entry_t *)e, h);                           \
+		return lib_##p.append_entry(l, (const entry_t *)e, h);                        \
 	}                                                                                     \
 	static int w##_delete_num(const char *c, unsigned n, struct xtc_handle *h)            \
 	{                                                                                     \
 		LABEL(l, c);                                                                  \
-		return p##c_delete_num_entry(l, n, h);                                        \
+		return lib_##p.delete_num_entry(l, n, h);                                     \
+	}                                                                                     \
+	static int w##_commit(struct xtc_handle *h)                                           \
+	{                                                                                     \
+		return lib_##p.commit(h);                                                     \
+	}                                                                                     \
+	static const char *w##_strerror(int e)                                                \
+	{                                                                                     \
+		return lib_##p.strerror(e);                                                   \
 	}
 
-TC_WRAPPERS(w4, ipt, struct ipt_entry)
-TC_WRAPPERS(w6, ip6t, struct ip6t_entry)
+TC_WRAPPERS(w4, ipt, struct ipt_entry, "libip4tc.so.2")
+TC_WRAPPERS(w6, ip6t, struct ip6t_entry, "libip6tc.so.2")
 
-static const struct tc_ops tc4 = {
-	.family = AF_INET,
-	.name = "iptables",
-	.init = iptc_init,
-	.free = iptc_free,
-	.first_rule = w4_first_rule,
-	.next_rule = w4_next_rule,
-	.get_target = w4_get_target,
-	.first_chain = iptc_first_chain,
-	.next_chain = iptc_next_chain,
-	.is_chain = w4_is_chain,
-	.create_chain = w4_create_chain,
-	.delete_chain = w4_delete_chain,
-	.references = w4_references,
-	.insert = w4_insert,
-	.append = w4_append,
-	.delete_num = w4_delete_num,
-	.commit = iptc_commit,
-	.strerror = iptc_strerror,
-};
-static const struct tc_ops tc6 = {
-	.family = AF_INET6,
-	.name = "ip6tables",
-	.init = ip6tc_init,
-	.free = ip6tc_free,
-	.first_rule = w6_first_rule,
-	.next_rule = w6_next_rule,
-	.get_target = w6_get_target,
-	.first_chain = ip6tc_first_chain,
-	.next_chain = ip6tc_next_chain,
-	.is_chain = w6_is_chain,
-	.create_chain = w6_create_chain,
-	.delete_chain = w6_delete_chain,
-	.references = w6_references,
-	.insert = w6_insert,
-	.append = w6_append,
-	.delete_num = w6_delete_num,
-	.commit = ip6tc_commit,
-	.strerror = ip6tc_strerror,
-};
+#define TC_OPS(w, fam, label)                                                                 \
+	{                                                                                     \
+		.family = fam, .name = label, .load = w##_load, .init = w##_init,             \
+		.free = w##_free, .first_rule = w##_first_rule, .next_rule = w##_next_rule,   \
+		.get_target = w##_get_target, .first_chain = w##_first_chain,                 \
+		.next_chain = w##_next_chain, .is_chain = w##_is_chain,                       \
+		.create_chain = w##_create_chain, .delete_chain = w##_delete_chain,           \
+		.references = w##_references, .insert = w##_insert, .append = w##_append,     \
+		.delete_num = w##_delete_num, .commit = w##_commit, .strerror = w##_strerror, \
+	}
+static const struct tc_ops tc4 = TC_OPS(w4, AF_INET, "iptables");
+static const struct tc_ops tc6 = TC_OPS(w6, AF_INET6, "ip6tables");
 
 static int tc_error(const struct tc_ops *ops, struct cni_error *err, const char *what,
 		    const char *chain)
@@ -169,6 +220,18 @@ static int tc_error(const struct tc_ops *ops, struct cni_error *err, const char 
 	snprintf(details, sizeof(details), "%s: %s", errno_name(e), ops->strerror(e));
 	return cni_error_set(err, CNI_ERR_INTERNAL, e, details, "%s: %s in table nat chain '%s'",
 			     ops->name, what, chain);
+}
+
+/* Load the family's library (first use) and read its nat table. */
+static int tc_open(const struct tc_ops *ops, struct xtc_handle **ret, struct cni_error *err)
+{
+	int r = ops->load(err);
+
+	if (r < 0)
+		return r;
+	if (!(*ret = ops->init("nat")))
+		return tc_error(ops, err, "open table", CHAIN_POST);
+	return 0;
 }
 
 /* ---- names and comments ---- */
@@ -619,9 +682,8 @@ static int family_add(const struct tc_ops *ops, const struct masq_attachment *a,
 		return r;
 	sel = (struct sel_ctx){.comment_if = w->post_rules[0].comment, .comment_ref = ref};
 
-	h = ops->init("nat");
-	if (!h)
-		return tc_error(ops, err, "open table", CHAIN_POST);
+	if ((r = tc_open(ops, &h, err)) < 0)
+		return r;
 	if (!ops->is_chain(chain, h) && !ops->create_chain(chain, h)) {
 		r = tc_error(ops, err, "create chain", chain);
 		goto out;
@@ -686,9 +748,8 @@ static int family_del(const struct tc_ops *ops, const struct masq_attachment *a,
 	if (r < 0)
 		return r;
 	masq_ipt_chain_name(a->network, a->container_id, chain);
-	h = ops->init("nat");
-	if (!h)
-		return tc_error(ops, err, "open table", CHAIN_POST);
+	if ((r = tc_open(ops, &h, err)) < 0)
+		return r;
 	if (!ops->is_chain(chain, h)) {
 		r = 0;
 		goto out;
@@ -729,9 +790,8 @@ static int family_check(const struct tc_ops *ops, const struct masq_attachment *
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
 				     "ipMasq: %s table nat does not exist (no masquerade rules)",
 				     ops->name);
-	h = ops->init("nat");
-	if (!h)
-		return tc_error(ops, err, "open table", CHAIN_POST);
+	if ((r = tc_open(ops, &h, err)) < 0)
+		return r;
 	if (!ops->is_chain(chain, h)) {
 		r = cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
 				  "ipMasq: %s chain '%s' missing in table nat", ops->name, chain);
@@ -819,9 +879,8 @@ static int family_gc(const struct tc_ops *ops, const char *network,
 
 	if (!masq_ipt_table_present(ops->family))
 		return 0;
-	h = ops->init("nat");
-	if (!h)
-		return tc_error(ops, err, "open table", CHAIN_POST);
+	if ((r = tc_open(ops, &h, err)) < 0)
+		return r;
 	/* Snapshot the CNI- chain names first: libiptc's chain iterator is not stable across
 	 * edits. */
 	for (const char *c = ops->first_chain(h); c; c = ops->next_chain(h)) {
