@@ -1,7 +1,9 @@
 /* Executing other plugins: delegated IPAM from a main plugin, and every call from the launcher. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <sys/resource.h>
 
 #include "cni_env.h"
@@ -30,6 +32,22 @@ void invoke_output_clear(struct invoke_output *o);
 int invoke_exec(const char *path, char *const envp[], const char *buf, size_t len, int timeout_ms,
 		struct invoke_output *ret, struct cni_error *err);
 
+/* The same in two steps, so the caller can work while the plugin runs: invoke_start spawns it
+ * and feeds what the stdin pipe takes at once (buf must stay valid until invoke_wait);
+ * invoke_wait feeds the rest, collects stdout and reaps it. Every started child must be waited
+ * for. */
+struct invoke_child {
+	pid_t pid;
+	int in_fd, out_fd;
+	const char *buf;
+	size_t len, written;
+	double start;
+};
+int invoke_start(const char *path, char *const envp[], const char *buf, size_t len,
+		 struct invoke_child *c, struct cni_error *err);
+int invoke_wait(struct invoke_child *c, int timeout_ms, struct invoke_output *ret,
+		struct cni_error *err);
+
 /* Interpret a plugin's output: exit 0 -> 0 (and *ret_json = parsed stdout, or NULL when empty);
  * non-zero -> the plugin's own error object copied into err (code, msg, details), or a code
  * 999 error when its stdout is not a CNI error. `who` names the plugin in messages. */
@@ -46,3 +64,17 @@ char **invoke_env_free(char **envp);
  * decoded result; for other verbs pass NULL. */
 int invoke_delegate(const struct cni_request *req, const char *type, enum cni_command command,
 		    struct cni_result **ret_result, struct cni_error *err);
+
+/* invoke_delegate in two steps (see invoke_start): a main plugin starts its IPAM call, does
+ * kernel work meanwhile, then collects the result. A started delegation must be finished, also
+ * on the failure paths. */
+struct invoke_delegation {
+	struct invoke_child child;
+	const char *type;
+	enum cni_command command;
+	bool running;
+};
+int invoke_delegate_start(const struct cni_request *req, const char *type, enum cni_command command,
+			  struct invoke_delegation *d, struct cni_error *err);
+int invoke_delegate_finish(const struct cni_request *req, struct invoke_delegation *d,
+			   struct cni_result **ret_result, struct cni_error *err);

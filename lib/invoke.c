@@ -60,12 +60,12 @@ static double now_ms(void)
 }
 
 /* Feed stdin and drain stdout together so neither side can block the other. */
-static int pump(int in_fd, int out_fd, const char *buf, size_t len, int timeout_ms, double start,
-		struct invoke_output *o, struct cni_error *err)
+static int pump(int in_fd, int out_fd, const char *buf, size_t len, size_t written, int timeout_ms,
+		double start, struct invoke_output *o, struct cni_error *err)
 {
-	size_t written = 0, cap = 0;
+	size_t cap = 0;
 
-	if (len == 0) {
+	if (in_fd >= 0 && written == len) {
 		close(in_fd);
 		in_fd = -1;
 	}
@@ -123,17 +123,18 @@ static int pump(int in_fd, int out_fd, const char *buf, size_t len, int timeout_
 	return 0;
 }
 
-int invoke_exec(const char *path, char *const envp[], const char *buf, size_t len, int timeout_ms,
-		struct invoke_output *ret, struct cni_error *err)
+int invoke_start(const char *path, char *const envp[], const char *buf, size_t len,
+		 struct invoke_child *c, struct cni_error *err)
 {
 	int in_pipe[2] = {-1, -1}, out_pipe[2] = {-1, -1};
-	struct invoke_output o = {0};
 	posix_spawn_file_actions_t fa;
 	char *argv[] = {(char *)path, NULL};
-	double start = now_ms();
 	pid_t pid;
-	int r, status;
+	ssize_t k;
+	int r;
 
+	*c = (struct invoke_child){
+		.in_fd = -1, .out_fd = -1, .buf = buf, .len = len, .start = now_ms()};
 	if (pipe2(in_pipe, O_CLOEXEC) < 0)
 		return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL, "create pipe");
 	if (pipe2(out_pipe, O_CLOEXEC) < 0) {
@@ -155,21 +156,42 @@ int invoke_exec(const char *path, char *const envp[], const char *buf, size_t le
 		return cni_error_set(err, CNI_ERR_INTERNAL, r, NULL, "exec plugin \"%s\"", path);
 	}
 	fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
-	r = pump(in_pipe[1], out_pipe[0], buf, len, timeout_ms, start, &o, err);
-	close(out_pipe[0]);
+	c->pid = pid;
+	c->in_fd = in_pipe[1];
+	c->out_fd = out_pipe[0];
+	/* Feed what the pipe takes now (all of a usual config), so the plugin can run while the
+	 * caller does other work; invoke_wait() feeds the rest. */
+	k = len ? write(c->in_fd, buf, len) : 0;
+	if (k > 0)
+		c->written = (size_t)k;
+	else if (k < 0 && errno != EAGAIN && errno != EINTR)
+		c->written = len; /* EPIPE: the plugin stopped reading; its exit status says why */
+	return 0;
+}
+
+int invoke_wait(struct invoke_child *c, int timeout_ms, struct invoke_output *ret,
+		struct cni_error *err)
+{
+	struct invoke_output o = {0};
+	int r, status;
+
+	r = pump(c->in_fd, c->out_fd, c->buf, c->len, c->written, timeout_ms, c->start, &o, err);
+	close(c->out_fd);
+	c->in_fd = c->out_fd = -1;
 	if (r == -ETIMEDOUT)
-		kill(pid, SIGKILL);
-	while (wait4(pid, &status, 0, &o.usage) < 0)
+		kill(c->pid, SIGKILL);
+	while (wait4(c->pid, &status, 0, &o.usage) < 0)
 		if (errno != EINTR) {
 			invoke_output_clear(&o);
+			c->pid = 0;
 			return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL, "wait for plugin");
 		}
-	o.wall_ms = now_ms() - start;
+	c->pid = 0;
+	o.wall_ms = now_ms() - c->start;
 	if (r == -ETIMEDOUT) {
 		invoke_output_clear(&o);
 		return cni_error_set(err, CNI_ERR_TRY_AGAIN, ETIMEDOUT, NULL,
-				     "plugin \"%s\" did not finish within %d ms and was killed",
-				     path, timeout_ms);
+				     "did not finish within %d ms and was killed", timeout_ms);
 	}
 	if (r < 0) {
 		invoke_output_clear(&o);
@@ -181,6 +203,20 @@ int invoke_exec(const char *path, char *const envp[], const char *buf, size_t le
 	o.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	*ret = o;
 	return 0;
+}
+
+int invoke_exec(const char *path, char *const envp[], const char *buf, size_t len, int timeout_ms,
+		struct invoke_output *ret, struct cni_error *err)
+{
+	struct invoke_child c;
+	int r = invoke_start(path, envp, buf, len, &c, err);
+
+	if (r < 0)
+		return r;
+	r = invoke_wait(&c, timeout_ms, ret, err);
+	if (r < 0)
+		cni_error_prefix(err, "plugin \"%s\"", path);
+	return r;
 }
 
 int invoke_parse_output(const struct invoke_output *o, const char *who, cJSON **ret_json,
@@ -256,31 +292,58 @@ char **invoke_env_free(char **envp)
 
 DEFINE_CLEANUP(char **, invoke_env_free)
 
-int invoke_delegate(const struct cni_request *req, const char *type, enum cni_command command,
-		    struct cni_result **ret_result, struct cni_error *err)
+int invoke_delegate_start(const struct cni_request *req, const char *type, enum cni_command command,
+			  struct invoke_delegation *d, struct cni_error *err)
 {
 	_cleanup_free_ char *path = NULL, *cmdvar = NULL;
 	_cleanup_(invoke_env_freep) char **envp = NULL;
-	_cleanup_(cJSON_Deletep) cJSON *json = NULL;
-	struct invoke_output o = {0};
 	int r;
 
+	*d = (struct invoke_delegation){.type = type, .command = command};
 	if ((r = invoke_find(type, req->env.path, &path, err)) < 0)
 		return r;
 	if (asprintf(&cmdvar, "CNI_COMMAND=%s", cni_command_str(command)) < 0 ||
 	    !(envp = invoke_env_build((char *const[]){cmdvar, NULL})))
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
-	if ((r = invoke_exec(path, envp, req->raw, req->raw_len, 0, &o, err)) < 0)
+	if ((r = invoke_start(path, envp, req->raw, req->raw_len, &d->child, err)) < 0)
 		return r;
-	r = invoke_parse_output(&o, type, &json, err);
+	d->running = true;
+	return 0;
+}
+
+int invoke_delegate_finish(const struct cni_request *req, struct invoke_delegation *d,
+			   struct cni_result **ret_result, struct cni_error *err)
+{
+	_cleanup_(cJSON_Deletep) cJSON *json = NULL;
+	struct invoke_output o = {0};
+	int r;
+
+	if (!d->running)
+		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
+				     "IPAM plugin %s was not started", d->type);
+	d->running = false;
+	if ((r = invoke_wait(&d->child, 0, &o, err)) < 0) {
+		cni_error_prefix(err, "plugin \"%s\"", d->type);
+		return r;
+	}
+	r = invoke_parse_output(&o, d->type, &json, err);
 	invoke_output_clear(&o);
 	if (r < 0 || !ret_result)
 		return r;
 	if (!json)
 		return cni_error_set(err, CNI_ERR_DECODE, EINVAL, NULL,
-				     "IPAM plugin %s returned no result", type);
+				     "IPAM plugin %s returned no result", d->type);
 	r = cni_result_decode(json, req->version, ret_result, err);
 	if (r < 0)
-		cni_error_prefix(err, "IPAM plugin %s", type);
+		cni_error_prefix(err, "IPAM plugin %s", d->type);
 	return r;
+}
+
+int invoke_delegate(const struct cni_request *req, const char *type, enum cni_command command,
+		    struct cni_result **ret_result, struct cni_error *err)
+{
+	struct invoke_delegation d;
+	int r = invoke_delegate_start(req, type, command, &d, err);
+
+	return r < 0 ? r : invoke_delegate_finish(req, &d, ret_result, err);
 }

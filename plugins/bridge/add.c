@@ -128,6 +128,27 @@ static void random_veth_name(char *buf)
 	snprintf(buf, IFNAMSIZ, "veth%08x", v);
 }
 
+/* ADD twice for one attachment (SPEC.md › ADD forbids it): keep the first one intact. Checked
+ * before IPAM starts, so that the rollback's IPAM DEL can never release the first one's lease. */
+static int refuse_live_attachment(struct br_ctx *ctx, struct cni_error *err)
+{
+	const char *ifname = ctx->req->env.ifname;
+	struct br_state old = {0};
+	struct nlu_link l;
+	bool live;
+
+	if (br_state_read(ctx->req->name, ctx->req->env.container_id, ifname, &old, NULL) < 0)
+		return 0;
+	live = old.host_ifname[0] && nlu_link_get(ctx->hsk, old.host_ifname, 0, &l, NULL) >= 0;
+	br_state_clear(&old);
+	if (live)
+		return cni_error_set(
+			err, CNI_ERR_INTERNAL, EEXIST, NULL,
+			"attachment %s/%s already exists (host veth \"%s\"); DEL it first",
+			ctx->req->env.container_id, ifname, l.name);
+	return 0;
+}
+
 /* Random host name veth+8 hex, retried when taken; the container end is born in the container
  * netns with its MAC and MTU, the host end is enslaved and up, all in one request. */
 static int create_veth(struct br_ctx *ctx, struct cni_error *err)
@@ -144,21 +165,9 @@ static int create_veth(struct br_ctx *ctx, struct cni_error *err)
 		.peer_mac = ctx->cont_mac,
 		.peer_up = false,
 	};
-	struct br_state old = {0};
 	struct nlu_link l;
 	int r = -EEXIST;
 
-	/* ADD twice for one attachment (SPEC.md › ADD forbids it): keep the first one intact. */
-	if (br_state_read(ctx->req->name, ctx->req->env.container_id, ifname, &old, NULL) >= 0) {
-		bool live = old.host_ifname[0] &&
-			    nlu_link_get(ctx->hsk, old.host_ifname, 0, &l, NULL) >= 0;
-		br_state_clear(&old);
-		if (live)
-			return cni_error_set(
-				err, CNI_ERR_INTERNAL, EEXIST, NULL,
-				"attachment %s/%s already exists (host veth \"%s\"); DEL it first",
-				ctx->req->env.container_id, ifname, l.name);
-	}
 	nlu_mac_random(ctx->host_mac);
 	for (int i = 0; i < 10; i++) {
 		struct cni_error e = {0};
@@ -233,13 +242,15 @@ vlan_fail:
 
 /* ---- IPAM and result ---- */
 
+/* IPAM ADD runs beside the bridge's own kernel work (bridge, veth, port): it is started right
+ * after the request is validated and collected here. */
 static int run_ipam(struct br_ctx *ctx, struct cni_error *err)
 {
 	const struct br_conf *c = &ctx->conf;
 	struct cni_result *res;
 	int r;
 
-	r = invoke_delegate(ctx->req, c->ipam_type, CNI_CMD_ADD, &ctx->ipam, err);
+	r = invoke_delegate_finish(ctx->req, &ctx->ipam_call, &ctx->ipam, err);
 	if (r < 0)
 		return r;
 	ctx->ipam_done = true;
@@ -719,6 +730,20 @@ static int check_expressible(const struct cni_request *req, const struct br_conf
 	return 0;
 }
 
+/* Release what IPAM gave, collecting first an IPAM ADD still running (a step before it
+ * failed): a lease it made must not outlive this failed ADD. */
+static void undo_ipam(struct br_ctx *ctx)
+{
+	if (ctx->ipam_call.running) {
+		struct cni_result *res = NULL;
+		if (invoke_delegate_finish(ctx->req, &ctx->ipam_call, &res, NULL) >= 0)
+			ctx->ipam_done = true;
+		cni_result_free(res);
+	}
+	if (ctx->ipam_done)
+		(void)invoke_delegate(ctx->req, ctx->conf.ipam_type, CNI_CMD_DEL, NULL, NULL);
+}
+
 static void ctx_clear(struct br_ctx *ctx)
 {
 	ctx->hsk = nlu_close(ctx->hsk);
@@ -748,6 +773,11 @@ int br_cmd_add(const struct cni_request *req, struct cni_result **ret, struct cn
 		nlu_mac_random(ctx.cont_mac);
 	nlu_mac_format(ctx.cont_mac, ctx.cont_mac_str);
 
+	if ((r = refuse_live_attachment(&ctx, err)) < 0)
+		return r;
+	if (ctx.conf.ipam_type && (r = invoke_delegate_start(req, ctx.conf.ipam_type, CNI_CMD_ADD,
+							     &ctx.ipam_call, err)) < 0)
+		return r;
 	if ((r = br_ensure_bridge(&ctx, err)) < 0)
 		goto undo_bridge;
 	if ((r = create_veth(&ctx, err)) < 0)
@@ -760,11 +790,11 @@ int br_cmd_add(const struct cni_request *req, struct cni_result **ret, struct cn
 		goto undo_spoofchk;
 	}
 	if (ctx.conf.ipam_type && (r = run_ipam(&ctx, err)) < 0)
-		goto undo_ipam;
+		goto undo_spoofchk;
 	if ((r = configure_container(&ctx, err)) < 0)
-		goto undo_ipam;
+		goto undo_spoofchk;
 	if (ctx.conf.is_gateway && ctx.ipam && (r = setup_gateway(&ctx, err)) < 0)
-		goto undo_ipam;
+		goto undo_spoofchk;
 	if (ctx.conf.ip_masq && ctx.ipam && (r = setup_masq(&ctx, err)) < 0)
 		goto undo_masq;
 	if (!ctx.conf.disable_container_iface && (r = wait_port_up(&ctx, err)) < 0)
@@ -784,9 +814,6 @@ undo_masq:
 	ma = masq_att(&ctx);
 	if (ctx.masq_done)
 		(void)masq_del(&ma, NULL, 0, NULL);
-undo_ipam:
-	if (ctx.ipam_done)
-		(void)invoke_delegate(req, ctx.conf.ipam_type, CNI_CMD_DEL, NULL, NULL);
 undo_spoofchk:
 	if (ctx.conf.macspoofchk)
 		(void)spoofchk_del(&sa, NULL);
@@ -797,5 +824,6 @@ undo_veth:
 		(void)br_state_remove(req->name, req->env.container_id, req->env.ifname, NULL);
 undo_bridge:
 	undo_bridge(&ctx);
+	undo_ipam(&ctx);
 	return r;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "bridge.h"
+#include "invoke.h"
 
 struct br_ctx {
 	const struct cni_request *req;
@@ -17,6 +18,7 @@ struct br_ctx {
 	uint8_t cont_mac[NLU_MAC_LEN];
 	char cont_mac_str[18];
 	int cont_index;
+	struct invoke_delegation ipam_call; /* IPAM ADD, started early (run_ipam) */
 	struct cni_result *ipam; /* IPAM's result, gateways and default routes filled in */
 	bool veth_created, ipam_done, masq_done, state_written;
 };

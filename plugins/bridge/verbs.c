@@ -40,11 +40,17 @@ int br_cmd_del(const struct cni_request *req, struct cni_error *err)
 	struct br_state st = {0};
 	struct masq_attachment ma = {req->name, req->env.container_id, req->env.ifname};
 	struct spoofchk_attachment sa = {req->env.container_id, req->env.ifname, NULL, NULL};
+	struct invoke_delegation ipam = {0};
 	bool have;
 	int r, first = 0;
 
 	if ((r = br_conf_parse(req, false, &conf, err)) < 0)
 		return r;
+	/* SPEC.md › DEL: always release the IPAM reservation, netns or not. Started first: it runs
+	 * while the kernel unregisters the veth (RCU waits of about 20 ms). */
+	if (conf.ipam_type)
+		keep_first(&first,
+			   invoke_delegate_start(req, conf.ipam_type, CNI_CMD_DEL, &ipam, err));
 	have = br_state_read(req->name, req->env.container_id, req->env.ifname, &st, NULL) >= 0;
 	if (have && st.host_ifname[0]) {
 		r = nlu_open(&hsk, err);
@@ -58,9 +64,8 @@ int br_cmd_del(const struct cni_request *req, struct cni_error *err)
 			"bridge: DEL %s/%s: no state record, leaving any \"%s\" in %s alone (not provably ours)\n",
 			req->env.container_id, req->env.ifname, req->env.ifname, req->env.netns);
 	}
-	/* SPEC.md › DEL: always release the IPAM reservation, netns or not. */
-	if (conf.ipam_type)
-		keep_first(&first, invoke_delegate(req, conf.ipam_type, CNI_CMD_DEL, NULL, err));
+	if (ipam.running)
+		keep_first(&first, invoke_delegate_finish(req, &ipam, NULL, err));
 	if (conf.macspoofchk || st.spoofchk)
 		keep_first(&first, spoofchk_del(&sa, err));
 	if (conf.ip_masq || st.ip_masq)

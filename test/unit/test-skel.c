@@ -293,6 +293,37 @@ TEST(exec_and_parse)
 	ASSERT_EQ(err.code, CNI_ERR_TRY_AGAIN);
 }
 
+/* Two steps: the child runs (and has the part of stdin the pipe took) while the caller works;
+ * the rest of a stdin larger than the pipe is fed by invoke_wait. */
+TEST(start_then_wait)
+{
+	char *const envp[] = {NULL};
+	struct invoke_child c;
+	struct invoke_output o = {0};
+	size_t big = 1 << 20;
+	char *buf = malloc(big);
+
+	memset(buf, 'x', big);
+	ASSERT_OK(invoke_start("/bin/cat", envp, buf, big, &c, NULL));
+	ASSERT_TRUE(c.pid > 0);
+	ASSERT_TRUE(c.written > 0 && c.written < big);
+	usleep(20000); /* "other work" */
+	ASSERT_OK(invoke_wait(&c, 5000, &o, NULL));
+	ASSERT_EQ(c.pid, 0);
+	ASSERT_EQ(o.exit_status, 0);
+	ASSERT_EQ(o.out_len, big);
+	ASSERT_TRUE(memcmp(o.out, buf, big) == 0);
+	invoke_output_clear(&o);
+
+	/* A small stdin is written completely at start. */
+	ASSERT_OK(invoke_start("/bin/cat", envp, "{}", 2, &c, NULL));
+	ASSERT_EQ(c.written, 2);
+	ASSERT_OK(invoke_wait(&c, 5000, &o, NULL));
+	ASSERT_STREQ(o.out, "{}");
+	invoke_output_clear(&o);
+	free(buf);
+}
+
 TEST(env_build_replaces)
 {
 	setenv("CNI_COMMAND", "ADD", 1);
