@@ -53,8 +53,6 @@ int masq_nft_check(const struct masq_attachment *a, const struct ipprefix *ips, 
 		   struct cni_error *err);
 int masq_nft_gc(const char *network, const struct cni_attachment *valid, size_t n_valid,
 		struct cni_error *err);
-/* True when our nft table exists (cheap: one listing of tables). */
-bool masq_nft_table_present(void);
 
 /* libnftables helpers shared with spoofchk_nftables.c. Listings are read as text with
  * handles: libnftables' JSON output costs 10-30x more (measured: 18-55 ms against 1.4 ms for a

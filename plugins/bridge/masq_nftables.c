@@ -6,17 +6,25 @@
  *       ip saddr <ip> ip daddr != <subnet> masquerade comment "<tag>, net: .., if: .., id: .."
  *   } }
  * One atomic transaction per call; stale rules of the same attachment are replaced in it.
- * Rules are found through a text listing with handles (needs no IPs). The table itself stays
+ * Rules are found by the hash tag at the start of their comment (needs no IPs). ADD, DEL and GC
+ * speak nf_tables netlink directly; CHECK (and spoofchk_nftables.c) go through libnftables. The table itself stays
  * when its last rule goes: deleting it could race with a concurrent ADD (as upstream). */
 #include <dlfcn.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h> /* before the linux/ headers, which then skip their copies */
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
 #include <nftables/libnftables.h>
 
 #include "macro.h"
@@ -346,37 +354,541 @@ char *masq_nft_comment(const struct masq_attachment *a, char *buf)
 	return buf;
 }
 
-/* ---- listing ---- */
+/* ---- nf_tables over raw netlink (ADD/DEL/GC) ----
+ *
+ * libnftables costs ~20 ms per call here and has to run in a forked worker (it exit()s on some
+ * netlink errors): dlopen of six libraries, nft_ctx_new (reads /etc/iproute2), a full cache
+ * fetch that allocates four 128 KiB hash tables per table it meets (page faults in a fresh
+ * process), the bison parser, and the fork's copy-on-write faults. The messages it sends for
+ * our few rule shapes are fixed, so ADD/DEL/GC build them directly (one rule dump, one batch:
+ * well under a millisecond) with the expressions nft itself generates, so that `nft list`
+ * prints them exactly as before (CHECK still compares nft's text). Netlink errors here are
+ * ordinary return codes: nothing can end the process. */
+
+#define NFT_RCVBUF 65536
+
+struct nfb { /* netlink messages being built */
+	char *buf;
+	size_t len, cap;
+	bool oom;
+	uint32_t seq; /* sequence number of the last message begun */
+	size_t msg;   /* offset of the open message */
+};
+
+static void nfb_free(struct nfb *b)
+{
+	free(b->buf);
+	b->buf = NULL;
+}
+
+static void *nfb_put(struct nfb *b, size_t n)
+{
+	size_t need = NLMSG_ALIGN(n);
+	char *p;
+
+	if (b->oom)
+		return NULL;
+	if (b->len + need > b->cap) {
+		size_t cap = b->cap ? b->cap : 2048;
+
+		while (cap < b->len + need)
+			cap *= 2;
+		p = realloc(b->buf, cap);
+		if (!p) {
+			b->oom = true;
+			return NULL;
+		}
+		b->buf = p;
+		b->cap = cap;
+	}
+	p = b->buf + b->len;
+	memset(p, 0, need);
+	b->len += need;
+	return p;
+}
+
+static void nfb_attr(struct nfb *b, uint16_t type, const void *data, size_t n)
+{
+	struct nlattr *a = nfb_put(b, NLA_HDRLEN + n);
+
+	if (!a)
+		return;
+	a->nla_type = type;
+	a->nla_len = (uint16_t)(NLA_HDRLEN + n);
+	memcpy((char *)a + NLA_HDRLEN, data, n);
+}
+
+static void nfb_str(struct nfb *b, uint16_t type, const char *s)
+{
+	nfb_attr(b, type, s, strlen(s) + 1);
+}
+
+static void nfb_be32(struct nfb *b, uint16_t type, uint32_t v)
+{
+	v = htonl(v);
+	nfb_attr(b, type, &v, sizeof(v));
+}
+
+static void nfb_be64(struct nfb *b, uint16_t type, uint64_t v)
+{
+	v = htobe64(v);
+	nfb_attr(b, type, &v, sizeof(v));
+}
+
+static size_t nfb_nest(struct nfb *b, uint16_t type)
+{
+	size_t off = b->len;
+
+	nfb_attr(b, type | NLA_F_NESTED, NULL, 0);
+	return off;
+}
+
+static void nfb_nest_end(struct nfb *b, size_t off)
+{
+	if (!b->oom)
+		((struct nlattr *)(b->buf + off))->nla_len = (uint16_t)(b->len - off);
+}
+
+/* A message: nlmsghdr + nfgenmsg. Messages of one batch share the buffer. */
+static void nfb_begin(struct nfb *b, uint16_t type, uint16_t flags, uint8_t family, uint16_t res_id)
+{
+	size_t off = b->len;
+	struct nlmsghdr *h = nfb_put(b, NLMSG_HDRLEN + sizeof(struct nfgenmsg));
+	struct nfgenmsg *g;
+
+	if (!h)
+		return;
+	h->nlmsg_type = type;
+	h->nlmsg_flags = NLM_F_REQUEST | flags;
+	h->nlmsg_seq = ++b->seq;
+	g = (struct nfgenmsg *)((char *)h + NLMSG_HDRLEN);
+	g->nfgen_family = family;
+	g->version = NFNETLINK_V0;
+	g->res_id = htons(res_id);
+	b->msg = off;
+}
+
+static void nfb_end(struct nfb *b)
+{
+	if (!b->oom)
+		((struct nlmsghdr *)(b->buf + b->msg))->nlmsg_len = (uint32_t)(b->len - b->msg);
+}
+
+static void nfb_nft(struct nfb *b, int msg, uint16_t flags)
+{
+	nfb_begin(b, (NFNL_SUBSYS_NFTABLES << 8) | msg, flags, NFPROTO_INET, 0);
+}
+
+/* ---- expressions, as nft 1.0.x linearizes our rules (nft --debug=netlink) ---- */
+
+static size_t expr_begin(struct nfb *b, const char *name, size_t *data)
+{
+	size_t e = nfb_nest(b, NFTA_LIST_ELEM);
+
+	nfb_str(b, NFTA_EXPR_NAME, name);
+	*data = nfb_nest(b, NFTA_EXPR_DATA);
+	return e;
+}
+
+static void expr_end(struct nfb *b, size_t e, size_t data)
+{
+	nfb_nest_end(b, data);
+	nfb_nest_end(b, e);
+}
+
+static void nfb_value(struct nfb *b, uint16_t type, const void *v, size_t n)
+{
+	size_t d = nfb_nest(b, type);
+
+	nfb_attr(b, NFTA_DATA_VALUE, v, n);
+	nfb_nest_end(b, d);
+}
+
+/* [ meta load nfproto => reg 1 ] [ cmp eq reg 1 <family> ] */
+static void ex_nfproto(struct nfb *b, uint8_t nfproto)
+{
+	size_t d, e = expr_begin(b, "meta", &d);
+
+	nfb_be32(b, NFTA_META_DREG, NFT_REG_1);
+	nfb_be32(b, NFTA_META_KEY, NFT_META_NFPROTO);
+	expr_end(b, e, d);
+	e = expr_begin(b, "cmp", &d);
+	nfb_be32(b, NFTA_CMP_SREG, NFT_REG_1);
+	nfb_be32(b, NFTA_CMP_OP, NFT_CMP_EQ);
+	nfb_value(b, NFTA_CMP_DATA, &nfproto, 1);
+	expr_end(b, e, d);
+}
+
+/* `<ip|ip6> <saddr|daddr> [!=] <addr>[/len]`: nft loads only the prefix bytes when the prefix
+ * is byte-aligned, else the whole address through a mask. */
+static void ex_addr_match(struct nfb *b, int family, bool daddr, const uint8_t *addr, unsigned plen,
+			  bool neq)
+{
+	unsigned bytes = ipaddr_bytes(family);
+	unsigned off = family == AF_INET ? (daddr ? 16 : 12) : (daddr ? 24 : 8);
+	unsigned n = plen % 8 == 0 && plen > 0 ? plen / 8 : bytes;
+	uint8_t mask[16] = {0}, zero[16] = {0}, val[16] = {0};
+	size_t d, e;
+
+	for (unsigned i = 0; i < bytes; i++) {
+		unsigned left = plen > i * 8 ? plen - i * 8 : 0;
+
+		mask[i] = left >= 8 ? 0xff : (uint8_t)(0xff00 >> left);
+		val[i] = addr[i] & mask[i];
+	}
+	e = expr_begin(b, "payload", &d);
+	nfb_be32(b, NFTA_PAYLOAD_DREG, NFT_REG_1);
+	nfb_be32(b, NFTA_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
+	nfb_be32(b, NFTA_PAYLOAD_OFFSET, off);
+	nfb_be32(b, NFTA_PAYLOAD_LEN, n);
+	expr_end(b, e, d);
+	if (plen % 8 != 0 || plen == 0) {
+		e = expr_begin(b, "bitwise", &d);
+		nfb_be32(b, NFTA_BITWISE_SREG, NFT_REG_1);
+		nfb_be32(b, NFTA_BITWISE_DREG, NFT_REG_1);
+		nfb_be32(b, NFTA_BITWISE_LEN, n);
+		nfb_value(b, NFTA_BITWISE_MASK, mask, n);
+		nfb_value(b, NFTA_BITWISE_XOR, zero, n);
+		expr_end(b, e, d);
+	}
+	e = expr_begin(b, "cmp", &d);
+	nfb_be32(b, NFTA_CMP_SREG, NFT_REG_1);
+	nfb_be32(b, NFTA_CMP_OP, neq ? NFT_CMP_NEQ : NFT_CMP_EQ);
+	nfb_value(b, NFTA_CMP_DATA, val, n);
+	expr_end(b, e, d);
+}
+
+static void ex_verdict(struct nfb *b, int code, const char *chain)
+{
+	size_t d, e = expr_begin(b, "immediate", &d), data, v;
+
+	nfb_be32(b, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
+	data = nfb_nest(b, NFTA_IMMEDIATE_DATA);
+	v = nfb_nest(b, NFTA_DATA_VERDICT);
+	nfb_be32(b, NFTA_VERDICT_CODE, (uint32_t)code);
+	if (chain)
+		nfb_str(b, NFTA_VERDICT_CHAIN, chain);
+	nfb_nest_end(b, v);
+	nfb_nest_end(b, data);
+	expr_end(b, e, d);
+}
+
+static void ex_masq(struct nfb *b)
+{
+	size_t d, e = expr_begin(b, "masq", &d);
+
+	expr_end(b, e, d);
+}
+
+/* NEWRULE header up to the open expression list; close with rule_end. */
+static size_t rule_begin(struct nfb *b, const char *chain, uint16_t flags)
+{
+	nfb_nft(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND | flags);
+	nfb_str(b, NFTA_RULE_TABLE, MASQ_NFT_TABLE);
+	nfb_str(b, NFTA_RULE_CHAIN, chain);
+	return nfb_nest(b, NFTA_RULE_EXPRESSIONS);
+}
+
+/* comment: nft's user data TLV (type 0 = comment, NUL included). */
+static void rule_end(struct nfb *b, size_t exprs, const char *comment)
+{
+	nfb_nest_end(b, exprs);
+	if (comment) {
+		uint8_t ud[2 + 128];
+		size_t l = strlen(comment) + 1;
+
+		if (l > 128)
+			l = 128;
+		ud[0] = 0;
+		ud[1] = (uint8_t)l;
+		memcpy(ud + 2, comment, l - 1);
+		ud[1 + l] = 0;
+		nfb_attr(b, NFTA_RULE_USERDATA, ud, 2 + l);
+	}
+	nfb_end(b);
+}
+
+/* ---- talking to nf_tables ---- */
+
+static int nfs_open(int *ret_fd, struct cni_error *err)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER), one = 1;
+
+	if (fd < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL,
+				     "nftables: open netfilter netlink socket");
+	/* Kernel error text (extack), and errors without a copy of our message. */
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	*ret_fd = fd;
+	return 0;
+}
+
+static int nfs_send(int fd, const struct nfb *b, const char *what, struct cni_error *err)
+{
+	struct sockaddr_nl k = {.nl_family = AF_NETLINK};
+	ssize_t n;
+
+	if (b->oom)
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "nftables: %s", what);
+	do
+		n = sendto(fd, b->buf, b->len, 0, (struct sockaddr *)&k, sizeof(k));
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL, "nftables: %s: send",
+				     what);
+	if ((size_t)n != b->len)
+		return cni_error_set(err, CNI_ERR_INTERNAL, EMSGSIZE, NULL,
+				     "nftables: %s: short send", what);
+	return 0;
+}
+
+/* One datagram of replies into buf; 0 when none is queued and dontwait. */
+static ssize_t nfs_recv(int fd, char *buf, size_t n, bool dontwait, const char *what,
+			struct cni_error *err)
+{
+	struct iovec iov = {buf, n};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	ssize_t k;
+
+	do
+		k = recvmsg(fd, &m, dontwait ? MSG_DONTWAIT : 0);
+	while (k < 0 && errno == EINTR);
+	if (k < 0 && dontwait && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (k < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL, "nftables: %s: receive",
+				     what);
+	if (m.msg_flags & MSG_TRUNC)
+		return cni_error_set(err, CNI_ERR_INTERNAL, EMSGSIZE, NULL,
+				     "nftables: %s: reply truncated", what);
+	return k;
+}
+
+static const char *nft_msg_name(uint16_t type)
+{
+	switch (type & 0xff) {
+	case NFT_MSG_NEWTABLE:
+		return "add table";
+	case NFT_MSG_NEWCHAIN:
+		return "add chain";
+	case NFT_MSG_NEWRULE:
+		return "add rule";
+	case NFT_MSG_DELRULE:
+		return "delete rule";
+	case NFT_MSG_GETRULE:
+		return "list rules";
+	default:
+		return "message";
+	}
+}
+
+/* An NLMSG_ERROR with a non-zero error into err: errno, the kernel's text, which command. */
+static int nfs_error(const struct nlmsghdr *h, const char *what, struct cni_error *err)
+{
+	const struct nlmsgerr *e = NLMSG_DATA(h);
+	int r = -e->error;
+
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+		return cni_error_set(err, CNI_ERR_INTERNAL, EPROTO, NULL,
+				     "nftables: %s: short error reply", what);
+	r = cni_error_set(err, CNI_ERR_INTERNAL, r, NULL, "nftables: %s", what);
+	cni_error_add_details(err, "in '%s'", nft_msg_name(e->msg.nlmsg_type));
+	if (h->nlmsg_flags & NLM_F_ACK_TLVS) {
+		size_t off = NLMSG_LENGTH(sizeof(*e)); /* NETLINK_CAP_ACK: no payload copy */
+
+		while (off + NLA_HDRLEN <= h->nlmsg_len) {
+			const struct nlattr *a = (const struct nlattr *)((const char *)h + off);
+
+			if (a->nla_len < NLA_HDRLEN || off + a->nla_len > h->nlmsg_len)
+				break;
+			if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG &&
+			    a->nla_len > NLA_HDRLEN)
+				cni_error_add_details(err, "%.*s", (int)(a->nla_len - NLA_HDRLEN),
+						      (const char *)a + NLA_HDRLEN);
+			off += NLA_ALIGN(a->nla_len);
+		}
+	}
+	return r;
+}
+
+/* Commit the batch in b (begun with nfb_batch): the kernel applies all of it or nothing and
+ * answers while our send is still in progress, so every reply is queued when send returns. Only
+ * the last command asks for an acknowledgement; failing ones always answer. */
+static void nfb_batch(struct nfb *b)
+{
+	nfb_begin(b, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
+	nfb_end(b);
+}
+
+static int nfs_commit(int fd, struct nfb *b, const char *what, struct cni_error *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	uint32_t last = b->seq;
+	bool acked = false;
+	int r, first = 0;
+
+	if (!b->oom)
+		((struct nlmsghdr *)(b->buf + b->msg))->nlmsg_flags |= NLM_F_ACK;
+	nfb_begin(b, NFNL_MSG_BATCH_END, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
+	nfb_end(b);
+	r = nfs_send(fd, b, what, err);
+	if (r < 0)
+		return r;
+	if (!(buf = malloc(NFT_RCVBUF)))
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "nftables: %s", what);
+	for (;;) {
+		ssize_t k = nfs_recv(fd, buf, NFT_RCVBUF, true, what, err);
+
+		if (k < 0)
+			return (int)k;
+		if (k == 0)
+			break;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)k);
+		     h = NLMSG_NEXT(h, k)) {
+			const struct nlmsgerr *e = NLMSG_DATA(h);
+
+			if (h->nlmsg_type != NLMSG_ERROR)
+				continue;
+			if (h->nlmsg_seq == last)
+				acked = true;
+			if (e->error != 0 && first == 0)
+				first = nfs_error(h, what, err);
+		}
+	}
+	if (first < 0)
+		return first;
+	if (!acked)
+		return cni_error_set(err, CNI_ERR_INTERNAL, EPROTO, NULL,
+				     "nftables: %s: no acknowledgement", what);
+	return 0;
+}
+
+/* Handles of the rules in chain of our table that pred selects. A missing table or chain has
+ * none. A dump that overlapped a change (NLM_F_DUMP_INTR) is taken again. */
+struct handles {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static int handles_push(struct handles *h, uint64_t v)
+{
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 16;
+		uint64_t *p = realloc(h->v, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		h->v = p;
+		h->cap = cap;
+	}
+	h->v[h->n++] = v;
+	return 0;
+}
 
 typedef bool (*rule_pred)(const struct nftx_rule *r, const void *arg);
 
-struct emit {
-	FILE *f;
-	rule_pred stale;
-	const void *arg;
-	int n;
-};
-
-static bool emit_one(const struct nftx_rule *r, void *arg)
+/* One NEWRULE of a dump: handle and comment (nft's user data TLV of type 0). */
+static bool parse_rule(const struct nlmsghdr *h, const char *chain, struct nftx_rule *r)
 {
-	struct emit *e = arg;
+	size_t off = NLMSG_LENGTH(sizeof(struct nfgenmsg));
 
-	if (strcmp(r->chain, "masq_checks") == 0 && r->handle > 0 && e->stale(r, e->arg)) {
-		fprintf(e->f, "delete rule " T " masq_checks handle %ld\n", r->handle);
-		e->n++;
+	*r = (struct nftx_rule){.chain = chain, .text = "", .comment = ""};
+	while (off + NLA_HDRLEN <= h->nlmsg_len) {
+		const struct nlattr *a = (const struct nlattr *)((const char *)h + off);
+		const uint8_t *p = (const uint8_t *)a + NLA_HDRLEN;
+		size_t l = a->nla_len - NLA_HDRLEN;
+		uint64_t v;
+
+		if (a->nla_len < NLA_HDRLEN || off + a->nla_len > h->nlmsg_len)
+			return false;
+		if ((a->nla_type & NLA_TYPE_MASK) == NFTA_RULE_HANDLE && l == 8) {
+			memcpy(&v, p, 8);
+			r->handle = (long)be64toh(v);
+		} else if ((a->nla_type & NLA_TYPE_MASK) == NFTA_RULE_USERDATA) {
+			for (size_t i = 0; i + 2 <= l && i + 2 + p[i + 1] <= l; i += 2 + p[i + 1]) {
+				if (p[i] == 0) {
+					r->comment = (const char *)p + i + 2;
+					r->comment_len = strnlen(r->comment, p[i + 1]);
+					break;
+				}
+			}
+		}
+		off += NLA_ALIGN(a->nla_len);
 	}
-	return true;
+	return r->handle > 0;
 }
 
-/* `delete rule` for every rule of masq_checks the predicate calls stale. */
-static int emit_deletes(FILE *f, char *listing, rule_pred stale, const void *arg)
+static int nfs_rule_handles(int fd, const char *chain, rule_pred pred, const void *arg,
+			    struct handles *ret, struct cni_error *err)
 {
-	struct emit e = {f, stale, arg, 0};
+	_cleanup_free_ char *buf = malloc(NFT_RCVBUF);
+	const char *what = "list our rules";
 
-	if (listing)
-		nftx_for_each_rule(listing, emit_one, &e);
-	return e.n;
+	if (!buf)
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "nftables: %s", what);
+	for (int attempt = 0;; attempt++) {
+		struct nfb b = {0};
+		bool done = false, intr = false;
+		int r;
+
+		ret->n = 0;
+		nfb_nft(&b, NFT_MSG_GETRULE, NLM_F_DUMP);
+		nfb_str(&b, NFTA_RULE_TABLE, MASQ_NFT_TABLE);
+		nfb_str(&b, NFTA_RULE_CHAIN, chain);
+		nfb_end(&b);
+		r = nfs_send(fd, &b, what, err);
+		nfb_free(&b);
+		if (r < 0)
+			return r;
+		while (!done) {
+			ssize_t k = nfs_recv(fd, buf, NFT_RCVBUF, false, what, err);
+
+			if (k < 0)
+				return (int)k;
+			for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)k);
+			     h = NLMSG_NEXT(h, k)) {
+				struct nftx_rule rule;
+
+				if (h->nlmsg_flags & NLM_F_DUMP_INTR)
+					intr = true;
+				if (h->nlmsg_type == NLMSG_DONE) {
+					done = true;
+				} else if (h->nlmsg_type == NLMSG_ERROR) {
+					const struct nlmsgerr *e = NLMSG_DATA(h);
+
+					/* No table / chain, or no nf_tables at all: none of ours. */
+					if (e->error == -ENOENT || e->error == -EOPNOTSUPP ||
+					    e->error == -EPROTONOSUPPORT) {
+						done = true;
+						ret->n = 0;
+					} else if (e->error != 0) {
+						return nfs_error(h, what, err);
+					}
+				} else if (h->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) |
+							     NFT_MSG_NEWRULE) &&
+					   parse_rule(h, chain, &rule) && pred(&rule, arg) &&
+					   handles_push(ret, (uint64_t)rule.handle) < 0) {
+					return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL,
+							     "nftables: %s", what);
+				}
+			}
+		}
+		if (!intr || attempt == 3)
+			return 0;
+	}
 }
+
+static void nfb_del_rule(struct nfb *b, const char *chain, uint64_t handle)
+{
+	nfb_nft(b, NFT_MSG_DELRULE, 0);
+	nfb_str(b, NFTA_RULE_TABLE, MASQ_NFT_TABLE);
+	nfb_str(b, NFTA_RULE_CHAIN, chain);
+	nfb_be64(b, NFTA_RULE_HANDLE, handle);
+	nfb_end(b);
+}
+
+/* ---- ADD / DEL / CHECK / GC ---- */
 
 static bool pred_instance(const struct nftx_rule *r, const void *tag)
 {
@@ -384,22 +896,7 @@ static bool pred_instance(const struct nftx_rule *r, const void *tag)
 	       strncmp(r->comment, tag, MASQ_NFT_TAG_LEN) == 0;
 }
 
-/* Run a transaction built from a listing. Deleting a handle that vanished meanwhile (a
- * concurrent DEL) fails with ENOENT; the callers then retry once from a fresh listing. */
-static int run_or_retry(struct nft_ctx *ctx, const char *buf, const char *what, bool last,
-			struct cni_error *err)
-{
-	struct cni_error tmp = {0};
-	int r = nftx_run(ctx, buf, what, &tmp);
-
-	if (r < 0 && (r != -ENOENT || last) && err && !cni_error_is_set(err))
-		*err = tmp;
-	return r;
-}
-
-/* ---- ADD / DEL / CHECK / GC ---- */
-
-/* The rule exactly as nft lists it (used to write it and to CHECK it). */
+/* The rule exactly as nft lists it (used to CHECK it). */
 static void masq_rule_text(const struct ipprefix *ip, const char *comment, char *buf, size_t n)
 {
 	char a[IPADDR_STRLEN], net[IPPREFIX_STRLEN];
@@ -411,106 +908,145 @@ static void masq_rule_text(const struct ipprefix *ip, const char *comment, char 
 		 ipaddr_format(&ip->addr, a), p, ipprefix_format(&subnet, net), comment);
 }
 
-static void write_add(FILE *f, char *listing, const struct masq_attachment *a, const char *tag,
-		      const struct ipprefix *ips, size_t n_ips)
+/* add table; add chain masq_checks; add chain postrouting { type nat hook postrouting
+ * priority srcnat; }; flush chain postrouting; its three rules. */
+static void nfb_add_base(struct nfb *b)
 {
-	char comment[128], rule[512];
+	static const uint8_t mc4[4] = {224}, mc6[16] = {0xff};
+	size_t hook, ex;
 
-	masq_nft_comment(a, comment);
-	fputs("add table " T "\n"
-	      "add chain " T " masq_checks\n"
-	      "add chain " T " postrouting { type nat hook postrouting priority srcnat; }\n"
-	      "flush chain " T " postrouting\n"
-	      "add rule " T " postrouting ip daddr 224.0.0.0/4 return\n"
-	      "add rule " T " postrouting ip6 daddr ff00::/8 return\n"
-	      "add rule " T " postrouting goto masq_checks\n",
-	      f);
-	(void)emit_deletes(f, listing, pred_instance, tag);
-	for (size_t i = 0; i < n_ips; i++) {
-		masq_rule_text(&ips[i], comment, rule, sizeof(rule));
-		fprintf(f, "add rule " T " masq_checks %s\n", rule);
-	}
+	nfb_nft(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+	nfb_str(b, NFTA_TABLE_NAME, MASQ_NFT_TABLE);
+	nfb_end(b);
+	nfb_nft(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE);
+	nfb_str(b, NFTA_CHAIN_TABLE, MASQ_NFT_TABLE);
+	nfb_str(b, NFTA_CHAIN_NAME, "masq_checks");
+	nfb_end(b);
+	nfb_nft(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE);
+	nfb_str(b, NFTA_CHAIN_TABLE, MASQ_NFT_TABLE);
+	nfb_str(b, NFTA_CHAIN_NAME, "postrouting");
+	hook = nfb_nest(b, NFTA_CHAIN_HOOK);
+	nfb_be32(b, NFTA_HOOK_HOOKNUM, NF_INET_POST_ROUTING);
+	nfb_be32(b, NFTA_HOOK_PRIORITY, 100); /* srcnat */
+	nfb_nest_end(b, hook);
+	nfb_str(b, NFTA_CHAIN_TYPE, "nat");
+	nfb_end(b);
+	nfb_nft(b, NFT_MSG_DELRULE, 0); /* flush chain postrouting */
+	nfb_str(b, NFTA_RULE_TABLE, MASQ_NFT_TABLE);
+	nfb_str(b, NFTA_RULE_CHAIN, "postrouting");
+	nfb_end(b);
+	ex = rule_begin(b, "postrouting", 0); /* ip daddr 224.0.0.0/4 return */
+	ex_nfproto(b, NFPROTO_IPV4);
+	ex_addr_match(b, AF_INET, true, mc4, 4, false);
+	ex_verdict(b, NFT_RETURN, NULL);
+	rule_end(b, ex, NULL);
+	ex = rule_begin(b, "postrouting", 0); /* ip6 daddr ff00::/8 return */
+	ex_nfproto(b, NFPROTO_IPV6);
+	ex_addr_match(b, AF_INET6, true, mc6, 8, false);
+	ex_verdict(b, NFT_RETURN, NULL);
+	rule_end(b, ex, NULL);
+	ex = rule_begin(b, "postrouting", 0); /* goto masq_checks */
+	ex_verdict(b, NFT_GOTO, "masq_checks");
+	rule_end(b, ex, NULL);
 }
 
+/* <ip|ip6> saddr <addr> <ip|ip6> daddr != <subnet> masquerade comment "<comment>" */
+static void nfb_masq_rule(struct nfb *b, const struct ipprefix *ip, const char *comment)
+{
+	int f = ip->addr.family;
+	size_t ex = rule_begin(b, "masq_checks", 0);
+
+	ex_nfproto(b, f == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6);
+	ex_addr_match(b, f, false, ip->addr.b, ipaddr_bits(f), false);
+	ex_addr_match(b, f, true, ip->addr.b, ip->len, true);
+	ex_masq(b);
+	rule_end(b, ex, comment);
+}
+
+/* One dump of masq_checks for this attachment's stale rules, then one batch. Deleting a handle
+ * that vanished meanwhile (a concurrent DEL) fails with ENOENT: list again once. */
 int masq_nft_add(const struct masq_attachment *a, const struct ipprefix *ips, size_t n_ips,
 		 struct cni_error *err)
 {
-	_cleanup_(nftx_closep) struct nft_ctx *ctx = NULL;
-	char tag[MASQ_NFT_TAG_LEN + 1];
-	int r = 0;
+	_cleanup_close_ int fd = -EBADF;
+	char tag[MASQ_NFT_TAG_LEN + 1], comment[128];
+	int r;
 
 	masq_nft_tag(a->network, a->ifname, a->container_id, tag);
-	r = nftx_open(&ctx, err);
+	masq_nft_comment(a, comment);
+	r = nfs_open(&fd, err);
 	if (r < 0)
 		return r;
 	for (int attempt = 0; attempt < 2; attempt++) {
-		_cleanup_free_ char *listing = NULL, *buf = NULL;
-		size_t len = 0;
-		FILE *f;
+		_cleanup_free_ uint64_t *hv = NULL;
+		struct handles stale = {0};
+		struct cni_error tmp = {0};
+		struct nfb b = {0};
 
-		r = nftx_list(ctx, "list chain " T " masq_checks", &listing, err);
+		r = nfs_rule_handles(fd, "masq_checks", pred_instance, tag, &stale, err);
+		hv = stale.v;
 		if (r < 0)
 			return r;
-		f = open_memstream(&buf, &len);
-		if (!f)
-			return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL,
-					     "nftables: allocate command buffer");
-		write_add(f, listing, a, tag, ips, n_ips);
-		if (fclose(f) != 0)
-			return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL,
-					     "nftables: write command buffer");
-		r = run_or_retry(ctx, buf, "add masquerade rules", attempt == 1, err);
-		if (r != -ENOENT)
-			break;
+		nfb_batch(&b);
+		nfb_add_base(&b);
+		for (size_t i = 0; i < stale.n; i++)
+			nfb_del_rule(&b, "masq_checks", stale.v[i]);
+		for (size_t i = 0; i < n_ips; i++)
+			nfb_masq_rule(&b, &ips[i], comment);
+		r = nfs_commit(fd, &b, "add masquerade rules", &tmp);
+		nfb_free(&b);
+		if (r == -ENOENT && attempt == 0 && stale.n > 0)
+			continue;
+		if (r < 0 && err && !cni_error_is_set(err))
+			*err = tmp;
+		break;
 	}
 	return r;
 }
 
-static int delete_where(struct nft_ctx *ctx, rule_pred stale, const void *arg, const char *what,
-			struct cni_error *err)
+static int delete_where(rule_pred stale, const void *arg, const char *what, struct cni_error *err)
 {
-	int r = 0;
+	_cleanup_close_ int fd = -EBADF;
+	struct cni_error tmp = {0};
+	int r = nfs_open(&fd, &tmp);
 
+	if (r == -EPROTONOSUPPORT || r == -EAFNOSUPPORT)
+		return 0; /* no netfilter netlink: nothing of ours can exist */
+	if (r < 0) {
+		if (err && !cni_error_is_set(err))
+			*err = tmp;
+		return r;
+	}
 	for (int attempt = 0; attempt < 2; attempt++) {
-		_cleanup_free_ char *listing = NULL, *buf = NULL;
-		size_t len = 0;
-		FILE *f;
-		int n;
+		_cleanup_free_ uint64_t *hv = NULL;
+		struct handles h = {0};
+		struct nfb b = {0};
 
-		r = nftx_list(ctx, "list chain " T " masq_checks", &listing, err);
-		if (r < 0 || !listing)
+		tmp = (struct cni_error){0};
+		r = nfs_rule_handles(fd, "masq_checks", stale, arg, &h, err);
+		hv = h.v;
+		if (r < 0 || h.n == 0)
 			return r;
-		f = open_memstream(&buf, &len);
-		if (!f)
-			return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL,
-					     "nftables: allocate command buffer");
-		n = emit_deletes(f, listing, stale, arg);
-		if (fclose(f) != 0)
-			return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL,
-					     "nftables: write command buffer");
-		if (n == 0)
-			return 0;
-		r = run_or_retry(ctx, buf, what, attempt == 1, err);
-		if (r != -ENOENT)
-			break;
+		nfb_batch(&b);
+		for (size_t i = 0; i < h.n; i++)
+			nfb_del_rule(&b, "masq_checks", h.v[i]);
+		r = nfs_commit(fd, &b, what, &tmp);
+		nfb_free(&b);
+		if (r == -ENOENT && attempt == 0)
+			continue;
+		if (r < 0 && err && !cni_error_is_set(err))
+			*err = tmp;
+		break;
 	}
 	return r;
 }
 
 int masq_nft_del(const struct masq_attachment *a, struct cni_error *err)
 {
-	_cleanup_(nftx_closep) struct nft_ctx *ctx = NULL;
 	char tag[MASQ_NFT_TAG_LEN + 1];
-	int r;
 
 	masq_nft_tag(a->network, a->ifname, a->container_id, tag);
-	/* Without libnftables nothing can hold rules we made with it: DEL stays idempotent. */
-	if (!nftx_available())
-		return 0;
-	r = nftx_open(&ctx, err);
-	if (r < 0)
-		return r;
-	return delete_where(ctx, pred_instance, tag, "delete masquerade rules", err);
+	return delete_where(pred_instance, tag, "delete masquerade rules", err);
 }
 
 struct gc_arg {
@@ -534,22 +1070,15 @@ static bool pred_gc(const struct nftx_rule *r, const void *arg)
 int masq_nft_gc(const char *network, const struct cni_attachment *valid, size_t n_valid,
 		struct cni_error *err)
 {
-	_cleanup_(nftx_closep) struct nft_ctx *ctx = NULL;
 	_cleanup_free_ char(*tags)[MASQ_NFT_TAG_LEN + 1] = calloc(n_valid + 1, sizeof(*tags));
 	struct gc_arg g = {.valid_tags = tags, .n_valid = n_valid};
-	int r;
 
 	if (!tags)
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "ipMasq: allocate");
 	masq_nft_tag(network, "", "", g.net_tag);
 	for (size_t i = 0; i < n_valid; i++)
 		masq_nft_tag(network, valid[i].ifname, valid[i].container_id, tags[i]);
-	if (!nftx_available())
-		return 0;
-	r = nftx_open(&ctx, err);
-	if (r < 0)
-		return r;
-	return delete_where(ctx, pred_gc, &g, "delete stale masquerade rules", err);
+	return delete_where(pred_gc, &g, "delete stale masquerade rules", err);
 }
 
 struct check_arg {
@@ -608,14 +1137,4 @@ int masq_nft_check(const struct masq_attachment *a, const struct ipprefix *ips, 
 					     rule);
 	}
 	return 0;
-}
-
-bool masq_nft_table_present(void)
-{
-	_cleanup_(nftx_closep) struct nft_ctx *ctx = NULL;
-	_cleanup_free_ char *listing = NULL;
-
-	if (nftx_open(&ctx, NULL) < 0)
-		return false;
-	return nftx_list(ctx, "list table " T, &listing, NULL) == 0 && listing;
 }
