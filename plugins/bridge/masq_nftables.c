@@ -415,7 +415,8 @@ static void nfb_attr(struct nfb *b, uint16_t type, const void *data, size_t n)
 		return;
 	a->nla_type = type;
 	a->nla_len = (uint16_t)(NLA_HDRLEN + n);
-	memcpy((char *)a + NLA_HDRLEN, data, n);
+	if (n)
+		memcpy((char *)a + NLA_HDRLEN, data, n);
 }
 
 static void nfb_str(struct nfb *b, uint16_t type, const char *s)
@@ -687,12 +688,12 @@ static const char *nft_msg_name(uint16_t type)
 static int nfs_error(const struct nlmsghdr *h, const char *what, struct cni_error *err)
 {
 	const struct nlmsgerr *e = NLMSG_DATA(h);
-	int r = -e->error;
+	int r;
 
 	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
 		return cni_error_set(err, CNI_ERR_INTERNAL, EPROTO, NULL,
 				     "nftables: %s: short error reply", what);
-	r = cni_error_set(err, CNI_ERR_INTERNAL, r, NULL, "nftables: %s", what);
+	r = cni_error_set(err, CNI_ERR_INTERNAL, -e->error, NULL, "nftables: %s", what);
 	cni_error_add_details(err, "in '%s'", nft_msg_name(e->msg.nlmsg_type));
 	if (h->nlmsg_flags & NLM_F_ACK_TLVS) {
 		size_t off = NLMSG_LENGTH(sizeof(*e)); /* NETLINK_CAP_ACK: no payload copy */
@@ -714,14 +715,16 @@ static int nfs_error(const struct nlmsghdr *h, const char *what, struct cni_erro
 
 /* Commit the batch in b (begun with nfb_batch): the kernel applies all of it or nothing and
  * answers while our send is still in progress, so every reply is queued when send returns. Only
- * the last command asks for an acknowledgement; failing ones always answer. */
+ * the last command asks for an acknowledgement; failing ones always answer. *ret_unknown is set
+ * when the batch went out but its outcome could not be read. */
 static void nfb_batch(struct nfb *b)
 {
 	nfb_begin(b, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
 	nfb_end(b);
 }
 
-static int nfs_commit(int fd, struct nfb *b, const char *what, struct cni_error *err)
+static int nfs_commit(int fd, struct nfb *b, const char *what, bool *ret_unknown,
+		      struct cni_error *err)
 {
 	_cleanup_free_ char *buf = NULL;
 	uint32_t last = b->seq;
@@ -732,16 +735,18 @@ static int nfs_commit(int fd, struct nfb *b, const char *what, struct cni_error 
 		((struct nlmsghdr *)(b->buf + b->msg))->nlmsg_flags |= NLM_F_ACK;
 	nfb_begin(b, NFNL_MSG_BATCH_END, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
 	nfb_end(b);
+	if (!(buf = malloc(NFT_RCVBUF)))
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "nftables: %s", what);
 	r = nfs_send(fd, b, what, err);
 	if (r < 0)
 		return r;
-	if (!(buf = malloc(NFT_RCVBUF)))
-		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "nftables: %s", what);
 	for (;;) {
 		ssize_t k = nfs_recv(fd, buf, NFT_RCVBUF, true, what, err);
 
+		if (k < 0 && first == 0 && ret_unknown)
+			*ret_unknown = true;
 		if (k < 0)
-			return (int)k;
+			return first < 0 ? first : (int)k;
 		if (k == 0)
 			break;
 		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)k);
@@ -758,9 +763,12 @@ static int nfs_commit(int fd, struct nfb *b, const char *what, struct cni_error 
 	}
 	if (first < 0)
 		return first;
-	if (!acked)
+	if (!acked) {
+		if (ret_unknown)
+			*ret_unknown = true;
 		return cni_error_set(err, CNI_ERR_INTERNAL, EPROTO, NULL,
 				     "nftables: %s: no acknowledgement", what);
+	}
 	return 0;
 }
 
@@ -963,47 +971,6 @@ static void nfb_masq_rule(struct nfb *b, const struct ipprefix *ip, const char *
 	rule_end(b, ex, comment);
 }
 
-/* One dump of masq_checks for this attachment's stale rules, then one batch. Deleting a handle
- * that vanished meanwhile (a concurrent DEL) fails with ENOENT: list again once. */
-int masq_nft_add(const struct masq_attachment *a, const struct ipprefix *ips, size_t n_ips,
-		 struct cni_error *err)
-{
-	_cleanup_close_ int fd = -EBADF;
-	char tag[MASQ_NFT_TAG_LEN + 1], comment[128];
-	int r;
-
-	masq_nft_tag(a->network, a->ifname, a->container_id, tag);
-	masq_nft_comment(a, comment);
-	r = nfs_open(&fd, err);
-	if (r < 0)
-		return r;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		_cleanup_free_ uint64_t *hv = NULL;
-		struct handles stale = {0};
-		struct cni_error tmp = {0};
-		struct nfb b = {0};
-
-		r = nfs_rule_handles(fd, "masq_checks", pred_instance, tag, &stale, err);
-		hv = stale.v;
-		if (r < 0)
-			return r;
-		nfb_batch(&b);
-		nfb_add_base(&b);
-		for (size_t i = 0; i < stale.n; i++)
-			nfb_del_rule(&b, "masq_checks", stale.v[i]);
-		for (size_t i = 0; i < n_ips; i++)
-			nfb_masq_rule(&b, &ips[i], comment);
-		r = nfs_commit(fd, &b, "add masquerade rules", &tmp);
-		nfb_free(&b);
-		if (r == -ENOENT && attempt == 0 && stale.n > 0)
-			continue;
-		if (r < 0 && err && !cni_error_is_set(err))
-			*err = tmp;
-		break;
-	}
-	return r;
-}
-
 static int delete_where(rule_pred stale, const void *arg, const char *what, struct cni_error *err)
 {
 	_cleanup_close_ int fd = -EBADF;
@@ -1030,7 +997,7 @@ static int delete_where(rule_pred stale, const void *arg, const char *what, stru
 		nfb_batch(&b);
 		for (size_t i = 0; i < h.n; i++)
 			nfb_del_rule(&b, "masq_checks", h.v[i]);
-		r = nfs_commit(fd, &b, what, &tmp);
+		r = nfs_commit(fd, &b, what, NULL, &tmp);
 		nfb_free(&b);
 		if (r == -ENOENT && attempt == 0)
 			continue;
@@ -1038,6 +1005,51 @@ static int delete_where(rule_pred stale, const void *arg, const char *what, stru
 			*err = tmp;
 		break;
 	}
+	return r;
+}
+
+/* One dump of masq_checks for this attachment's stale rules, then one batch. Deleting a handle
+ * that vanished meanwhile (a concurrent DEL) fails with ENOENT: list again once. */
+int masq_nft_add(const struct masq_attachment *a, const struct ipprefix *ips, size_t n_ips,
+		 struct cni_error *err)
+{
+	_cleanup_close_ int fd = -EBADF;
+	char tag[MASQ_NFT_TAG_LEN + 1], comment[128];
+	bool unknown = false;
+	int r;
+
+	masq_nft_tag(a->network, a->ifname, a->container_id, tag);
+	masq_nft_comment(a, comment);
+	r = nfs_open(&fd, err);
+	if (r < 0)
+		return r;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		_cleanup_free_ uint64_t *hv = NULL;
+		struct handles stale = {0};
+		struct cni_error tmp = {0};
+		struct nfb b = {0};
+
+		r = nfs_rule_handles(fd, "masq_checks", pred_instance, tag, &stale, err);
+		hv = stale.v;
+		if (r < 0)
+			return r;
+		nfb_batch(&b);
+		nfb_add_base(&b);
+		for (size_t i = 0; i < stale.n; i++)
+			nfb_del_rule(&b, "masq_checks", stale.v[i]);
+		for (size_t i = 0; i < n_ips; i++)
+			nfb_masq_rule(&b, &ips[i], comment);
+		r = nfs_commit(fd, &b, "add masquerade rules", &unknown, &tmp);
+		nfb_free(&b);
+		if (r == -ENOENT && attempt == 0 && stale.n > 0)
+			continue;
+		if (r < 0 && err && !cni_error_is_set(err))
+			*err = tmp;
+		break;
+	}
+	/* The batch may have been applied: leave nothing of this call (masq.h). */
+	if (r < 0 && unknown)
+		(void)delete_where(pred_instance, tag, "delete masquerade rules", NULL);
 	return r;
 }
 
