@@ -120,7 +120,7 @@ static void undo_bridge(struct br_ctx *ctx)
 
 /* ---- veth ---- */
 
-static void random_veth_name(char *buf)
+void br_random_veth_name(char buf[IFNAMSIZ])
 {
 	uint32_t v;
 	if (getrandom(&v, sizeof(v), 0) != sizeof(v))
@@ -172,7 +172,7 @@ static int create_veth(struct br_ctx *ctx, struct cni_error *err)
 	for (int i = 0; i < 10; i++) {
 		struct cni_error e = {0};
 
-		random_veth_name(ctx->host_ifname);
+		br_random_veth_name(ctx->host_ifname);
 		v.name = ctx->host_ifname;
 		if ((r = br_state_save(ctx, err)) < 0)
 			return r;
@@ -202,6 +202,40 @@ static int create_veth(struct br_ctx *ctx, struct cni_error *err)
 	return 0;
 }
 
+/* VLAN membership of a bridge port: the access VLAN (PVID, untagged) and, for the container's
+ * port, the trunk. preserveDefaultVlan false (upstream default since v1.8.0) drops the bridge's
+ * default PVID 1 first, so the port sees only its own VLANs. */
+int br_port_vlans(struct br_ctx *ctx, int ifindex, bool trunk, struct cni_error *err)
+{
+	const struct br_conf *c = &ctx->conf;
+	size_t n_trunk = trunk ? c->n_trunk : 0;
+	int r;
+
+	if (!c->vlan && !n_trunk)
+		return 0;
+	if (!c->preserve_default_vlan && (r = nlu_bridge_vlan_del(ctx->hsk, ifindex, 1, err)) < 0)
+		goto fail;
+	if (c->vlan &&
+	    (r = nlu_bridge_vlan_add(ctx->hsk, ifindex, c->vlan, c->vlan, true, true, err)) < 0)
+		goto fail;
+	for (size_t i = 0; i < n_trunk; i++) {
+		if ((r = nlu_bridge_vlan_add(ctx->hsk, ifindex, c->trunk[i].min, c->trunk[i].max,
+					     false, false, err)) < 0)
+			goto fail;
+	}
+	if (!c->vlan && n_trunk &&
+	    (r = nlu_bridge_vlan_add(ctx->hsk, ifindex, 1, 1, true, true, err)) < 0)
+		goto fail;
+	return 0;
+fail:
+	if (r == -EOPNOTSUPP || r == -EINVAL)
+		cni_error_add_details(
+			err,
+			"bridge \"%s\" has no VLAN filtering (it must be created with vlan_filtering, and the kernel needs CONFIG_BRIDGE_VLAN_FILTERING)",
+			c->bridge);
+	return r;
+}
+
 /* Bridge port options: hairpin and isolation (only written when wanted: a new port starts with
  * both off), then VLANs. */
 static int configure_port(struct br_ctx *ctx, struct cni_error *err)
@@ -212,32 +246,7 @@ static int configure_port(struct br_ctx *ctx, struct cni_error *err)
 	if ((c->hairpin || c->port_isolation) &&
 	    (r = nlu_brport_set(ctx->hsk, ctx->host_index, c->hairpin, c->port_isolation, err)) < 0)
 		return r;
-	if (!c->vlan && !c->n_trunk)
-		return 0;
-	/* preserveDefaultVlan false (upstream default since v1.8.0): drop the bridge's default PVID
-	 * 1 from the port first, so the container sees only its own VLANs. */
-	if (!c->preserve_default_vlan &&
-	    (r = nlu_bridge_vlan_del(ctx->hsk, ctx->host_index, 1, err)) < 0)
-		goto vlan_fail;
-	if (c->vlan && (r = nlu_bridge_vlan_add(ctx->hsk, ctx->host_index, c->vlan, c->vlan, true,
-						true, err)) < 0)
-		goto vlan_fail;
-	for (size_t i = 0; i < c->n_trunk; i++) {
-		if ((r = nlu_bridge_vlan_add(ctx->hsk, ctx->host_index, c->trunk[i].min,
-					     c->trunk[i].max, false, false, err)) < 0)
-			goto vlan_fail;
-	}
-	if (!c->vlan && c->n_trunk &&
-	    (r = nlu_bridge_vlan_add(ctx->hsk, ctx->host_index, 1, 1, true, true, err)) < 0)
-		goto vlan_fail;
-	return 0;
-vlan_fail:
-	if (r == -EOPNOTSUPP || r == -EINVAL)
-		cni_error_add_details(
-			err,
-			"bridge \"%s\" has no VLAN filtering (it must be created with vlan_filtering, and the kernel needs CONFIG_BRIDGE_VLAN_FILTERING)",
-			c->bridge);
-	return r;
+	return br_port_vlans(ctx, ctx->host_index, true, err);
 }
 
 /* ---- IPAM and result ---- */
@@ -467,107 +476,6 @@ static int configure_container(struct br_ctx *ctx, struct cni_error *err)
 	return 0;
 }
 
-/* ---- gateway on the bridge ---- */
-
-/* The bridge holds the gateway address. IPv4: one address per bridge; a different one is an
- * error unless forceAddress, which removes the others (reference ensureAddr). IPv6: only an
- * overlapping prefix conflicts. IPv6 addresses are added without DAD (IFA_F_NODAD) so the gateway
- * is usable at once (moby#48609). */
-static int ensure_gateway_addr(struct br_ctx *ctx, const struct ipprefix *want,
-			       struct cni_error *err)
-{
-	_cleanup_free_ struct nlu_addr *v = NULL;
-	int fam = want->addr.family;
-	char a[IPPREFIX_STRLEN], b[IPPREFIX_STRLEN];
-	size_t n = 0;
-	int r;
-
-	if ((r = nlu_addr_list(ctx->hsk, ctx->br.ifindex, fam, &v, &n, err)) < 0)
-		return r;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i].prefix.len == want->len && ipaddr_equal(&v[i].prefix.addr, &want->addr))
-			return 0;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (fam == AF_INET6 &&
-		    (v[i].scope != RT_SCOPE_UNIVERSE || !ipprefix_overlaps(&v[i].prefix, want)))
-			continue;
-		if (!ctx->conf.force_address)
-			return cni_error_set(
-				err, CNI_ERR_CONFIG, EEXIST, NULL,
-				"\"%s\" already has an IP address different from %s (%s); set forceAddress to replace it",
-				ctx->conf.bridge, ipprefix_format(want, a),
-				ipprefix_format(&v[i].prefix, b));
-		if ((r = nlu_addr_del(ctx->hsk, ctx->br.ifindex, &v[i].prefix, err)) < 0)
-			return r;
-	}
-	r = nlu_addr_add(ctx->hsk, ctx->br.ifindex, want, fam == AF_INET6 ? IFA_F_NODAD : 0, err);
-	if (r == -EEXIST) { /* a concurrent ADD added it */
-		memset(err, 0, sizeof(*err));
-		return 0;
-	}
-	return r;
-}
-
-/* Read first (over netlink: O(1), where the /proc/sys path walk is O(number of netns)), write
- * only when it is off. */
-static int enable_forwarding(struct br_ctx *ctx, int family, const char *path,
-			     struct cni_error *err)
-{
-	int r = nlu_forwarding_get(ctx->hsk, family, NULL);
-
-	if (r == 1)
-		return 0;
-	if ((r = br_sysctl_ensure(path, "1")) < 0)
-		return cni_error_set(err, CNI_ERR_INTERNAL, -r, NULL, "enable forwarding (%s)",
-				     path);
-	return 0;
-}
-
-static int setup_gateway(struct br_ctx *ctx, struct cni_error *err)
-{
-	const struct cni_result *res = ctx->ipam;
-	bool v4 = false, v6 = false;
-	int r;
-
-	for (size_t i = 0; i < res->n_ips; i++) {
-		const struct cni_ip *ip = &res->ips[i];
-		struct ipprefix gw;
-		if (!ip->gateway.family)
-			continue;
-		gw.addr = ip->gateway;
-		gw.len = ip->address.len;
-		if ((r = ensure_gateway_addr(ctx, &gw, err)) < 0)
-			return r;
-		if (gw.addr.family == AF_INET)
-			v4 = true;
-		else
-			v6 = true;
-	}
-	if ((v4 &&
-	     (r = enable_forwarding(ctx, AF_INET, "/proc/sys/net/ipv4/ip_forward", err)) < 0) ||
-	    (v6 && (r = enable_forwarding(ctx, AF_INET6, "/proc/sys/net/ipv6/conf/all/forwarding",
-					  err)) < 0))
-		return r;
-	/* A bridge we did not create may still follow its ports' MACs: pin it to the MAC it had
-	 * when we looked it up (reference ensureAddr). An empty unpinned bridge reads all-zero
-	 * (plugins#620: setting that is EINVAL), so then take the one it has now, with our port. */
-	if (!ctx->br_created && (v4 || v6)) {
-		static const uint8_t zero[NLU_MAC_LEN];
-		struct nlu_link l = ctx->br;
-		if ((!l.has_mac || !memcmp(l.mac, zero, NLU_MAC_LEN)) &&
-		    (r = nlu_link_get(ctx->hsk, NULL, ctx->br.ifindex, &l, err)) < 0)
-			return r;
-		if (l.has_mac && memcmp(l.mac, zero, NLU_MAC_LEN) != 0) {
-			if ((r = nlu_link_set_mac(ctx->hsk, ctx->br.ifindex, l.mac, err)) < 0)
-				return r;
-			memcpy(ctx->br.mac, l.mac, NLU_MAC_LEN);
-			ctx->br_mac_known = true;
-		}
-	}
-	return 0;
-}
-
 /* ---- masquerade, spoof check ---- */
 
 static struct masq_attachment masq_att(const struct br_ctx *ctx)
@@ -665,7 +573,7 @@ int br_state_save(struct br_ctx *ctx, struct cni_error *err)
 static int build_result(struct br_ctx *ctx, struct cni_result **ret, struct cni_error *err)
 {
 	_cleanup_(cni_result_freep) struct cni_result *res = NULL;
-	char brmac[18], hmac[18];
+	char brmac[18], hmac[18], legmac[18];
 	size_t base, cidx;
 	int r;
 
@@ -682,7 +590,10 @@ static int build_result(struct br_ctx *ctx, struct cni_result **ret, struct cni_
 	    cni_result_add_interface(res, ctx->host_ifname, nlu_mac_format(ctx->host_mac, hmac),
 				     NULL, NULL) < 0 ||
 	    cni_result_add_interface(res, ctx->req->env.ifname, ctx->cont_mac_str,
-				     ctx->req->env.netns, &cidx) < 0)
+				     ctx->req->env.netns, &cidx) < 0 ||
+	    (ctx->leg.ifindex &&
+	     cni_result_add_interface(res, ctx->leg.name, nlu_mac_format(ctx->leg.mac, legmac),
+				      NULL, NULL) < 0))
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
 	if (ctx->ipam) {
 		for (size_t i = 0; i < ctx->ipam->n_ips; i++) {
@@ -793,7 +704,7 @@ int br_cmd_add(const struct cni_request *req, struct cni_result **ret, struct cn
 		goto undo_spoofchk;
 	if ((r = configure_container(&ctx, err)) < 0)
 		goto undo_spoofchk;
-	if (ctx.conf.is_gateway && ctx.ipam && (r = setup_gateway(&ctx, err)) < 0)
+	if (ctx.conf.is_gateway && ctx.ipam && (r = br_setup_gateway(&ctx, err)) < 0)
 		goto undo_spoofchk;
 	if (ctx.conf.ip_masq && ctx.ipam && (r = setup_masq(&ctx, err)) < 0)
 		goto undo_masq;
@@ -823,6 +734,7 @@ undo_veth:
 	if (ctx.state_written)
 		(void)br_state_remove(req->name, req->env.container_id, req->env.ifname, NULL);
 undo_bridge:
+	br_undo_vlan_leg(&ctx);
 	undo_bridge(&ctx);
 	undo_ipam(&ctx);
 	return r;

@@ -21,6 +21,8 @@ struct br_ctx {
 	struct invoke_delegation ipam_call; /* IPAM ADD, started early (run_ipam) */
 	struct cni_result *ipam; /* IPAM's result, gateways and default routes filled in */
 	bool veth_created, ipam_done, masq_done, state_written;
+	struct nlu_link leg; /* isGateway + vlan: "<bridge>.<vlan>"; ifindex 0 = none */
+	bool leg_created;
 };
 
 /* Write "value" to a sysctl file unless it already holds it. 1 = written, 0 = already set. */
@@ -28,3 +30,10 @@ int br_sysctl_ensure(const char *path, const char *value);
 int br_ensure_bridge(struct br_ctx *ctx, struct cni_error *err);
 int br_add_default_routes(struct br_ctx *ctx, struct cni_error *err);
 int br_state_save(struct br_ctx *ctx, struct cni_error *err);
+void br_random_veth_name(char buf[IFNAMSIZ]);
+/* VLANs of a bridge port from the config: access VLAN, and the trunk when `trunk`. */
+int br_port_vlans(struct br_ctx *ctx, int ifindex, bool trunk, struct cni_error *err);
+/* isGateway (gateway.c): gateway addresses on the bridge or the vlan leg, forwarding, MAC pin. */
+int br_setup_gateway(struct br_ctx *ctx, struct cni_error *err);
+/* Remove a vlan leg this ADD created (rollback). */
+void br_undo_vlan_leg(struct br_ctx *ctx);

@@ -41,6 +41,9 @@ struct br_conf {
 int br_conf_parse(const struct cni_request *req, bool strict, struct br_conf *ret,
 		  struct cni_error *err);
 void br_conf_clear(struct br_conf *c);
+/* "<bridge>.<vlan>", the interface that holds the gateway address with isGateway + vlan (the
+ * reference's "vlan gateway leg"); false when the name does not fit IFNAMSIZ. */
+bool br_vlan_leg_name(const struct br_conf *c, char buf[IFNAMSIZ]);
 
 /* What ADD made, kept so DEL/GC can undo it without the netns or prevResult. */
 struct br_state {

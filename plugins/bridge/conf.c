@@ -200,7 +200,21 @@ static int check_combinations(const struct br_conf *c, struct cni_error *err)
 			err, CNI_ERR_CONFIG, EINVAL, NULL,
 			"cannot use IPAM when disableContainerInterface flag is set (ipam.type: \"%s\")",
 			c->ipam_type);
+	/* isGateway + vlan: the gateway lives on a "<bridge>.<vlan>" leg (br_vlan_leg_name). */
+	if (c->is_gateway && c->vlan && !br_vlan_leg_name(c, NULL))
+		return cni_error_set(
+			err, CNI_ERR_CONFIG, ENAMETOOLONG, NULL,
+			"bridge \"%s\" with vlan %u and isGateway: the gateway interface name \"%s.%u\" is longer than 15 bytes",
+			c->bridge, c->vlan, c->bridge, c->vlan);
 	return 0;
+}
+
+bool br_vlan_leg_name(const struct br_conf *c, char buf[IFNAMSIZ])
+{
+	char tmp[IFNAMSIZ];
+	int n = snprintf(buf ? buf : tmp, IFNAMSIZ, "%s.%u", c->bridge, c->vlan);
+
+	return n > 0 && n < IFNAMSIZ;
 }
 
 int br_conf_parse(const struct cni_request *req, bool strict, struct br_conf *ret,

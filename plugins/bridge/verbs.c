@@ -241,12 +241,21 @@ static int check_addresses(struct check *c, struct cni_error *err)
 {
 	_cleanup_free_ struct nlu_addr *v = NULL, *bv = NULL;
 	size_t n = 0, bn = 0;
-	char buf[IPPREFIX_STRLEN];
-	int r;
+	char buf[IPPREFIX_STRLEN], gw_ifname[IFNAMSIZ];
+	int r, gw_index = c->br.ifindex;
 
+	/* The gateway lives on the bridge, or with vlan on the "<bridge>.<vlan>" leg. */
+	snprintf(gw_ifname, sizeof(gw_ifname), "%s", c->conf.bridge);
+	if (c->conf.is_gateway && c->conf.vlan) {
+		struct nlu_link leg;
+		if (!br_vlan_leg_name(&c->conf, gw_ifname) ||
+		    (r = nlu_link_get(c->hsk, gw_ifname, 0, &leg, err)) < 0)
+			return cni_error_set(err, CNI_ERR_INTERNAL, ENODEV, NULL,
+					     "vlan gateway interface \"%s\" not found", gw_ifname);
+		gw_index = leg.ifindex;
+	}
 	if ((r = nlu_addr_list(c->csk, c->cl.ifindex, 0, &v, &n, err)) < 0 ||
-	    (c->conf.is_gateway &&
-	     (r = nlu_addr_list(c->hsk, c->br.ifindex, 0, &bv, &bn, err)) < 0))
+	    (c->conf.is_gateway && (r = nlu_addr_list(c->hsk, gw_index, 0, &bv, &bn, err)) < 0))
 		return r;
 	for (size_t i = 0; i < c->prev->n_ips; i++) {
 		const struct cni_ip *ip = &c->prev->ips[i];
@@ -260,10 +269,9 @@ static int check_addresses(struct check *c, struct cni_error *err)
 		if (c->conf.is_gateway && ip->gateway.family) {
 			struct ipprefix gw = {.addr = ip->gateway, .len = ip->address.len};
 			if (!addr_in(bv, bn, &gw))
-				return cni_error_set(
-					err, CNI_ERR_INTERNAL, ENOENT, NULL,
-					"bridge \"%s\" lacks gateway address %s (isGateway)",
-					c->conf.bridge, ipprefix_format(&gw, buf));
+				return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
+						     "\"%s\" lacks gateway address %s (isGateway)",
+						     gw_ifname, ipprefix_format(&gw, buf));
 		}
 	}
 	return 0;

@@ -28,6 +28,8 @@ bad "trunk id out of range" '"vlanTrunk":[{"id":5000}]' "incorrect trunk id"
 bad "trunk minID > maxID" '"vlanTrunk":[{"minID":20,"maxID":10}]' "minID is greater than maxID"
 bad "trunk half range" '"vlanTrunk":[{"minID":20}]' "minID and maxID"
 bad "trunk minID out of range" '"vlanTrunk":[{"minID":0,"maxID":10}]' "incorrect trunk minID"
+br ADD "$(conf 1.0.0 netx sa1brxxxxxxxx 10.231.20.0/24 '"vlan":100,"isGateway":true')" ctr1 /run/netns/c1
+fail_rc "isGateway + vlan: leg name over 15 bytes" 7 'gateway interface name "sa1brxxxxxxxx.100" is longer than 15'
 bad "bad ipMasqBackend" '"ipMasq":true,"ipMasqBackend":"pf"' "ipMasqBackend.*pf"
 bad "mtu wrong type" '"mtu":"1400"' "mtu"
 bad "hairpinMode wrong type" '"hairpinMode":"true"' "hairpinMode"
@@ -124,10 +126,29 @@ if [ "$RC" != 0 ]; then
 	br ADD "$C" ctr1 /run/netns/c1
 	fail_rc "vlan on an existing bridge without filtering: clear error" "" "VLAN"
 	nothing_left "vlan (existing bridge)" netq
+	# isGateway + vlan fails at the same step, before any gateway leg exists
+	CG=$(conf 1.0.0 netq sa1brq 10.231.26.0/24 '"vlan":100,"isGateway":true')
+	br ADD "$CG" ctr1 /run/netns/c1
+	fail_rc "isGateway + vlan on an existing bridge without filtering: clear error" "" "VLAN"
+	nothing_left "isGateway + vlan" netq
+	ip link show sa1brq.100 >/dev/null 2>&1 && not_ok "no vlan gateway leg left" || ok "no vlan gateway leg left"
 	ip link del sa1brq
 	skip "VLAN datapath test" "kernel without CONFIG_BRIDGE_VLAN_FILTERING (EOPNOTSUPP)"
+	skip "isGateway + vlan gateway leg" "kernel without CONFIG_BRIDGE_VLAN_FILTERING (EOPNOTSUPP)"
 else
 	like "vlan 100 is the port's PVID" "$(bridge vlan show 2>/dev/null)" "100 PVID"
 	br DEL "$C" ctr1 /run/netns/c1; ok_rc "DEL"
+	# isGateway + vlan: the gateway goes on the "<bridge>.<vlan>" leg, an access port of VLAN 100
+	CG=$(conf 1.0.0 netq sa1brq 10.231.26.0/24 '"vlan":100,"isGateway":true')
+	br ADD "$CG" ctr1 /run/netns/c1; ok_rc "isGateway + vlan ADD"
+	is "leg listed in the result" "$(json_get "$OUT" interfaces.3.name)" sa1brq.100
+	like "leg holds the gateway" "$(ip -o addr show dev sa1brq.100)" "10.231.26.1/24"
+	is "bridge holds no gateway" "$(ip -o addr show dev sa1brq | grep -c 10.231.26.1)" 0
+	leg_port=$(ip -o link show | awk -F': ' '$2 ~ /@sa1brq.100$/ {sub(/@.*/, "", $2); print $2}')
+	like "leg port is in VLAN 100 (PVID)" "$(bridge vlan show dev "$leg_port" 2>/dev/null)" "100 PVID"
+	br CHECK "$(prev "$CG" "$OUT")" ctr1 /run/netns/c1; ok_rc "CHECK with the leg"
+	br DEL "$CG" ctr1 /run/netns/c1; ok_rc "DEL"
+	ip link show sa1brq.100 >/dev/null 2>&1 && ok "leg stays for the VLAN's other attachments" || not_ok "leg stays"
+	ip link del sa1brq.100; ip link del sa1brq
 fi
 done_testing
