@@ -61,7 +61,7 @@ static int ensure_vlan_leg(struct br_ctx *ctx, struct cni_error *err)
 		.up = true,
 		.peer_name = ctx->leg.name,
 		.peer_ns_fd = -1,
-		.peer_up = true,
+		.peer_up = false, /* the kernel refuses both ends up in the create (-ENOTCONN) */
 	};
 	int r = -EEXIST, port_index;
 
@@ -70,8 +70,7 @@ static int ensure_vlan_leg(struct br_ctx *ctx, struct cni_error *err)
 	if (!br_vlan_leg_name(c, ctx->leg.name)) /* br_conf_parse refuses it first */
 		return cni_error_set(err, CNI_ERR_CONFIG, ENAMETOOLONG, NULL,
 				     "vlan gateway interface name too long");
-	r = nlu_link_get(ctx->hsk, ctx->leg.name, 0, &ctx->leg, NULL);
-	if (r >= 0)
+	if (nlu_link_get(ctx->hsk, ctx->leg.name, 0, &ctx->leg, NULL) >= 0)
 		return 0;
 	for (int i = 0; i < 10 && r == -EEXIST; i++) {
 		struct cni_error e = {0};
@@ -91,7 +90,8 @@ static int ensure_vlan_leg(struct br_ctx *ctx, struct cni_error *err)
 				     "create vlan gateway \"%s\": no free veth name",
 				     ctx->leg.name);
 	ctx->leg_created = true;
-	if ((r = nlu_link_get(ctx->hsk, ctx->leg.name, 0, &ctx->leg, err)) < 0)
+	if ((r = nlu_link_get(ctx->hsk, ctx->leg.name, 0, &ctx->leg, err)) < 0 ||
+	    (r = nlu_link_set_up(ctx->hsk, ctx->leg.ifindex, true, err)) < 0)
 		return r;
 	port_index = ctx->leg.peer;
 	if (!port_index)
@@ -176,8 +176,9 @@ int br_setup_gateway(struct br_ctx *ctx, struct cni_error *err)
 	    (v6 && (r = enable_forwarding(ctx, AF_INET6, "/proc/sys/net/ipv6/conf/all/forwarding",
 					  err)) < 0))
 		return r;
-	/* The bridge holds no address with a vlan leg: nothing to pin (as the reference). */
-	if (!ctx->br_created && !ctx->conf.vlan && (v4 || v6))
+	/* Also with a vlan leg (the reference then pins only the leg, and the bridge MAC flaps as
+	 * ports come and go). */
+	if (!ctx->br_created && (v4 || v6))
 		return pin_bridge_mac(ctx, err);
 	return 0;
 }

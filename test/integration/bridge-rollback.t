@@ -149,6 +149,14 @@ else
 	br CHECK "$(prev "$CG" "$OUT")" ctr1 /run/netns/c1; ok_rc "CHECK with the leg"
 	br DEL "$CG" ctr1 /run/netns/c1; ok_rc "DEL"
 	ip link show sa1brq.100 >/dev/null 2>&1 && ok "leg stays for the VLAN's other attachments" || not_ok "leg stays"
-	ip link del sa1brq.100; ip link del sa1brq
+	ip link del sa1brq.100
+	# a leg this ADD created goes again when a later step fails (masquerade, here)
+	nft add table inet cni_plugins_masquerade
+	nft add chain inet cni_plugins_masquerade postrouting '{ type filter hook postrouting priority 0; }'
+	CM=$(conf 1.0.0 netq sa1brq 10.231.26.0/24 '"vlan":100,"isGateway":true,"ipMasq":true,"ipMasqBackend":"nftables"')
+	br ADD "$CM" ctr1 /run/netns/c1; fail_rc "isGateway + vlan: late failure" "" "masquerade"
+	ip link show sa1brq.100 >/dev/null 2>&1 && not_ok "new leg removed by the rollback" || ok "new leg removed by the rollback"
+	nft delete table inet cni_plugins_masquerade
+	ip link del sa1brq
 fi
 done_testing
