@@ -13,6 +13,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "masq.h"
 
@@ -83,3 +85,58 @@ void nftx_for_each_rule(char *listing, bool (*fn)(const struct nftx_rule *r, voi
 bool nftx_has_chain(const char *listing, const char *name);
 /* Copy s into buf (size n) keeping only characters safe inside an nft "comment". */
 char *nftx_sanitize(const char *s, char *buf, size_t n);
+
+/* nf_tables spoken directly over netlink (masq_nftables.c; ADD/DEL/GC of masq and spoofchk):
+ * the fixed messages for our rule shapes, with the expressions nft itself generates so that
+ * `nft list` prints our rules exactly as if nft had added them. No libnftables, no fork. */
+struct nfb { /* netlink messages being built; family and table of the nft messages */
+	char *buf;
+	size_t len, cap;
+	bool oom;     /* an allocation failed: sending reports ENOMEM */
+	uint32_t seq; /* sequence number of the last message begun */
+	size_t msg;   /* offset of the last message begun */
+	uint8_t family;
+	const char *table;
+};
+void nfb_free(struct nfb *b);
+/* Start a batch (first), then messages: nfb_nft() begins one, attributes follow, nfb_end()
+ * closes it. */
+void nfb_batch(struct nfb *b);
+void nfb_nft(struct nfb *b, int msg, uint16_t flags);
+void nfb_end(struct nfb *b);
+void nfb_attr(struct nfb *b, uint16_t type, const void *data, size_t n);
+void nfb_str(struct nfb *b, uint16_t type, const char *s);
+void nfb_be32(struct nfb *b, uint16_t type, uint32_t v);
+size_t nfb_nest(struct nfb *b, uint16_t type);
+void nfb_nest_end(struct nfb *b, size_t off);
+/* A nested NFTA_DATA_VALUE. */
+void nfb_value(struct nfb *b, uint16_t type, const void *v, size_t n);
+/* One expression: name, then its attributes inside NFTA_EXPR_DATA. */
+size_t nfb_expr_begin(struct nfb *b, const char *name, size_t *data);
+void nfb_expr_end(struct nfb *b, size_t e, size_t data);
+/* [ immediate reg 0 <code> [-> chain] ] */
+void nfb_verdict(struct nfb *b, int code, const char *chain);
+/* `add rule <table> <chain> ...`: expressions between begin and end; comment as nft stores it
+ * (user data TLV 0, NUL included, cut at 127 bytes), NULL for none. */
+size_t nfb_rule_begin(struct nfb *b, const char *chain);
+void nfb_rule_end(struct nfb *b, size_t exprs, const char *comment);
+void nfb_del_rule(struct nfb *b, const char *chain, uint64_t handle);
+
+int nfs_open(int *ret_fd, struct cni_error *err);
+/* Commit the batch (all or nothing). Kernel errors are code 999 with errno, the kernel's text
+ * and the failing command. *ret_unknown (may be NULL) is set when the batch was sent but its
+ * outcome could not be read. */
+int nfs_commit(int fd, struct nfb *b, const char *what, bool *ret_unknown, struct cni_error *err);
+
+struct handles {
+	uint64_t *v;
+	size_t n, cap;
+};
+typedef bool (*rule_pred)(const struct nftx_rule *r, const void *arg);
+/* Handles of the rules of table/chain that pred selects (pred sees chain, comment and handle;
+ * text is ""). A missing table or chain has none. ret->v is malloc'd (free it). */
+int nfs_rule_handles(int fd, uint8_t family, const char *table, const char *chain, rule_pred pred,
+		     const void *arg, struct handles *ret, struct cni_error *err);
+/* 1 when the chain exists, 0 when it (or its table) does not. */
+int nfs_chain_exists(int fd, uint8_t family, const char *table, const char *chain,
+		     struct cni_error *err);

@@ -367,15 +367,7 @@ char *masq_nft_comment(const struct masq_attachment *a, char *buf)
 
 #define NFT_RCVBUF 65536
 
-struct nfb { /* netlink messages being built */
-	char *buf;
-	size_t len, cap;
-	bool oom;
-	uint32_t seq; /* sequence number of the last message begun */
-	size_t msg;   /* offset of the open message */
-};
-
-static void nfb_free(struct nfb *b)
+void nfb_free(struct nfb *b)
 {
 	free(b->buf);
 	b->buf = NULL;
@@ -407,7 +399,7 @@ static void *nfb_put(struct nfb *b, size_t n)
 	return p;
 }
 
-static void nfb_attr(struct nfb *b, uint16_t type, const void *data, size_t n)
+void nfb_attr(struct nfb *b, uint16_t type, const void *data, size_t n)
 {
 	struct nlattr *a = nfb_put(b, NLA_HDRLEN + n);
 
@@ -419,12 +411,12 @@ static void nfb_attr(struct nfb *b, uint16_t type, const void *data, size_t n)
 		memcpy((char *)a + NLA_HDRLEN, data, n);
 }
 
-static void nfb_str(struct nfb *b, uint16_t type, const char *s)
+void nfb_str(struct nfb *b, uint16_t type, const char *s)
 {
 	nfb_attr(b, type, s, strlen(s) + 1);
 }
 
-static void nfb_be32(struct nfb *b, uint16_t type, uint32_t v)
+void nfb_be32(struct nfb *b, uint16_t type, uint32_t v)
 {
 	v = htonl(v);
 	nfb_attr(b, type, &v, sizeof(v));
@@ -436,7 +428,7 @@ static void nfb_be64(struct nfb *b, uint16_t type, uint64_t v)
 	nfb_attr(b, type, &v, sizeof(v));
 }
 
-static size_t nfb_nest(struct nfb *b, uint16_t type)
+size_t nfb_nest(struct nfb *b, uint16_t type)
 {
 	size_t off = b->len;
 
@@ -444,7 +436,7 @@ static size_t nfb_nest(struct nfb *b, uint16_t type)
 	return off;
 }
 
-static void nfb_nest_end(struct nfb *b, size_t off)
+void nfb_nest_end(struct nfb *b, size_t off)
 {
 	if (!b->oom)
 		((struct nlattr *)(b->buf + off))->nla_len = (uint16_t)(b->len - off);
@@ -469,20 +461,20 @@ static void nfb_begin(struct nfb *b, uint16_t type, uint16_t flags, uint8_t fami
 	b->msg = off;
 }
 
-static void nfb_end(struct nfb *b)
+void nfb_end(struct nfb *b)
 {
 	if (!b->oom)
 		((struct nlmsghdr *)(b->buf + b->msg))->nlmsg_len = (uint32_t)(b->len - b->msg);
 }
 
-static void nfb_nft(struct nfb *b, int msg, uint16_t flags)
+void nfb_nft(struct nfb *b, int msg, uint16_t flags)
 {
-	nfb_begin(b, (NFNL_SUBSYS_NFTABLES << 8) | msg, flags, NFPROTO_INET, 0);
+	nfb_begin(b, (NFNL_SUBSYS_NFTABLES << 8) | msg, flags, b->family, 0);
 }
 
 /* ---- expressions, as nft 1.0.x linearizes our rules (nft --debug=netlink) ---- */
 
-static size_t expr_begin(struct nfb *b, const char *name, size_t *data)
+size_t nfb_expr_begin(struct nfb *b, const char *name, size_t *data)
 {
 	size_t e = nfb_nest(b, NFTA_LIST_ELEM);
 
@@ -491,13 +483,13 @@ static size_t expr_begin(struct nfb *b, const char *name, size_t *data)
 	return e;
 }
 
-static void expr_end(struct nfb *b, size_t e, size_t data)
+void nfb_expr_end(struct nfb *b, size_t e, size_t data)
 {
 	nfb_nest_end(b, data);
 	nfb_nest_end(b, e);
 }
 
-static void nfb_value(struct nfb *b, uint16_t type, const void *v, size_t n)
+void nfb_value(struct nfb *b, uint16_t type, const void *v, size_t n)
 {
 	size_t d = nfb_nest(b, type);
 
@@ -508,16 +500,16 @@ static void nfb_value(struct nfb *b, uint16_t type, const void *v, size_t n)
 /* [ meta load nfproto => reg 1 ] [ cmp eq reg 1 <family> ] */
 static void ex_nfproto(struct nfb *b, uint8_t nfproto)
 {
-	size_t d, e = expr_begin(b, "meta", &d);
+	size_t d, e = nfb_expr_begin(b, "meta", &d);
 
 	nfb_be32(b, NFTA_META_DREG, NFT_REG_1);
 	nfb_be32(b, NFTA_META_KEY, NFT_META_NFPROTO);
-	expr_end(b, e, d);
-	e = expr_begin(b, "cmp", &d);
+	nfb_expr_end(b, e, d);
+	e = nfb_expr_begin(b, "cmp", &d);
 	nfb_be32(b, NFTA_CMP_SREG, NFT_REG_1);
 	nfb_be32(b, NFTA_CMP_OP, NFT_CMP_EQ);
 	nfb_value(b, NFTA_CMP_DATA, &nfproto, 1);
-	expr_end(b, e, d);
+	nfb_expr_end(b, e, d);
 }
 
 /* `<ip|ip6> <saddr|daddr> [!=] <addr>[/len]`: nft loads only the prefix bytes when the prefix
@@ -537,31 +529,31 @@ static void ex_addr_match(struct nfb *b, int family, bool daddr, const uint8_t *
 		mask[i] = left >= 8 ? 0xff : (uint8_t)(0xff00 >> left);
 		val[i] = addr[i] & mask[i];
 	}
-	e = expr_begin(b, "payload", &d);
+	e = nfb_expr_begin(b, "payload", &d);
 	nfb_be32(b, NFTA_PAYLOAD_DREG, NFT_REG_1);
 	nfb_be32(b, NFTA_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
 	nfb_be32(b, NFTA_PAYLOAD_OFFSET, off);
 	nfb_be32(b, NFTA_PAYLOAD_LEN, n);
-	expr_end(b, e, d);
+	nfb_expr_end(b, e, d);
 	if (plen % 8 != 0 || plen == 0) {
-		e = expr_begin(b, "bitwise", &d);
+		e = nfb_expr_begin(b, "bitwise", &d);
 		nfb_be32(b, NFTA_BITWISE_SREG, NFT_REG_1);
 		nfb_be32(b, NFTA_BITWISE_DREG, NFT_REG_1);
 		nfb_be32(b, NFTA_BITWISE_LEN, n);
 		nfb_value(b, NFTA_BITWISE_MASK, mask, n);
 		nfb_value(b, NFTA_BITWISE_XOR, zero, n);
-		expr_end(b, e, d);
+		nfb_expr_end(b, e, d);
 	}
-	e = expr_begin(b, "cmp", &d);
+	e = nfb_expr_begin(b, "cmp", &d);
 	nfb_be32(b, NFTA_CMP_SREG, NFT_REG_1);
 	nfb_be32(b, NFTA_CMP_OP, neq ? NFT_CMP_NEQ : NFT_CMP_EQ);
 	nfb_value(b, NFTA_CMP_DATA, val, n);
-	expr_end(b, e, d);
+	nfb_expr_end(b, e, d);
 }
 
-static void ex_verdict(struct nfb *b, int code, const char *chain)
+void nfb_verdict(struct nfb *b, int code, const char *chain)
 {
-	size_t d, e = expr_begin(b, "immediate", &d), data, v;
+	size_t d, e = nfb_expr_begin(b, "immediate", &d), data, v;
 
 	nfb_be32(b, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
 	data = nfb_nest(b, NFTA_IMMEDIATE_DATA);
@@ -571,27 +563,25 @@ static void ex_verdict(struct nfb *b, int code, const char *chain)
 		nfb_str(b, NFTA_VERDICT_CHAIN, chain);
 	nfb_nest_end(b, v);
 	nfb_nest_end(b, data);
-	expr_end(b, e, d);
+	nfb_expr_end(b, e, d);
 }
 
 static void ex_masq(struct nfb *b)
 {
-	size_t d, e = expr_begin(b, "masq", &d);
+	size_t d, e = nfb_expr_begin(b, "masq", &d);
 
-	expr_end(b, e, d);
+	nfb_expr_end(b, e, d);
 }
 
-/* NEWRULE header up to the open expression list; close with rule_end. */
-static size_t rule_begin(struct nfb *b, const char *chain, uint16_t flags)
+size_t nfb_rule_begin(struct nfb *b, const char *chain)
 {
-	nfb_nft(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND | flags);
-	nfb_str(b, NFTA_RULE_TABLE, MASQ_NFT_TABLE);
+	nfb_nft(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
+	nfb_str(b, NFTA_RULE_TABLE, b->table);
 	nfb_str(b, NFTA_RULE_CHAIN, chain);
 	return nfb_nest(b, NFTA_RULE_EXPRESSIONS);
 }
 
-/* comment: nft's user data TLV (type 0 = comment, NUL included). */
-static void rule_end(struct nfb *b, size_t exprs, const char *comment)
+void nfb_rule_end(struct nfb *b, size_t exprs, const char *comment)
 {
 	nfb_nest_end(b, exprs);
 	if (comment) {
@@ -611,7 +601,7 @@ static void rule_end(struct nfb *b, size_t exprs, const char *comment)
 
 /* ---- talking to nf_tables ---- */
 
-static int nfs_open(int *ret_fd, struct cni_error *err)
+int nfs_open(int *ret_fd, struct cni_error *err)
 {
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER), one = 1;
 
@@ -717,14 +707,13 @@ static int nfs_error(const struct nlmsghdr *h, const char *what, struct cni_erro
  * answers while our send is still in progress, so every reply is queued when send returns. Only
  * the last command asks for an acknowledgement; failing ones always answer. *ret_unknown is set
  * when the batch went out but its outcome could not be read. */
-static void nfb_batch(struct nfb *b)
+void nfb_batch(struct nfb *b)
 {
 	nfb_begin(b, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
 	nfb_end(b);
 }
 
-static int nfs_commit(int fd, struct nfb *b, const char *what, bool *ret_unknown,
-		      struct cni_error *err)
+int nfs_commit(int fd, struct nfb *b, const char *what, bool *ret_unknown, struct cni_error *err)
 {
 	_cleanup_free_ char *buf = NULL;
 	uint32_t last = b->seq;
@@ -774,11 +763,6 @@ static int nfs_commit(int fd, struct nfb *b, const char *what, bool *ret_unknown
 
 /* Handles of the rules in chain of our table that pred selects. A missing table or chain has
  * none. A dump that overlapped a change (NLM_F_DUMP_INTR) is taken again. */
-struct handles {
-	uint64_t *v;
-	size_t n, cap;
-};
-
 static int handles_push(struct handles *h, uint64_t v)
 {
 	if (h->n == h->cap) {
@@ -793,8 +777,6 @@ static int handles_push(struct handles *h, uint64_t v)
 	h->v[h->n++] = v;
 	return 0;
 }
-
-typedef bool (*rule_pred)(const struct nftx_rule *r, const void *arg);
 
 /* One NEWRULE of a dump: handle and comment (nft's user data TLV of type 0). */
 static bool parse_rule(const struct nlmsghdr *h, const char *chain, struct nftx_rule *r)
@@ -827,8 +809,8 @@ static bool parse_rule(const struct nlmsghdr *h, const char *chain, struct nftx_
 	return r->handle > 0;
 }
 
-static int nfs_rule_handles(int fd, const char *chain, rule_pred pred, const void *arg,
-			    struct handles *ret, struct cni_error *err)
+int nfs_rule_handles(int fd, uint8_t family, const char *table, const char *chain, rule_pred pred,
+		     const void *arg, struct handles *ret, struct cni_error *err)
 {
 	_cleanup_free_ char *buf = malloc(NFT_RCVBUF);
 	const char *what = "list our rules";
@@ -836,13 +818,13 @@ static int nfs_rule_handles(int fd, const char *chain, rule_pred pred, const voi
 	if (!buf)
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "nftables: %s", what);
 	for (int attempt = 0;; attempt++) {
-		struct nfb b = {0};
+		struct nfb b = {.family = family, .table = table};
 		bool done = false, intr = false;
 		int r;
 
 		ret->n = 0;
 		nfb_nft(&b, NFT_MSG_GETRULE, NLM_F_DUMP);
-		nfb_str(&b, NFTA_RULE_TABLE, MASQ_NFT_TABLE);
+		nfb_str(&b, NFTA_RULE_TABLE, table);
 		nfb_str(&b, NFTA_RULE_CHAIN, chain);
 		nfb_end(&b);
 		r = nfs_send(fd, &b, what, err);
@@ -887,10 +869,52 @@ static int nfs_rule_handles(int fd, const char *chain, rule_pred pred, const voi
 	}
 }
 
-static void nfb_del_rule(struct nfb *b, const char *chain, uint64_t handle)
+/* 1 when chain exists in table, 0 when it (or the table, or nf_tables) does not. */
+int nfs_chain_exists(int fd, uint8_t family, const char *table, const char *chain,
+		     struct cni_error *err)
+{
+	_cleanup_free_ char *buf = malloc(NFT_RCVBUF);
+	struct nfb b = {.family = family, .table = table};
+	const char *what = "look up a chain";
+	int r;
+
+	if (!buf)
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "nftables: %s", what);
+	nfb_nft(&b, NFT_MSG_GETCHAIN, NLM_F_ACK);
+	nfb_str(&b, NFTA_CHAIN_TABLE, table);
+	nfb_str(&b, NFTA_CHAIN_NAME, chain);
+	nfb_end(&b);
+	r = nfs_send(fd, &b, what, err);
+	nfb_free(&b);
+	if (r < 0)
+		return r;
+	/* The chain (NEWCHAIN), then the acknowledgement; or only an error. */
+	for (int found = 0;;) {
+		ssize_t k = nfs_recv(fd, buf, NFT_RCVBUF, false, what, err);
+
+		if (k < 0)
+			return (int)k;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)k);
+		     h = NLMSG_NEXT(h, k)) {
+			const struct nlmsgerr *e = NLMSG_DATA(h);
+
+			if (h->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWCHAIN))
+				found = 1;
+			if (h->nlmsg_type != NLMSG_ERROR)
+				continue;
+			if (e->error == 0)
+				return found;
+			if (e->error == -ENOENT || e->error == -EOPNOTSUPP)
+				return 0;
+			return nfs_error(h, what, err);
+		}
+	}
+}
+
+void nfb_del_rule(struct nfb *b, const char *chain, uint64_t handle)
 {
 	nfb_nft(b, NFT_MSG_DELRULE, 0);
-	nfb_str(b, NFTA_RULE_TABLE, MASQ_NFT_TABLE);
+	nfb_str(b, NFTA_RULE_TABLE, b->table);
 	nfb_str(b, NFTA_RULE_CHAIN, chain);
 	nfb_be64(b, NFTA_RULE_HANDLE, handle);
 	nfb_end(b);
@@ -943,32 +967,32 @@ static void nfb_add_base(struct nfb *b)
 	nfb_str(b, NFTA_RULE_TABLE, MASQ_NFT_TABLE);
 	nfb_str(b, NFTA_RULE_CHAIN, "postrouting");
 	nfb_end(b);
-	ex = rule_begin(b, "postrouting", 0); /* ip daddr 224.0.0.0/4 return */
+	ex = nfb_rule_begin(b, "postrouting"); /* ip daddr 224.0.0.0/4 return */
 	ex_nfproto(b, NFPROTO_IPV4);
 	ex_addr_match(b, AF_INET, true, mc4, 4, false);
-	ex_verdict(b, NFT_RETURN, NULL);
-	rule_end(b, ex, NULL);
-	ex = rule_begin(b, "postrouting", 0); /* ip6 daddr ff00::/8 return */
+	nfb_verdict(b, NFT_RETURN, NULL);
+	nfb_rule_end(b, ex, NULL);
+	ex = nfb_rule_begin(b, "postrouting"); /* ip6 daddr ff00::/8 return */
 	ex_nfproto(b, NFPROTO_IPV6);
 	ex_addr_match(b, AF_INET6, true, mc6, 8, false);
-	ex_verdict(b, NFT_RETURN, NULL);
-	rule_end(b, ex, NULL);
-	ex = rule_begin(b, "postrouting", 0); /* goto masq_checks */
-	ex_verdict(b, NFT_GOTO, "masq_checks");
-	rule_end(b, ex, NULL);
+	nfb_verdict(b, NFT_RETURN, NULL);
+	nfb_rule_end(b, ex, NULL);
+	ex = nfb_rule_begin(b, "postrouting"); /* goto masq_checks */
+	nfb_verdict(b, NFT_GOTO, "masq_checks");
+	nfb_rule_end(b, ex, NULL);
 }
 
 /* <ip|ip6> saddr <addr> <ip|ip6> daddr != <subnet> masquerade comment "<comment>" */
 static void nfb_masq_rule(struct nfb *b, const struct ipprefix *ip, const char *comment)
 {
 	int f = ip->addr.family;
-	size_t ex = rule_begin(b, "masq_checks", 0);
+	size_t ex = nfb_rule_begin(b, "masq_checks");
 
 	ex_nfproto(b, f == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6);
 	ex_addr_match(b, f, false, ip->addr.b, ipaddr_bits(f), false);
 	ex_addr_match(b, f, true, ip->addr.b, ip->len, true);
 	ex_masq(b);
-	rule_end(b, ex, comment);
+	nfb_rule_end(b, ex, comment);
 }
 
 static int delete_where(rule_pred stale, const void *arg, const char *what, struct cni_error *err)
@@ -987,10 +1011,11 @@ static int delete_where(rule_pred stale, const void *arg, const char *what, stru
 	for (int attempt = 0; attempt < 2; attempt++) {
 		_cleanup_free_ uint64_t *hv = NULL;
 		struct handles h = {0};
-		struct nfb b = {0};
+		struct nfb b = {.family = NFPROTO_INET, .table = MASQ_NFT_TABLE};
 
 		tmp = (struct cni_error){0};
-		r = nfs_rule_handles(fd, "masq_checks", stale, arg, &h, err);
+		r = nfs_rule_handles(fd, NFPROTO_INET, MASQ_NFT_TABLE, "masq_checks", stale, arg,
+				     &h, err);
 		hv = h.v;
 		if (r < 0 || h.n == 0)
 			return r;
@@ -1027,9 +1052,10 @@ int masq_nft_add(const struct masq_attachment *a, const struct ipprefix *ips, si
 		_cleanup_free_ uint64_t *hv = NULL;
 		struct handles stale = {0};
 		struct cni_error tmp = {0};
-		struct nfb b = {0};
+		struct nfb b = {.family = NFPROTO_INET, .table = MASQ_NFT_TABLE};
 
-		r = nfs_rule_handles(fd, "masq_checks", pred_instance, tag, &stale, err);
+		r = nfs_rule_handles(fd, NFPROTO_INET, MASQ_NFT_TABLE, "masq_checks", pred_instance,
+				     tag, &stale, err);
 		hv = stale.v;
 		if (r < 0)
 			return r;
