@@ -93,11 +93,15 @@ int resolvconf_parse_text(const char *text, struct cni_dns *ret);
 /* store.c: the on-disk lease store, file-compatible with the reference. */
 
 struct store {
-	int dirfd;   /* <dataDir>/<network> */
-	int lockfd;  /* -EBADF when unlocked (see store_lock) */
-	bool create; /* opened for ADD: may create the directory and the lock file */
+	int dirfd;     /* <dataDir>/<network> */
+	int lockfd;    /* -EBADF when unlocked (see store_lock) */
+	int idxfd;     /* <dataDir>/<network>/.owners, -EBADF until index.c opens it */
+	bool create;   /* opened for ADD: may create the directory and the lock file */
+	bool index_ok; /* the owner index lists every lease (index.c) */
 	char dir[4096];
 };
+
+#define STORE_OWNER_MAX 320 /* a lease record "<id>\r\n<ifname>", trimmed, and its NUL */
 
 #define STORE_LOCK_TIMEOUT_MS 10000
 
@@ -148,7 +152,7 @@ int store_sync(struct store *s, struct cni_error *err);
 struct store_lease {
 	struct ipaddr ip;
 	char name[IPADDR_STRLEN];
-	char owner[320]; /* trimmed content */
+	char owner[STORE_OWNER_MAX]; /* trimmed content */
 };
 enum store_entry_kind {
 	STORE_ENTRY_LEASE,   /* IP-named file with a plausible owner record */
@@ -166,3 +170,26 @@ int store_scan(struct store *s, bool recover, store_scan_cb cb, void *userdata,
 bool store_owner_is_valid(const char *owner);
 /* Split a record into id and ifname (ifname "" for legacy); buffers of the record's size. */
 void store_owner_split(const char *owner, char *id, size_t id_size, char *ifname, size_t if_size);
+
+/* index.c: the owner index <dir>/.owners/, which lets ADD's duplicate check and DEL find an
+ * owner's leases without a scan. Only usable under the lock; never fails a request: when it
+ * cannot be used, index_ok is false and the callers scan. */
+
+/* Leases of one owner that an entry can list (an owner normally has one per range set). */
+#define STORE_INDEX_MAX 64
+
+/* index_ok = whether the stamp says nobody changed the directory since our last commit. */
+void store_index_check(struct store *s);
+/* Rebuild every entry from a scan (which removes crash leftovers too); sets index_ok. */
+void store_index_rebuild(struct store *s);
+/* Check, and rebuild when stale. */
+void store_index_load(struct store *s);
+/* The addresses the owner's entry lists (hints: verify each lease), at most max; 0 when it has
+ * none. <0 when the index is not usable (index_ok is then false). */
+int store_index_get(struct store *s, const char *owner, struct ipaddr *ret, size_t max);
+/* Replace the owner's entry by ips (n = 0 removes it). An entry must list at least every lease
+ * of its owner; extra addresses are harmless. */
+void store_index_put(struct store *s, const char *owner, const struct ipaddr *ips, size_t n);
+/* Seal the index when index_ok: mark the directory and record the stamp. Call last, once every
+ * lease change of the request is done and its entries are written. */
+void store_index_commit(struct store *s);

@@ -1,12 +1,13 @@
 /* host-local IPAM plugin: the verbs. One flock covers a whole request (the reference locks per
  * range set), so an ADD is all-or-nothing across range sets. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "hostlocal.h"
 
-#define OWNER_MAX 320
+#define OWNER_MAX STORE_OWNER_MAX
 
 struct ipam_ctx {
 	const struct cni_request *req;
@@ -14,9 +15,9 @@ struct ipam_ctx {
 	struct store store;
 };
 
-#define IPAM_CTX_INIT(r)                                                  \
-	{                                                                 \
-		.req = (r), .store = {.dirfd = -EBADF, .lockfd = -EBADF } \
+#define IPAM_CTX_INIT(r)                                                                   \
+	{                                                                                  \
+		.req = (r), .store = {.dirfd = -EBADF, .lockfd = -EBADF, .idxfd = -EBADF } \
 	}
 
 static void ctx_done(struct ipam_ctx *c)
@@ -45,9 +46,10 @@ static ssize_t set_of(const struct ipam_conf *conf, const struct ipaddr *a)
 	return -1;
 }
 
-/* ADD: refuse a second lease for the same (ID, ifname) in any range set (plugins#327). The scan
- * also clears crash leftovers, since we hold the lock. Like the reference, the error names the
- * lowest range set that already has a lease. */
+/* ADD: refuse a second lease for the same (ID, ifname) in any range set (plugins#327). The
+ * owner index names the candidates (its entries for "<id>\r\n<ifname>" and for a legacy "<id>"),
+ * each verified by reading its lease; without a usable index, scan like the reference. Like the
+ * reference, the error names the lowest range set that already has a lease. */
 struct dup_ctx {
 	const struct ipam_conf *conf;
 	const char *id, *ifname;
@@ -71,14 +73,48 @@ static int dup_cb(struct store *s, const struct store_lease *l, void *userdata,
 	return 0;
 }
 
-static int check_duplicate(struct ipam_ctx *c, struct cni_error *err)
+/* Verify the index's candidates. The owner's exact leases go to keep (they stay in its entry:
+ * those outside our ranges are no duplicate). */
+static void dup_by_index(struct ipam_ctx *c, const char *owner, struct dup_ctx *d,
+			 struct ipaddr *keep, size_t *n_keep)
+{
+	const char *owners[] = {owner, d->id};
+
+	for (size_t o = 0; o < ARRAY_SIZE(owners); o++) {
+		struct ipaddr hint[STORE_INDEX_MAX];
+		int n = store_index_get(&c->store, owners[o], hint, ARRAY_SIZE(hint));
+
+		for (int k = 0; k < n; k++) {
+			struct store_lease l = {.ip = hint[k]};
+			enum store_match m;
+
+			ipaddr_format(&l.ip, l.name);
+			if (store_read_lease(&c->store, l.name, l.owner, sizeof(l.owner)) < 0)
+				continue; /* a stale hint */
+			m = store_match_owner(l.owner, d->id, d->ifname);
+			if (m == STORE_MATCH_EXACT && o == 0)
+				keep[(*n_keep)++] = l.ip;
+			if (m != STORE_MATCH_NONE)
+				(void)dup_cb(&c->store, &l, d, NULL);
+		}
+	}
+}
+
+static int check_duplicate(struct ipam_ctx *c, const char *owner, struct ipaddr *keep,
+			   size_t *n_keep, struct cni_error *err)
 {
 	const struct cni_env *env = &c->req->env;
 	struct dup_ctx d = {&c->conf, env->container_id, env->ifname, -1, ""};
 	int r;
 
-	if ((r = store_scan(&c->store, true, dup_cb, &d, err)) < 0)
-		return r;
+	*n_keep = 0;
+	if (c->store.index_ok)
+		dup_by_index(c, owner, &d, keep, n_keep);
+	if (!c->store.index_ok) {
+		d.set = -1;
+		if ((r = store_scan(&c->store, true, dup_cb, &d, err)) < 0)
+			return r;
+	}
 	if (d.set < 0)
 		return 0;
 	return cni_error_set(
@@ -178,14 +214,33 @@ static int leftover_requested(const struct ipam_conf *conf, const bool *used, st
 		"failed to allocate all requested IPs:%s", list);
 }
 
+/* The owner's entry: the leases it already had (outside our ranges) and the new ones. */
+static void index_add(struct ipam_ctx *c, const char *owner, const struct ipaddr *keep,
+		      size_t n_keep, const struct cni_result *res)
+{
+	_cleanup_free_ struct ipaddr *ips = calloc(n_keep + res->n_ips, sizeof(*ips));
+	size_t n = 0;
+
+	if (!ips) {
+		store_index_put(&c->store, owner, NULL, SIZE_MAX); /* cannot list: unusable */
+		return;
+	}
+	for (size_t k = 0; k < n_keep; k++)
+		ips[n++] = keep[k];
+	for (size_t k = 0; k < res->n_ips; k++)
+		ips[n++] = res->ips[k].address.addr;
+	store_index_put(&c->store, owner, ips, n);
+}
+
 /* Reserve one address per range set under the lock; on any failure release what this request
  * took, so nothing leaks. */
 static int allocate(struct ipam_ctx *c, struct cni_result *res, struct cni_error *err)
 {
 	const struct cni_env *env = &c->req->env;
 	_cleanup_free_ bool *used = calloc(c->conf.n_requested + 1, sizeof(bool));
+	struct ipaddr keep[STORE_INDEX_MAX];
 	char owner[OWNER_MAX], tmp[64];
-	size_t i;
+	size_t i, n_keep;
 	int r;
 
 	if (!used)
@@ -193,7 +248,7 @@ static int allocate(struct ipam_ctx *c, struct cni_result *res, struct cni_error
 	if (store_owner_format(env->container_id, env->ifname, owner, sizeof(owner)) < 0)
 		return cni_error_set(err, CNI_ERR_ENV, ENAMETOOLONG, NULL,
 				     "container ID is too long");
-	if ((r = check_duplicate(c, err)) < 0)
+	if ((r = check_duplicate(c, owner, keep, &n_keep, err)) < 0)
 		return r;
 	if ((r = store_prepare(&c->store, owner, tmp, sizeof(tmp), err)) < 0)
 		return r;
@@ -216,6 +271,7 @@ static int allocate(struct ipam_ctx *c, struct cni_result *res, struct cni_error
 		if ((r = store_set_cursor(&c->store, i, &res->ips[i].address.addr, err)) < 0)
 			goto undo_leases;
 	store_unlink_tmp(&c->store, tmp);
+	index_add(c, owner, keep, n_keep, res);
 	/* Not durable means not reserved: a lease we cannot sync is given back. */
 	if ((r = store_sync(&c->store, err)) < 0)
 		goto undo_leases;
@@ -248,18 +304,23 @@ static int cmd_add(const struct cni_request *req, struct cni_result **ret, struc
 			r = cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
 			goto out;
 		}
-	if ((r = ctx_open(&c, true, err)) < 0 || (r = allocate(&c, res, err)) < 0)
+	if ((r = ctx_open(&c, true, err)) < 0)
+		goto out;
+	store_index_load(&c.store);
+	if ((r = allocate(&c, res, err)) < 0)
 		goto out;
 	*ret = TAKE_PTR(res);
 out:
+	store_index_commit(&c.store);
 	ctx_done(&c);
 	return r;
 }
 
 /* DEL: release this attachment's leases. With prevResult the addresses are known, so each is a
- * direct lookup (owner checked before unlinking); otherwise, or when some set's lease was not
- * found that way, scan like the reference: exact owner first, legacy ID-only records when no
- * exact one exists. Unknown container, missing directory, repeated DEL: success. */
+ * direct lookup (owner checked before unlinking); the owner index names the others (and its
+ * entry is removed); without a usable index, scan like the reference. Either way: exact owner
+ * first, legacy ID-only records when no exact one exists. Unknown container, missing directory,
+ * repeated DEL: success. */
 struct del_ctx {
 	const char *id, *ifname;
 	size_t exact;
@@ -305,19 +366,67 @@ static int release_by_scan(struct ipam_ctx *c, size_t found, struct cni_error *e
 	return d.first_error;
 }
 
-static int release_by_prev(struct ipam_ctx *c, size_t *ret_found, struct cni_error *err)
+/* Whether DEL already looked at ip through prevResult. */
+static bool in_prev(const struct ipam_ctx *c, const struct cni_result *prev,
+		    const struct ipaddr *ip)
 {
-	_cleanup_(cni_result_freep) struct cni_result *prev = NULL;
+	for (size_t i = 0; prev && i < prev->n_ips; i++)
+		if (ipaddr_equal(&prev->ips[i].address.addr, ip) &&
+		    set_of(&c->conf, &prev->ips[i].address.addr) >= 0)
+			return true;
+	return false;
+}
+
+/* Release the leases that the entry of owner lists (legacy records too when `legacy`), then
+ * drop the entry. Returns the number released; 0 when the index turned out unusable. */
+static int release_entry(struct ipam_ctx *c, const struct cni_result *prev, const char *owner,
+			 bool legacy, struct cni_error *err)
+{
 	const struct cni_env *env = &c->req->env;
-	struct cni_error ignored = {0};
+	struct ipaddr hint[STORE_INDEX_MAX];
+	int n = store_index_get(&c->store, owner, hint, ARRAY_SIZE(hint)), found = 0, r;
+
+	for (int k = 0; k < n; k++) {
+		if (in_prev(c, prev, &hint[k]))
+			continue;
+		r = store_release_if_owner(&c->store, &hint[k], env->container_id, env->ifname,
+					   legacy, err);
+		if (r < 0)
+			return r;
+		found += r;
+	}
+	if (n > 0)
+		store_index_put(&c->store, owner, NULL, 0);
+	return found;
+}
+
+static int release_by_index(struct ipam_ctx *c, const struct cni_result *prev, size_t *found,
+			    struct cni_error *err)
+{
+	const struct cni_env *env = &c->req->env;
+	char owner[OWNER_MAX];
+	int r;
+
+	if (store_owner_format(env->container_id, env->ifname, owner, sizeof(owner)) < 0)
+		return 0; /* no lease can hold it */
+	if ((r = release_entry(c, prev, owner, false, err)) < 0)
+		return r;
+	*found += (size_t)r;
+	if (*found == 0 && (r = release_entry(c, prev, env->container_id, true, err)) < 0)
+		return r;
+	*found += (size_t)r;
+	return 0;
+}
+
+static int release_by_prev(struct ipam_ctx *c, const struct cni_result *prev, size_t *ret_found,
+			   struct cni_error *err)
+{
+	const struct cni_env *env = &c->req->env;
 	size_t found = 0;
 	int r;
 
 	*ret_found = 0;
-	/* A prevResult we cannot read is no reason to fail DEL: the scan still works. */
-	if (cni_request_prev_result(c->req, &prev, &ignored) < 0 || !prev)
-		return 0;
-	for (size_t i = 0; i < prev->n_ips; i++) {
+	for (size_t i = 0; prev && i < prev->n_ips; i++) {
 		if (set_of(&c->conf, &prev->ips[i].address.addr) < 0)
 			continue;
 		r = store_release_if_owner(&c->store, &prev->ips[i].address.addr, env->container_id,
@@ -332,7 +441,9 @@ static int release_by_prev(struct ipam_ctx *c, size_t *ret_found, struct cni_err
 
 static int cmd_del(const struct cni_request *req, struct cni_error *err)
 {
+	_cleanup_(cni_result_freep) struct cni_result *prev = NULL;
 	struct ipam_ctx c = IPAM_CTX_INIT(req);
+	struct cni_error ignored = {0};
 	size_t found = 0;
 	int r;
 
@@ -340,12 +451,22 @@ static int cmd_del(const struct cni_request *req, struct cni_error *err)
 		return r;
 	if ((r = ctx_open(&c, false, err)) < 0 || c.store.dirfd < 0)
 		goto out;
-	if ((r = release_by_prev(&c, &found, err)) < 0)
+	/* A prevResult we cannot read is no reason to fail DEL: the index or a scan still works. */
+	(void)cni_request_prev_result(req, &prev, &ignored);
+	store_index_check(&c.store);
+	if ((r = release_by_prev(&c, prev, &found, err)) < 0)
 		goto out;
-	if (found < c.conf.n_sets && (r = release_by_scan(&c, found, err)) < 0)
+	/* When prevResult named every lease, a stale index is left for the next request to
+	 * rebuild. */
+	if (found < c.conf.n_sets && !c.store.index_ok)
+		store_index_rebuild(&c.store);
+	if (c.store.index_ok && (r = release_by_index(&c, prev, &found, err)) < 0)
+		goto out;
+	if (!c.store.index_ok && found < c.conf.n_sets && (r = release_by_scan(&c, found, err)) < 0)
 		goto out;
 	r = store_sync(&c.store, err);
 out:
+	store_index_commit(&c.store);
 	ctx_done(&c);
 	return r;
 }
@@ -366,6 +487,28 @@ static int find_cb(struct store *s, const struct store_lease *l, void *userdata,
 	if (store_match_owner(l->owner, f->id, f->ifname) != STORE_MATCH_NONE)
 		f->found = true;
 	return 0;
+}
+
+/* The index's candidates for the exact and the legacy record, verified. */
+static void find_by_index(struct ipam_ctx *c, struct find_ctx *f)
+{
+	char owner[OWNER_MAX];
+	const char *owners[] = {owner, f->id};
+
+	if (store_owner_format(f->id, f->ifname, owner, sizeof(owner)) < 0)
+		return;
+	for (size_t o = 0; o < ARRAY_SIZE(owners) && !f->found; o++) {
+		struct ipaddr hint[STORE_INDEX_MAX];
+		int n = store_index_get(&c->store, owners[o], hint, ARRAY_SIZE(hint));
+
+		for (int k = 0; k < n && !f->found; k++) {
+			struct store_lease l = {.ip = hint[k]};
+
+			ipaddr_format(&l.ip, l.name);
+			if (store_read_lease(&c->store, l.name, l.owner, sizeof(l.owner)) == 0)
+				(void)find_cb(&c->store, &l, f, NULL);
+		}
+	}
 }
 
 static int check_lease(struct ipam_ctx *c, const struct ipaddr *ip, struct cni_error *err)
@@ -420,7 +563,10 @@ static int cmd_check(const struct cni_request *req, struct cni_error *err)
 	}
 	if (checked)
 		goto out;
-	if ((r = store_scan(&c.store, false, find_cb, &f, err)) < 0)
+	store_index_check(&c.store);
+	if (c.store.index_ok)
+		find_by_index(&c, &f);
+	if (!c.store.index_ok && (r = store_scan(&c.store, false, find_cb, &f, err)) < 0)
 		goto out;
 	if (!f.found)
 		r = cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
@@ -537,6 +683,9 @@ static int cmd_gc(const struct cni_request *req, struct cni_error *err)
 		goto out;
 	if (g.released)
 		(void)store_sync(&c.store, NULL);
+	/* Drop the entries of the released leases (and of anything else gone). */
+	store_index_rebuild(&c.store);
+	store_index_commit(&c.store);
 	if (g.failed) {
 		r = cni_error_set(err, g.first.code ? g.first.code : CNI_ERR_IO, g.first.sys_errno,
 				  g.first.details[0] ? g.first.details : NULL,

@@ -22,7 +22,7 @@
 #define CURSOR_PREFIX "last_reserved_ip."
 #define LEASE_MODE    0600
 #define DIR_MODE      0755
-#define OWNER_MAX     320
+#define OWNER_MAX     STORE_OWNER_MAX
 
 static int mkdir_p(const char *path)
 {
@@ -50,7 +50,7 @@ int store_open(struct store *s, const char *data_dir, const char *name, bool cre
 {
 	int r;
 
-	*s = (struct store){.dirfd = -EBADF, .lockfd = -EBADF, .create = create};
+	*s = (struct store){.dirfd = -EBADF, .lockfd = -EBADF, .idxfd = -EBADF, .create = create};
 	/* The skeleton validated the name with the spec regex; this is the last line of defence
 	 * against a name that would leave dataDir. */
 	if (!name || !*name || strchr(name, '/') || strcmp(name, ".") == 0 ||
@@ -166,11 +166,13 @@ int store_lock(struct store *s, int timeout_ms, struct cni_error *err)
 
 void store_close(struct store *s)
 {
+	if (s->idxfd >= 0)
+		close(s->idxfd);
 	if (s->lockfd >= 0)
 		close(s->lockfd); /* releases the flock */
 	if (s->dirfd >= 0)
 		close(s->dirfd);
-	s->lockfd = s->dirfd = -EBADF;
+	s->idxfd = s->lockfd = s->dirfd = -EBADF;
 }
 
 int store_owner_format(const char *id, const char *ifname, char *buf, size_t size)

@@ -29,9 +29,13 @@ ips() { # addresses of $OUT, space separated
 	python3 -c 'import json,sys
 r=json.loads(sys.argv[1]); print(" ".join(i["address"] for i in r.get("ips",[])))' "$OUT"
 }
-# leases NET : lease file names (not lock/last_reserved_ip), sorted, space separated
+# leases NET : lease file names (not lock/last_reserved_ip/.owners), sorted, space separated
 leases() {
-	(cd "$D/$1" 2>/dev/null && ls -A | grep -v -e '^lock$' -e '^last_reserved_ip\.' | sort | tr '\n' ' ' | sed 's/ $//')
+	(cd "$D/$1" 2>/dev/null && ls -A | grep -v -e '^lock$' -e '^last_reserved_ip\.' -e '^\.owners$' | sort | tr '\n' ' ' | sed 's/ $//')
+}
+# owners NET : index entries of the owner index (not its stamp), sorted, space separated
+owners() {
+	(cd "$D/$1/.owners" 2>/dev/null && ls -A | grep -v '^stamp$' | sort | tr '\n' ' ' | sed 's/ $//')
 }
 # content FILE : bytes as a printable string (\r \n visible)
 content() { od -An -c "$1" | tr -s ' ' | sed 's/^ //;s/ $//' | tr '\n' ' ' | sed 's/ $//'; }

@@ -22,7 +22,7 @@ hl DEL "$CO" a2; ref DEL "$CR" a2
 hl ADD "$CO" a4 net1; o=$(ips)
 ref ADD "$CR" a4 net1; r=$(ips)
 is "same round-robin after a DEL" "$o" "$r"
-is "same file names" "$(ls -A $T/ours/cmp | tr '\n' ' ')" "$(ls -A $T/ref/cmp | tr '\n' ' ')"
+is "same file names, plus our owner index" "$(ls -A $T/ours/cmp | tr '\n' ' ')" ".owners $(ls -A $T/ref/cmp | tr '\n' ' ')"
 same=0 diff=0
 for p in "$T"/ref/cmp/* "$T"/ref/cmp/.[!.]*; do
 	[ -e "$p" ] || continue

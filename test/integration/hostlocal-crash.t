@@ -15,7 +15,7 @@ printf 'c1\r\neth0' >$D/cr/.tmp-host-local.99998.cursor.0    # cursor temp
 hl ADD "$C" c1
 is "ADD works over crash leftovers" "$RC" 0
 is "garbage cursor ignored: starts at rangeStart, empty lease recovered" "$(ips)" "10.231.1.2/24"
-is "leftovers removed, cursor rewritten" "$(ls -A $D/cr | tr '\n' ' ')" "10.231.1.2 last_reserved_ip.0 lock "
+is "leftovers removed, cursor rewritten" "$(ls -A $D/cr | tr '\n' ' ')" ".owners 10.231.1.2 last_reserved_ip.0 lock "
 is "cursor valid" "$(cat $D/cr/last_reserved_ip.0)" "10.231.1.2"
 hl DEL "$C" c1
 is "DEL" "$(leases cr)" ""
@@ -62,7 +62,8 @@ is "store usable after the kills" "$RC" 0
 for i in $(seq 1 30); do hl DEL "$C" kk$i; done
 hl DEL "$C" k2; hl DEL "$C" k3
 is "all released" "$(leases cr)" ""
-is "only lock and cursor remain" "$(ls -A $D/cr | tr '\n' ' ')" "last_reserved_ip.0 lock "
+is "only lock, cursor and the owner index remain" "$(ls -A $D/cr | tr '\n' ' ')" ".owners last_reserved_ip.0 lock "
+is "... with no entry" "$(owners cr)" ""
 # a read-only data dir without a lock file: DEL and GC with nothing to release still succeed
 mkdir -p "$T/ro" && mount -t tmpfs -o size=1m tmpfs "$T/ro" && mkdir -p "$T/ro/rnet" &&
 	mount -o remount,ro "$T/ro"

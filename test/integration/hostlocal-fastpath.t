@@ -1,6 +1,7 @@
 #!/bin/bash
-# host-local: DEL and CHECK with prevResult are direct lookups (no directory scan), and a lease
-# named in prevResult is only removed when this attachment owns it.
+# host-local: DEL and CHECK with prevResult are direct lookups (no directory scan), DEL without
+# it uses the owner index, and a lease named in prevResult is only removed when this attachment
+# owns it.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/hostlocal-common.sh"
 C=$(hl_conf fp "$DUAL")
@@ -18,8 +19,12 @@ else
 	is "CHECK with prevResult: no scan, 2 lease reads" "$(sc CHECK "$(with_prev "$C" "$R")")" "0 2"
 	is "DEL with prevResult: no scan, 2 lease reads" "$(sc DEL "$(with_prev "$C" "$R")")" "0 2"
 	is "... and the leases are gone" "$(grep -l '^me' $D/fp/* 2>/dev/null | wc -l)" 0
+	hl ADD "$C" me
+	is "DEL without prevResult: no scan, the owner index names the 2 leases" "$(sc DEL "$C")" "0 2"
+	is "... and the leases are gone" "$(grep -l '^me' $D/fp/* 2>/dev/null | wc -l)" 0
+	rm "$D/fp/.owners/stamp"
 	read -r n _ <<<"$(sc DEL "$C")"
-	[ "$n" -gt 0 ] && ok "DEL without prevResult falls back to a scan" || not_ok "scan expected" "$n"
+	[ "$n" -gt 0 ] && ok "DEL without a trusted index falls back to a scan" || not_ok "scan expected" "$n"
 fi
 for i in $(seq 1 50); do hl DEL "$C" f$i; done
 hl DEL "$C" me
