@@ -1,4 +1,5 @@
 /* nlutil: requests are built and parsed back without a kernel (style.md §7). */
+#include <stdio.h>
 #include <linux/if_addr.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
@@ -130,6 +131,21 @@ TEST(ipv4_devconf_as_inet_conf_in_af_spec)
 		n++;
 	}
 	ASSERT_EQ(n, 1);
+}
+
+/* The netconf read agrees with the sysctl file (read-only, no privileges needed). */
+TEST(forwarding_read_matches_sysctl)
+{
+	_cleanup_(nlu_closep) struct nl_sock *sk = NULL;
+	char buf[8] = "";
+	FILE *f;
+
+	ASSERT_OK(nlu_open(&sk, NULL));
+	f = fopen("/proc/sys/net/ipv4/ip_forward", "r");
+	ASSERT_TRUE(f != NULL);
+	ASSERT_TRUE(fgets(buf, sizeof(buf), f) != NULL);
+	fclose(f);
+	ASSERT_EQ(nlu_forwarding_get(sk, AF_INET, NULL), buf[0] == '1');
 }
 
 TEST(bridge_vlan_range_and_pvid)
