@@ -6,7 +6,8 @@
  *    and ours are found alike). Each rule carries the reference comment
  *    `name: "<net>" id: "<containerID>"` followed by ` if: "<ifname>"`; DEL removes only the
  *    rules of its ifname (plus untagged reference rules) and the chain once it is empty.
- *  - nftables (libnftables): table inet cni_plugins_masquerade as upstream, rules in chain
+ *  - nftables (nf_tables netlink, nft's own expressions): table inet cni_plugins_masquerade as
+ *    upstream, rules in chain
  *    masq_checks commented `<h16(net)>-<h16(net,if,id)>, net: <net>, if: <if>, id: <id>`
  *    (at most 127 bytes); the 33-byte hash prefix identifies the attachment even when the
  *    readable part is cut. */
@@ -56,18 +57,14 @@ int masq_nft_check(const struct masq_attachment *a, const struct ipprefix *ips, 
 int masq_nft_gc(const char *network, const struct cni_attachment *valid, size_t n_valid,
 		struct cni_error *err);
 
-/* libnftables helpers shared with spoofchk_nftables.c. Listings are read as text with
- * handles: libnftables' JSON output costs 10-30x more (measured: 18-55 ms against 1.4 ms for a
- * 250-rule chain) and this is on the ADD path. */
+/* libnftables, for CHECK only (masq and spoofchk): it compares the rules as nft prints them.
+ * Listings are read as text with handles: libnftables' JSON output costs 10-30x more
+ * (measured: 18-55 ms against 1.4 ms for a 250-rule chain). libnftables is dlopen'ed on first
+ * use; each command runs in a forked worker (it exit()s on some netlink errors). */
 struct nft_ctx;
-/* libnftables is dlopen'ed on first use; false when it cannot be loaded (DEL/GC then have
- * nothing to remove). */
-bool nftx_available(void);
 /* A context with output and errors buffered. */
 int nftx_open(struct nft_ctx **ret, struct cni_error *err);
 void nftx_close(struct nft_ctx *ctx);
-/* Run commands (one transaction); code 999 with nft's own error text in details. */
-int nftx_run(struct nft_ctx *ctx, const char *cmds, const char *what, struct cni_error *err);
 /* Run a `list ...` command (text, with handles). *ret = malloc'd output, or NULL when the
  * table/chain does not exist. */
 int nftx_list(struct nft_ctx *ctx, const char *cmd, char **ret, struct cni_error *err);

@@ -82,11 +82,6 @@ static int nft_load(struct cni_error *err)
 	return 0;
 }
 
-bool nftx_available(void)
-{
-	return nft_load(NULL) == 0;
-}
-
 int nftx_open(struct nft_ctx **ret, struct cni_error *err)
 {
 	struct nft_ctx *ctx;
@@ -223,22 +218,6 @@ static int nft_call(struct nft_ctx *ctx, const char *cmd, unsigned flags, struct
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL,
 				     "nftables: out of memory");
 	return 0;
-}
-
-int nftx_run(struct nft_ctx *ctx, const char *cmds, const char *what, struct cni_error *err)
-{
-	struct nft_reply rep;
-	int r = nft_call(ctx, cmds, 0, &rep, err), e;
-
-	if (r < 0)
-		return r;
-	free(rep.out);
-	if (rep.rc == 0)
-		return 0;
-	e = strstr(rep.err, "No such file or directory") ? ENOENT
-	    : strstr(rep.err, "Operation not permitted") ? EPERM
-							 : EIO;
-	return cni_error_set(err, CNI_ERR_INTERNAL, e, rep.err, "nftables: %s", what);
 }
 
 int nftx_list(struct nft_ctx *ctx, const char *cmd, char **ret, struct cni_error *err)
