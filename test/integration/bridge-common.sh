@@ -48,7 +48,7 @@ err_field() { json_get "$OUT" "$1"; }
 host_veths() { ip -o link show type veth 2>/dev/null | grep -c ' veth' || true; }
 ns_links() { ip -n "$1" -o link show 2>/dev/null | grep -vc ' lo:' || true; }
 leases() { # network
-	find "$HL_DIR/$1" -type f ! -name lock ! -name 'last_reserved_ip*' 2>/dev/null | wc -l
+	find "$HL_DIR/$1" -type f ! -name lock ! -name 'last_reserved_ip*' ! -path '*/.owners/*' 2>/dev/null | wc -l
 }
 records() { find "$ST_DIR/${1:-}" -type f 2>/dev/null | wc -l; }
 

@@ -21,7 +21,7 @@ id=cnitool-$(printf %s /run/netns/ins | sha512sum | cut -c1-20)
 leases() {
 	for d in /var/lib/cni/networks/*/; do
 		[ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 ! -name lock \
-			! -name 'last_reserved_ip.*' -printf '%p\n'
+			! -name 'last_reserved_ip.*' ! -name .owners -printf '%p\n'
 	done
 	true
 }

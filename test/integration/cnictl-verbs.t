@@ -10,7 +10,7 @@ CV() { "$CNICTL" "$1" --cache-dir "$T/cache" --state-dir "$T/state" "${@:2}"; }
 leases() {
 	for d in /var/lib/cni/networks/*/; do
 		[ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 ! -name lock \
-			! -name 'last_reserved_ip.*' -printf '%p\n'
+			! -name 'last_reserved_ip.*' ! -name .owners -printf '%p\n'
 	done
 	true
 }

@@ -25,7 +25,7 @@ nothing_left() { # DESC
 	is "$1: no container link" "$(ns_links s1)" 0
 	is "$1: no state record" "$(records fsnet)" 0
 }
-leases_in() { find "$1/fsnet" -type f ! -name lock ! -name 'last_reserved_ip*' 2>/dev/null | wc -l; }
+leases_in() { find "$1/fsnet" -type f ! -name lock ! -name 'last_reserved_ip*' ! -path '*/.owners/*' 2>/dev/null | wc -l; }
 
 # --- leases on a file system without free blocks ---
 mkfs "$T/full" size=64k

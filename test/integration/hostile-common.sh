@@ -43,7 +43,7 @@ rejected() {
 
 # lease_files [NET] : lease files (not lock/cursor) under host-local's default dataDir
 lease_files() {
-	find "/var/lib/cni/networks/${1:-}" -type f ! -name lock ! -name 'last_reserved_ip*' \
+	find "/var/lib/cni/networks/${1:-}" -type f ! -name lock ! -name 'last_reserved_ip*' ! -path '*/.owners/*' \
 		2>/dev/null | wc -l
 }
 
