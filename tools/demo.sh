@@ -84,7 +84,9 @@ left=$(
 	find "$D/state" -mindepth 1 -maxdepth 1 ! -name lock -printf 'state %f\n' 2>/dev/null
 	for d in /var/lib/cni/networks/*/; do
 		[ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 ! -name lock \
-			! -name 'last_reserved_ip.*' -printf 'lease %p\n'
+			! -name 'last_reserved_ip.*' ! -name .owners -printf 'lease %p\n'
+		# host-local's owner index: only its stamp may stay
+		[ -d "$d.owners" ] && find "$d.owners" -mindepth 1 ! -name stamp -printf 'owner-index %p\n'
 	done
 )
 if [ -n "$left" ]; then
