@@ -601,6 +601,11 @@ static int nfs_send(int fd, const struct nfb *b, const char *what, struct cni_er
 
 	if (b->oom)
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "nftables: %s", what);
+	if (b->len > 128 * 1024) { /* a large GC batch: one datagram must hold it all */
+		int sz = (int)(b->len * 2);
+
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz));
+	}
 	do
 		n = sendto(fd, b->buf, b->len, 0, (struct sockaddr *)&k, sizeof(k));
 	while (n < 0 && errno == EINTR);
