@@ -18,10 +18,17 @@
  * leftovers). A fake past mtime avoids the timestamp granularity problem: comparing with the
  * kernel's own last timestamp would miss a change made within the same clock tick.
  *
- * Nothing here is fsynced. Entries and the stamp are written after the leases and before the
- * stamp respectively; a crash or power loss that loses or tears them leaves the directory newer
- * than the stamp (or the stamp unreadable), which means a rebuild. Any failure here only makes
- * the index unusable (index_ok = false); the callers then fall back to scans. */
+ * Nothing here is fsynced, because the stamp is also the commit record of the index: entries
+ * are written after the lease changes they describe, the stamp after the directory's mtime is
+ * set, and that only after every entry of the request is written. A crash before the stamp
+ * leaves the directory's mtime at the kernel's time of our last link/unlink (or the stamp torn),
+ * so the stamp does not match and the next request rebuilds; entries written in place can
+ * therefore be torn without harm. After a power loss the same holds on file systems that commit
+ * data before the metadata of later operations (ext4's default data=ordered); elsewhere an entry
+ * could come back torn under a valid stamp. The worst outcome of that, or of a clock stepped
+ * back by more than 2 s stamping a foreign change with our exact value, is a missed duplicate or
+ * a lease that DEL without prevResult does not find (GC still releases it). Any failure here
+ * only makes the index unusable (index_ok = false); the callers then fall back to scans. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
