@@ -920,8 +920,13 @@ static void masq_rule_text(const struct ipprefix *ip, const char *comment, char 
 	struct ipprefix subnet;
 
 	ipprefix_network(ip, &subnet);
+	/* nft prints a full-length prefix as a bare address */
+	if (ip->len == ipaddr_bits(ip->addr.family))
+		ipaddr_format(&subnet.addr, net);
+	else
+		ipprefix_format(&subnet, net);
 	snprintf(buf, n, "%s saddr %s %s daddr != %s masquerade comment \"%s\"", p,
-		 ipaddr_format(&ip->addr, a), p, ipprefix_format(&subnet, net), comment);
+		 ipaddr_format(&ip->addr, a), p, net, comment);
 }
 
 /* add table; add chain masq_checks; add chain postrouting { type nat hook postrouting

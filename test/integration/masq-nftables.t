@@ -1,7 +1,8 @@
 #!/bin/bash
-# ipMasq, nftables backend (libnftables): upstream's table layout, v4+v6, idempotent ADD, CHECK,
-# DEL without IPs, two attachments of one container, GC, long names, real packets; the table
-# stays (as upstream) but no rule of ours is left.
+# ipMasq, nftables backend (nf_tables netlink; CHECK via libnftables): upstream's table layout,
+# v4+v6, idempotent ADD, CHECK, DEL without IPs, two attachments of one container, GC, long
+# names, real packets, rules byte-for-byte what nft makes from their text; the table stays (as
+# upstream) but no rule of ours is left.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/masq-common.sh"
 
@@ -60,6 +61,37 @@ ok_masq "DEL eth0" del net1 ctr1 eth0
 is "eth1's rule stays" "$(lst | grep -c 'if: eth1, id: ctr1')" 1
 is "eth0's rule gone" "$(lst | grep -c 'if: eth0, id: ctr1')" 0
 ok_masq "DEL eth1" del net1 ctr1 eth1
+
+# Our netlink messages: the kernel holds exactly what nft itself makes from the listed text
+# (prefixes byte-aligned or not, host routes, /0, v4 and v6; postrouting; comments).
+bytecode() { # table : expressions and user data of every rule, as nft --debug=netlink shows them
+	nft --debug=netlink list table "$1" 2>/dev/null | grep -E '^\s+(\[|userdata)'
+}
+ok_masq "ADD odd prefixes" -b nftables add net1 ctrB eth0 10.0.0.6/20 fd00:1::6/66 10.0.0.7/32 \
+	10.0.0.8/0 fd00::9/128 fd00::a/8
+nft add table inet cmpx
+nft list table $TBL | awk '/^\tchain /{c=$2; print "add chain inet cmpx " c; next}
+	/^\t\ttype /{sub(/^\t\t/, ""); sub(/;[^;]*;$/, ";"); print "delete chain inet cmpx " c;
+		print "add chain inet cmpx " c " { " $0 " }"; next}
+	/^\t\t/{sub(/^\t\t/, ""); print "add rule inet cmpx " c " " $0}' >"$T/replay.nft"
+nft -f "$T/replay.nft"
+B=$(bytecode "inet cmpx")
+is "bytecode identical to nft's ($(grep -c '^add rule' "$T/replay.nft") rules)" "$(bytecode "$TBL")" "$B"
+is "the comparison saw every rule" "$(echo "$B" | grep -c 'immediate reg 0 return\|masq ]\|goto')" 9
+nft delete table inet cmpx
+ok_masq "CHECK odd prefixes" -b nftables check net1 ctrB eth0 10.0.0.6/20 fd00:1::6/66 10.0.0.7/32 \
+	10.0.0.8/0 fd00::9/128 fd00::a/8
+ok_masq "DEL odd prefixes" del net1 ctrB eth0
+
+# A stale rule of this attachment that nft itself wrote (e.g. by an older version) is replaced.
+ok_masq "ADD ctrS" -b nftables add net1 ctrS eth0 10.0.0.30/24
+CMT=$(nft list chain $TBL masq_checks | grep -o 'comment ".*id: ctrS"')
+nft add rule $TBL masq_checks ip saddr 10.0.0.31 ip daddr != 10.0.0.0/24 masquerade "$CMT"
+ok_masq "re-ADD ctrS" -b nftables add net1 ctrS eth0 10.0.0.30/24
+is "only the re-ADD's rule" "$(lst | grep -o 'ip saddr [0-9.]*' | tr '\n' ' ')" "ip saddr 10.0.0.30 "
+nft add rule $TBL masq_checks ip saddr 10.0.0.31 ip daddr != 10.0.0.0/24 masquerade "$CMT"
+ok_masq "DEL ctrS" del net1 ctrS eth0
+is "DEL removed the nft-made one too" "$(rules)" 0
 
 # Long names: the comment is cut at 127 bytes; the hash tag still identifies the attachment.
 LONGID=$(printf 'c%.0s' $(seq 1 120))
