@@ -1,7 +1,8 @@
 #!/bin/bash
-# macspoofchk (libnftables, table bridge nat): reference layout and comments, idempotent ADD,
-# CHECK (also negative), two attachments, DEL twice; real frames over a bridge: a container
-# that changes its MAC is cut off until it restores it.
+# macspoofchk (nf_tables netlink, CHECK via libnftables; table bridge nat): reference layout and
+# comments, rules byte-for-byte what nft makes from their text, idempotent ADD, CHECK (also
+# negative), two attachments, DEL twice; real frames over a bridge: a container that changes
+# its MAC is cut off until it restores it.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/masq-common.sh"
 
@@ -30,6 +31,23 @@ ok_masq "ADD s1 again (idempotent)" spoof-add ctr1 eth0 sv1 "$MAC1"
 is "still 4 rules" "$(ours)" 4
 ok_masq "ADD s2" spoof-add ctr2 eth0 sv2 "$MAC2"
 ok_masq "CHECK s1" spoof-check ctr1 eth0 sv1 "$MAC1"
+
+# Our netlink messages: the kernel holds exactly what nft makes from the listed text (chains
+# first: rules jump to them).
+bytecode() { # table
+	nft --debug=netlink list table "$1" 2>/dev/null | grep -E '^\s+(\[|userdata)'
+}
+nft add table bridge cmpx
+lst | awk '/^\tchain /{c=$2; print "add chain bridge cmpx " c; next}
+	/^\t\ttype /{sub(/^\t\t/, ""); sub(/dstnat/, "-300"); print "delete chain bridge cmpx " c;
+		print "add chain bridge cmpx " c " { " $0 " }"; next}
+	/^\t\t/{sub(/^\t\t/, ""); r[n++] = "add rule bridge cmpx " c " " $0}
+	END{for (i = 0; i < n; i++) print r[i]}' >"$T/replay.nft"
+nft -f "$T/replay.nft"
+B=$(bytecode "bridge cmpx")
+is "bytecode identical to nft's" "$(bytecode "bridge nat")" "$B"
+is "the comparison saw all 8 rules" "$(echo "$B" | grep -c 'immediate reg 0')" 8
+nft delete table bridge cmpx
 masq spoof-check ctr1 eth0 sv1 02:00:00:00:00:01
 like "CHECK with another MAC fails (999)" "$RC $OUT" "^1 error 999: .*ether saddr 02:00:00:00:00:01"
 masq spoof-check ctr1 eth0 sv2 "$MAC1"
