@@ -1,4 +1,4 @@
-/* ipMasq through libnftables, in upstream's table layout (plugins v1.6: ipmasq_nftables_linux.go):
+/* ipMasq through nf_tables, in upstream's table layout (plugins v1.6: ipmasq_nftables_linux.go):
  *   table inet cni_plugins_masquerade {
  *     chain postrouting { type nat hook postrouting priority srcnat;
  *       ip daddr 224.0.0.0/4 return; ip6 daddr ff00::/8 return; goto masq_checks }
@@ -7,8 +7,9 @@
  *   } }
  * One atomic transaction per call; stale rules of the same attachment are replaced in it.
  * Rules are found by the hash tag at the start of their comment (needs no IPs). ADD, DEL and GC
- * speak nf_tables netlink directly; CHECK (and spoofchk_nftables.c) go through libnftables. The table itself stays
- * when its last rule goes: deleting it could race with a concurrent ADD (as upstream). */
+ * speak nf_tables netlink directly (also for spoofchk_nftables.c); CHECK compares the rules as
+ * libnftables prints them. The table itself stays when its last rule goes: deleting it could
+ * race with a concurrent ADD (as upstream). */
 #include <dlfcn.h>
 #include <endian.h>
 #include <errno.h>
@@ -37,10 +38,10 @@ DEFINE_CLEANUP(struct nft_ctx *, nftx_close)
 
 /* ---- libnftables helpers ---- */
 
-/* libnftables is opened on first use, not linked: it drags in libnftnl, libmnl, libxtables,
- * libjansson and libgmp, whose loading and relocation every exec of the bridge would pay
- * (measured with LD_DEBUG=statistics: ~3-4x the dynamic loader time of a binary without them)
- * although most configs never masquerade or filter MACs. */
+/* libnftables (CHECK only) is opened on first use, not linked: it drags in libnftnl, libmnl,
+ * libxtables, libjansson and libgmp, whose loading and relocation every exec of the bridge
+ * would pay (measured with LD_DEBUG=statistics: ~3-4x the dynamic loader time of a binary
+ * without them). */
 static struct {
 	bool loaded;
 	__typeof__(nft_ctx_new) *ctx_new;
