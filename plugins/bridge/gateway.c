@@ -172,7 +172,8 @@ int br_setup_gateway(struct br_ctx *ctx, struct cni_error *err)
 		else
 			v6 = true;
 	}
-	if ((v4 && (r = enable_forwarding(ctx, AF_INET, "/proc/sys/net/ipv4/ip_forward", err)) < 0) ||
+	if ((v4 &&
+	     (r = enable_forwarding(ctx, AF_INET, "/proc/sys/net/ipv4/ip_forward", err)) < 0) ||
 	    (v6 && (r = enable_forwarding(ctx, AF_INET6, "/proc/sys/net/ipv6/conf/all/forwarding",
 					  err)) < 0))
 		return r;
