@@ -305,7 +305,7 @@ static int prune_entries(struct store *s, const struct ix_list *list)
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
 		    strcmp(de->d_name, STAMP_NAME) == 0)
 			continue;
-		if (!bsearch(de->d_name, list->v, list->n, sizeof(*list->v), hash_cmp))
+		if (!list->n || !bsearch(de->d_name, list->v, list->n, sizeof(*list->v), hash_cmp))
 			(void)unlinkat(s->idxfd, de->d_name, 0);
 	}
 	closedir(d);
@@ -321,7 +321,8 @@ static int rebuild(struct store *s, struct ix_list *list, struct cni_error *err)
 	(void)unlinkat(s->idxfd, STAMP_NAME, 0);
 	if ((r = store_scan(s, true, collect_cb, list, err)) < 0)
 		return r;
-	qsort(list->v, list->n, sizeof(*list->v), item_cmp);
+	if (list->n) /* v is NULL when there is no lease */
+		qsort(list->v, list->n, sizeof(*list->v), item_cmp);
 	for (size_t i = 0, j; i < list->n; i = j) {
 		for (j = i + 1; j < list->n && strcmp(list->v[i].hash, list->v[j].hash) == 0; j++)
 			;
