@@ -134,6 +134,11 @@ typedef bool (*rule_pred)(const struct nftx_rule *r, const void *arg);
  * text is ""). A missing table or chain has none. ret->v is malloc'd (free it). */
 int nfs_rule_handles(int fd, uint8_t family, const char *table, const char *chain, rule_pred pred,
 		     const void *arg, struct handles *ret, struct cni_error *err);
+/* CHECK: found[i] tells whether chain holds a rule equal to the i-th NEWRULE in want (built
+ * with nfb_rule_begin/end, no batch): the same expressions in order with the same values (the
+ * kernel's extra default attributes ignored) and the same comment. */
+int nfs_rules_present(int fd, uint8_t family, const char *table, const char *chain,
+		      const struct nfb *want, bool *found, size_t n, struct cni_error *err);
 /* 1 when the chain exists, 0 when it (or its table) does not. */
 int nfs_chain_exists(int fd, uint8_t family, const char *table, const char *chain,
 		     struct cni_error *err);

@@ -794,63 +794,211 @@ static bool parse_rule(const struct nlmsghdr *h, const char *chain, struct nftx_
 	return r->handle > 0;
 }
 
+/* One dump of the rules of table/chain: fn(rule, arg) for each (a negative return aborts with
+ * it). A missing table or chain, or no nf_tables, is an empty dump. *ret_intr when the dump
+ * overlapped a change (NLM_F_DUMP_INTR): the caller takes it again. */
+static int dump_rules_once(int fd, char *buf, uint8_t family, const char *table, const char *chain,
+			   int (*fn)(const struct nlmsghdr *h, void *arg), void *arg,
+			   bool *ret_intr, struct cni_error *err)
+{
+	struct nfb b = {.family = family, .table = table};
+	const char *what = "list rules";
+	int r;
+
+	nfb_nft(&b, NFT_MSG_GETRULE, NLM_F_DUMP);
+	nfb_str(&b, NFTA_RULE_TABLE, table);
+	nfb_str(&b, NFTA_RULE_CHAIN, chain);
+	nfb_end(&b);
+	r = nfs_send(fd, &b, what, err);
+	nfb_free(&b);
+	if (r < 0)
+		return r;
+	for (;;) {
+		ssize_t k = nfs_recv(fd, buf, NFT_RCVBUF, false, what, err);
+
+		if (k < 0)
+			return (int)k;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)k);
+		     h = NLMSG_NEXT(h, k)) {
+			const struct nlmsgerr *e = NLMSG_DATA(h);
+
+			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
+				*ret_intr = true;
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				/* No table / chain, or no nf_tables at all: no rules. */
+				if (e->error == 0 || e->error == -ENOENT ||
+				    e->error == -EOPNOTSUPP || e->error == -EPROTONOSUPPORT)
+					return 0;
+				return nfs_error(h, what, err);
+			}
+			if (h->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWRULE) &&
+			    (r = fn(h, arg)) < 0)
+				return cni_error_set(err, CNI_ERR_INTERNAL, -r, NULL,
+						     "nftables: %s", what);
+		}
+	}
+}
+
+struct handles_arg {
+	const char *chain;
+	rule_pred pred;
+	const void *arg;
+	struct handles *h;
+};
+
+static int collect_handle(const struct nlmsghdr *h, void *arg)
+{
+	struct handles_arg *c = arg;
+	struct nftx_rule rule;
+
+	if (parse_rule(h, c->chain, &rule) && c->pred(&rule, c->arg))
+		return handles_push(c->h, (uint64_t)rule.handle);
+	return 0;
+}
+
 int nfs_rule_handles(int fd, uint8_t family, const char *table, const char *chain, rule_pred pred,
 		     const void *arg, struct handles *ret, struct cni_error *err)
 {
 	_cleanup_free_ char *buf = malloc(NFT_RCVBUF);
-	const char *what = "list our rules";
+	struct handles_arg c = {chain, pred, arg, ret};
 
 	if (!buf)
-		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "nftables: %s", what);
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "nftables: list rules");
 	for (int attempt = 0;; attempt++) {
-		struct nfb b = {.family = family, .table = table};
-		bool done = false, intr = false;
+		bool intr = false;
 		int r;
 
 		ret->n = 0;
-		nfb_nft(&b, NFT_MSG_GETRULE, NLM_F_DUMP);
-		nfb_str(&b, NFTA_RULE_TABLE, table);
-		nfb_str(&b, NFTA_RULE_CHAIN, chain);
-		nfb_end(&b);
-		r = nfs_send(fd, &b, what, err);
-		nfb_free(&b);
-		if (r < 0)
+		r = dump_rules_once(fd, buf, family, table, chain, collect_handle, &c, &intr, err);
+		if (r < 0 || !intr || attempt == 3)
 			return r;
-		while (!done) {
-			ssize_t k = nfs_recv(fd, buf, NFT_RCVBUF, false, what, err);
+	}
+}
 
-			if (k < 0)
-				return (int)k;
-			for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)k);
-			     h = NLMSG_NEXT(h, k)) {
-				struct nftx_rule rule;
+/* ---- comparing a dumped rule with one we would write (CHECK) ---- */
 
-				if (h->nlmsg_flags & NLM_F_DUMP_INTR)
-					intr = true;
-				if (h->nlmsg_type == NLMSG_DONE) {
-					done = true;
-				} else if (h->nlmsg_type == NLMSG_ERROR) {
-					const struct nlmsgerr *e = NLMSG_DATA(h);
+#define NLA_DATA_OF(a) ((const uint8_t *)(a) + NLA_HDRLEN)
+#define NLA_LEN_OF(a)  ((size_t)(a)->nla_len - NLA_HDRLEN)
 
-					/* No table / chain, or no nf_tables at all: none of ours. */
-					if (e->error == -ENOENT || e->error == -EOPNOTSUPP ||
-					    e->error == -EPROTONOSUPPORT) {
-						done = true;
-						ret->n = 0;
-					} else if (e->error != 0) {
-						return nfs_error(h, what, err);
-					}
-				} else if (h->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) |
-							     NFT_MSG_NEWRULE) &&
-					   parse_rule(h, chain, &rule) && pred(&rule, arg) &&
-					   handles_push(ret, (uint64_t)rule.handle) < 0) {
-					return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL,
-							     "nftables: %s", what);
-				}
-			}
-		}
-		if (!intr || attempt == 3)
-			return 0;
+static const struct nlattr *nla_at(const uint8_t *p, size_t n, size_t off)
+{
+	const struct nlattr *a = (const struct nlattr *)(p + off);
+
+	if (off + NLA_HDRLEN > n || a->nla_len < NLA_HDRLEN || off + a->nla_len > n)
+		return NULL;
+	return a;
+}
+
+static const struct nlattr *nla_find(const uint8_t *p, size_t n, uint16_t type)
+{
+	const struct nlattr *a;
+
+	for (size_t off = 0; (a = nla_at(p, n, off)); off += NLA_ALIGN(a->nla_len))
+		if ((a->nla_type & NLA_TYPE_MASK) == type)
+			return a;
+	return NULL;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* w (as we build it) and g (as the kernel dumps it) say the same: every attribute of w is in
+ * g with the same value, nested ones (NLA_F_NESTED in w) compared the same way inside; an
+ * attribute only in g must be a zero default the kernel dumps although we do not send it (the
+ * bitwise operation); anything else there (e.g. masquerade flags) is a difference. */
+static bool nla_same(const struct nlattr *w, const struct nlattr *g)
+{
+	const struct nlattr *c;
+
+	if (!(w->nla_type & NLA_F_NESTED))
+		return NLA_LEN_OF(w) == NLA_LEN_OF(g) &&
+		       memcmp(NLA_DATA_OF(w), NLA_DATA_OF(g), NLA_LEN_OF(w)) == 0;
+	for (size_t off = 0; (c = nla_at(NLA_DATA_OF(w), NLA_LEN_OF(w), off));
+	     off += NLA_ALIGN(c->nla_len)) {
+		const struct nlattr *d =
+			nla_find(NLA_DATA_OF(g), NLA_LEN_OF(g), c->nla_type & NLA_TYPE_MASK);
+
+		if (!d || !nla_same(c, d))
+			return false;
+	}
+	for (size_t off = 0; (c = nla_at(NLA_DATA_OF(g), NLA_LEN_OF(g), off));
+	     off += NLA_ALIGN(c->nla_len))
+		if (!nla_find(NLA_DATA_OF(w), NLA_LEN_OF(w), c->nla_type & NLA_TYPE_MASK) &&
+		    !all_zero(NLA_DATA_OF(c), NLA_LEN_OF(c)))
+			return false;
+	return true;
+}
+
+/* The dumped rule got is the rule want (a NEWRULE we built): the same expressions in the same
+ * order with the same values, and the same comment (or none). */
+static bool rule_equal(const struct nlmsghdr *want, const struct nlmsghdr *got)
+{
+	size_t hl = NLMSG_LENGTH(sizeof(struct nfgenmsg)), wo = 0, go = 0;
+	const uint8_t *wp = (const uint8_t *)want + hl, *gp = (const uint8_t *)got + hl;
+	size_t wn = want->nlmsg_len - hl, gn = got->nlmsg_len - hl;
+	const struct nlattr *we = nla_find(wp, wn, NFTA_RULE_EXPRESSIONS);
+	const struct nlattr *ge = nla_find(gp, gn, NFTA_RULE_EXPRESSIONS);
+	const struct nlattr *wu = nla_find(wp, wn, NFTA_RULE_USERDATA);
+	const struct nlattr *gu = nla_find(gp, gn, NFTA_RULE_USERDATA);
+
+	if (got->nlmsg_len < hl || !we || !ge || !wu != !gu || (wu && !nla_same(wu, gu)))
+		return false;
+	for (;;) {
+		const struct nlattr *a = nla_at(NLA_DATA_OF(we), NLA_LEN_OF(we), wo);
+		const struct nlattr *b = nla_at(NLA_DATA_OF(ge), NLA_LEN_OF(ge), go);
+
+		if (!a || !b)
+			return !a && !b;
+		if (!nla_same(a, b))
+			return false;
+		wo += NLA_ALIGN(a->nla_len);
+		go += NLA_ALIGN(b->nla_len);
+	}
+}
+
+struct present_arg {
+	const struct nfb *want;
+	bool *found;
+	size_t n;
+};
+
+static int match_rule(const struct nlmsghdr *h, void *arg)
+{
+	struct present_arg *p = arg;
+
+	for (size_t off = 0, i = 0; i < p->n && off + NLMSG_HDRLEN <= p->want->len; i++) {
+		const struct nlmsghdr *w = (const struct nlmsghdr *)(p->want->buf + off);
+
+		if (rule_equal(w, h))
+			p->found[i] = true;
+		off += NLMSG_ALIGN(w->nlmsg_len);
+	}
+	return 0;
+}
+
+int nfs_rules_present(int fd, uint8_t family, const char *table, const char *chain,
+		      const struct nfb *want, bool *found, size_t n, struct cni_error *err)
+{
+	_cleanup_free_ char *buf = malloc(NFT_RCVBUF);
+	struct present_arg p = {want, found, n};
+
+	if (!buf || want->oom)
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "nftables: list rules");
+	for (int attempt = 0;; attempt++) {
+		bool intr = false;
+		int r;
+
+		memset(found, 0, n * sizeof(*found));
+		r = dump_rules_once(fd, buf, family, table, chain, match_rule, &p, &intr, err);
+		if (r < 0 || !intr || attempt == 3)
+			return r;
 	}
 }
 
@@ -1109,60 +1257,57 @@ int masq_nft_gc(const char *network, const struct cni_attachment *valid, size_t 
 	return delete_where(pred_gc, &g, "delete stale masquerade rules", err);
 }
 
-struct check_arg {
-	const char *want; /* rule text */
-	const char *chain;
-	bool found;
-};
-
-static bool find_text(const struct nftx_rule *r, void *arg)
-{
-	struct check_arg *c = arg;
-
-	if (strcmp(r->chain, c->chain) == 0 && strcmp(r->text, c->want) == 0)
-		c->found = true;
-	return !c->found;
-}
-
-static bool listing_has(const char *listing, const char *chain, const char *want)
-{
-	_cleanup_free_ char *copy = strdup(listing);
-	struct check_arg c = {want, chain, false};
-
-	if (copy)
-		nftx_for_each_rule(copy, find_text, &c);
-	return c.found;
-}
-
 int masq_nft_check(const struct masq_attachment *a, const struct ipprefix *ips, size_t n_ips,
 		   struct cni_error *err)
 {
-	_cleanup_(nftx_closep) struct nft_ctx *ctx = NULL;
-	_cleanup_free_ char *listing = NULL;
+	_cleanup_free_ bool *found = calloc(n_ips + 1, sizeof(*found));
+	struct nfb goto_rule = {.family = NFPROTO_INET, .table = MASQ_NFT_TABLE};
+	struct nfb want = {.family = NFPROTO_INET, .table = MASQ_NFT_TABLE};
+	_cleanup_close_ int fd = -EBADF;
 	char comment[128], rule[512];
+	bool has_goto = false;
+	size_t ex;
 	int r;
 
-	r = nftx_open(&ctx, err);
+	if (!found)
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "ipMasq: allocate");
+	r = nfs_open(&fd, err);
 	if (r < 0)
 		return r;
-	r = nftx_list(ctx, "list table " T, &listing, err);
+	ex = nfb_rule_begin(&goto_rule, "postrouting");
+	nfb_verdict(&goto_rule, NFT_GOTO, "masq_checks");
+	nfb_rule_end(&goto_rule, ex, NULL);
+	r = nfs_rules_present(fd, NFPROTO_INET, MASQ_NFT_TABLE, "postrouting", &goto_rule,
+			      &has_goto, 1, err);
+	nfb_free(&goto_rule);
 	if (r < 0)
 		return r;
-	if (!listing)
-		return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
-				     "ipMasq: nftables table '" T "' missing");
-	if (!listing_has(listing, "postrouting", "goto masq_checks"))
+	if (!has_goto) {
+		r = nfs_chain_exists(fd, NFPROTO_INET, MASQ_NFT_TABLE, "postrouting", err);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
+					     "ipMasq: nftables chain '" T " postrouting' missing");
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
 				     "ipMasq: nftables chain '" T
 				     " postrouting' lacks 'goto masq_checks'");
+	}
 	masq_nft_comment(a, comment);
+	for (size_t i = 0; i < n_ips; i++)
+		nfb_masq_rule(&want, &ips[i], comment);
+	r = nfs_rules_present(fd, NFPROTO_INET, MASQ_NFT_TABLE, "masq_checks", &want, found, n_ips,
+			      err);
+	nfb_free(&want);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < n_ips; i++) {
+		if (found[i])
+			continue;
 		masq_rule_text(&ips[i], comment, rule, sizeof(rule));
-		if (!listing_has(listing, "masq_checks", rule))
-			return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
-					     "ipMasq: nftables rule '%s' missing in " T
-					     " masq_checks",
-					     rule);
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOENT, NULL,
+				     "ipMasq: nftables rule '%s' missing in " T " masq_checks",
+				     rule);
 	}
 	return 0;
 }
