@@ -57,18 +57,8 @@ int masq_nft_check(const struct masq_attachment *a, const struct ipprefix *ips, 
 int masq_nft_gc(const char *network, const struct cni_attachment *valid, size_t n_valid,
 		struct cni_error *err);
 
-/* libnftables, for CHECK only (masq and spoofchk): it compares the rules as nft prints them.
- * Listings are read as text with handles: libnftables' JSON output costs 10-30x more
- * (measured: 18-55 ms against 1.4 ms for a 250-rule chain). libnftables is dlopen'ed on first
- * use; each command runs in a forked worker (it exit()s on some netlink errors). */
-struct nft_ctx;
-/* A context with output and errors buffered. */
-int nftx_open(struct nft_ctx **ret, struct cni_error *err);
-void nftx_close(struct nft_ctx *ctx);
-/* Run a `list ...` command (text, with handles). *ret = malloc'd output, or NULL when the
- * table/chain does not exist. */
-int nftx_list(struct nft_ctx *ctx, const char *cmd, char **ret, struct cni_error *err);
-
+/* nft text listings (`nft -a list ...`): rules with chain, comment and handle. The netlink
+ * dump parser fills the same struct (text "" there). */
 struct nftx_rule {
 	const char *chain;   /* chain the rule is in */
 	const char *text;    /* the rule as nft prints it, without "# handle N" */

@@ -7,26 +7,21 @@
  *   } }
  * One atomic transaction per call; stale rules of the same attachment are replaced in it.
  * Rules are found by the hash tag at the start of their comment (needs no IPs). ADD, DEL and GC
- * speak nf_tables netlink directly (also for spoofchk_nftables.c); CHECK compares the rules as
- * libnftables prints them. The table itself stays when its last rule goes: deleting it could
- * race with a concurrent ADD (as upstream). */
-#include <dlfcn.h>
+ * speak nf_tables netlink directly (also for spoofchk_nftables.c); CHECK compares the rules'
+ * expressions with the ones ADD writes. The table itself stays when its last rule goes:
+ * deleting it could race with a concurrent ADD (as upstream). */
 #include <endian.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h> /* before the linux/ headers, which then skip their copies */
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
-#include <nftables/libnftables.h>
 
 #include "macro.h"
 #include "masq_internal.h"
@@ -34,213 +29,7 @@
 
 #define T "inet " MASQ_NFT_TABLE
 
-DEFINE_CLEANUP(struct nft_ctx *, nftx_close)
-
-/* ---- libnftables helpers ---- */
-
-/* libnftables (CHECK only) is opened on first use, not linked: it drags in libnftnl, libmnl,
- * libxtables, libjansson and libgmp, whose loading and relocation every exec of the bridge
- * would pay (measured with LD_DEBUG=statistics: ~3-4x the dynamic loader time of a binary
- * without them). */
-static struct {
-	bool loaded;
-	__typeof__(nft_ctx_new) *ctx_new;
-	__typeof__(nft_ctx_free) *ctx_free;
-	__typeof__(nft_ctx_buffer_output) *buffer_output;
-	__typeof__(nft_ctx_buffer_error) *buffer_error;
-	__typeof__(nft_ctx_get_output_buffer) *get_output_buffer;
-	__typeof__(nft_ctx_get_error_buffer) *get_error_buffer;
-	__typeof__(nft_ctx_output_set_flags) *output_set_flags;
-	__typeof__(nft_run_cmd_from_buffer) *run_cmd_from_buffer;
-} nft;
-
-#define NFT_SONAME "libnftables.so.1"
-
-static int nft_load(struct cni_error *err)
-{
-	void *h;
-
-	if (nft.loaded)
-		return 0;
-	h = dlopen(NFT_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-		return cni_error_set(err, CNI_ERR_INTERNAL, ELIBACC, dlerror(),
-				     "nftables: load " NFT_SONAME);
-#define SYM(field, name)                                            \
-	if (!(*(void **)&nft.field = dlsym(h, #name)))              \
-	return cni_error_set(err, CNI_ERR_INTERNAL, ELIBBAD, #name, \
-			     "nftables: symbol missing in " NFT_SONAME)
-	SYM(ctx_new, nft_ctx_new);
-	SYM(ctx_free, nft_ctx_free);
-	SYM(buffer_output, nft_ctx_buffer_output);
-	SYM(buffer_error, nft_ctx_buffer_error);
-	SYM(get_output_buffer, nft_ctx_get_output_buffer);
-	SYM(get_error_buffer, nft_ctx_get_error_buffer);
-	SYM(output_set_flags, nft_ctx_output_set_flags);
-	SYM(run_cmd_from_buffer, nft_run_cmd_from_buffer);
-#undef SYM
-	nft.loaded = true; /* the handle stays open for the life of the process */
-	return 0;
-}
-
-int nftx_open(struct nft_ctx **ret, struct cni_error *err)
-{
-	struct nft_ctx *ctx;
-	int r = nft_load(err);
-
-	if (r < 0)
-		return r;
-	ctx = nft.ctx_new(NFT_CTX_DEFAULT);
-	if (!ctx)
-		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL,
-				     "nftables: create libnftables context");
-	if (nft.buffer_output(ctx) < 0 || nft.buffer_error(ctx) < 0) {
-		nft.ctx_free(ctx);
-		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL,
-				     "nftables: buffer libnftables output");
-	}
-	*ret = ctx;
-	return 0;
-}
-
-void nftx_close(struct nft_ctx *ctx)
-{
-	if (ctx)
-		nft.ctx_free(ctx);
-}
-
-static void trim_copy(char *dst, size_t n, const char *src)
-{
-	size_t l;
-
-	snprintf(dst, n, "%s", src ? src : "");
-	l = strlen(dst);
-	while (l > 0 && (dst[l - 1] == '\n' || dst[l - 1] == ' '))
-		dst[--l] = 0;
-}
-
-/* libnftables exit()s the whole process on some netlink failures ("nf_tables kernel ABI is
- * broken", e.g. ENOBUFS while reading a reply), which would kill the plugin mid-ADD with no
- * error JSON and no rollback. Each command therefore runs in a forked child that sends back
- * nft's return code, output and error text; the child's death is an ordinary error here. */
-struct nft_reply {
-	int rc; /* nft_run_cmd_from_buffer()'s, or -1 when the child died */
-	char *out;
-	char err[1000];
-};
-
-static void child_run(struct nft_ctx *ctx, const char *cmd, int fd)
-{
-	int rc = nft.run_cmd_from_buffer(ctx, cmd);
-	const char *out = nft.get_output_buffer(ctx), *e = nft.get_error_buffer(ctx);
-	size_t lens[2] = {out ? strlen(out) : 0, e ? strlen(e) : 0};
-	struct iovec iov[4] = {{&rc, sizeof(rc)},
-			       {lens, sizeof(lens)},
-			       {(void *)out, lens[0]},
-			       {(void *)e, lens[1]}};
-	size_t total = sizeof(rc) + sizeof(lens) + lens[0] + lens[1], done = 0;
-
-	while (done < total) {
-		ssize_t k = writev(fd, iov, 4);
-		if (k <= 0)
-			_exit(1);
-		done += (size_t)k;
-		for (int i = 0; i < 4; i++) { /* advance past what was written */
-			size_t step = (size_t)k < iov[i].iov_len ? (size_t)k : iov[i].iov_len;
-			iov[i].iov_base = (char *)iov[i].iov_base + step;
-			iov[i].iov_len -= step;
-			k -= (ssize_t)step;
-		}
-	}
-	_exit(0);
-}
-
-static int nft_call(struct nft_ctx *ctx, const char *cmd, unsigned flags, struct nft_reply *ret,
-		    struct cni_error *err)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0, lens[2];
-	int fds[2], status;
-	pid_t pid;
-
-	nft.output_set_flags(ctx, flags);
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL, "nftables: create pipe");
-	fflush(NULL); /* the child must not repeat our buffered output if nft calls exit() */
-	pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL, "nftables: fork");
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		child_run(ctx, cmd, fds[1]);
-	}
-	close(fds[1]);
-	for (;;) {
-		if (cap - len < 4096) {
-			char *p = realloc(buf, cap = cap ? cap * 2 : 16384);
-			if (!p) {
-				close(fds[0]);
-				(void)waitpid(pid, &status, 0);
-				return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL,
-						     "nftables: out of memory");
-			}
-			buf = p;
-		}
-		ssize_t k = read(fds[0], buf + len, cap - len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		len += (size_t)k;
-	}
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	memset(ret, 0, sizeof(*ret));
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || len < sizeof(int) + sizeof(lens)) {
-		ret->rc = -1;
-		snprintf(ret->err, sizeof(ret->err),
-			 "libnftables ended its process (status 0x%x) running: %s", status, cmd);
-		return 0;
-	}
-	memcpy(&ret->rc, buf, sizeof(int));
-	memcpy(lens, buf + sizeof(int), sizeof(lens));
-	if (sizeof(int) + sizeof(lens) + lens[0] + lens[1] != len)
-		return cni_error_set(err, CNI_ERR_INTERNAL, EPROTO, NULL,
-				     "nftables: short reply from worker");
-	char *out = buf + sizeof(int) + sizeof(lens);
-	char text[sizeof(ret->err)];
-	snprintf(text, sizeof(text), "%.*s", (int)lens[1], out + lens[0]);
-	trim_copy(ret->err, sizeof(ret->err), text);
-	if (!(ret->out = strndup(out, lens[0])))
-		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL,
-				     "nftables: out of memory");
-	return 0;
-}
-
-int nftx_list(struct nft_ctx *ctx, const char *cmd, char **ret, struct cni_error *err)
-{
-	struct nft_reply rep;
-	int r = nft_call(ctx, cmd, NFT_CTX_OUTPUT_HANDLE, &rep, err);
-
-	if (r < 0)
-		return r;
-	if (rep.rc != 0) {
-		free(rep.out);
-		/* Missing table/chain, or a kernel without nf_tables: nothing of ours there. */
-		if (strstr(rep.err, "No such file or directory") ||
-		    strstr(rep.err, "not supported")) {
-			*ret = NULL;
-			return 0;
-		}
-		return cni_error_set(err, CNI_ERR_INTERNAL, EIO, rep.err, "nftables: %s", cmd);
-	}
-	*ret = rep.out;
-	return 0;
-}
+/* ---- nft text listings (as `nft -a list` prints them) ---- */
 
 /* Text listings look like
  *   table inet x { # handle 5
@@ -334,16 +123,16 @@ char *masq_nft_comment(const struct masq_attachment *a, char *buf)
 	return buf;
 }
 
-/* ---- nf_tables over raw netlink (ADD/DEL/GC) ----
+/* ---- nf_tables over raw netlink ----
  *
- * libnftables costs ~20 ms per call here and has to run in a forked worker (it exit()s on some
- * netlink errors): dlopen of six libraries, nft_ctx_new (reads /etc/iproute2), a full cache
- * fetch that allocates four 128 KiB hash tables per table it meets (page faults in a fresh
- * process), the bison parser, and the fork's copy-on-write faults. The messages it sends for
- * our few rule shapes are fixed, so ADD/DEL/GC build them directly (one rule dump, one batch:
- * well under a millisecond) with the expressions nft itself generates, so that `nft list`
- * prints them exactly as before (CHECK still compares nft's text). Netlink errors here are
- * ordinary return codes: nothing can end the process. */
+ * Not libnftables: it cost ~20 ms per call here and had to run in a forked worker (it exit()s
+ * on some netlink errors): dlopen of six libraries, nft_ctx_new (reads /etc/iproute2), a full
+ * cache fetch that allocates four 128 KiB hash tables per table it meets (page faults in a
+ * fresh process), the bison parser, and the fork's copy-on-write faults. The messages for our
+ * few rule shapes are fixed, so they are built here (one rule dump, one batch: well under a
+ * millisecond) with the expressions nft itself generates, so that `nft list` prints them
+ * exactly as if nft had added them. Netlink errors are ordinary return codes: nothing can end
+ * the process. */
 
 #define NFT_RCVBUF 65536
 
