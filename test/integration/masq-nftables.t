@@ -1,6 +1,6 @@
 #!/bin/bash
-# ipMasq, nftables backend (nf_tables netlink; CHECK via libnftables): upstream's table layout,
-# v4+v6, idempotent ADD, CHECK, DEL without IPs, two attachments of one container, GC, long
+# ipMasq, nftables backend (nf_tables netlink, no libnftables): upstream's table layout,
+# v4+v6, idempotent ADD, CHECK (by expressions), DEL without IPs, two attachments of one container, GC, long
 # names, real packets, rules byte-for-byte what nft makes from their text; the table stays (as
 # upstream) but no rule of ours is left.
 . "$(dirname "$0")/lib.sh"
@@ -36,6 +36,31 @@ masq -b nftables check net1 ctr1 eth0 fd00:1::5/64
 like "CHECK notices a missing goto" "$RC $OUT" "^1 error 999: .*goto masq_checks"
 ok_masq "ADD repairs both" -b nftables add net1 ctr1 eth0 10.0.0.5/24 fd00:1::5/64
 ok_masq "CHECK after repair" -b nftables check net1 ctr1 eth0 10.0.0.5/24 fd00:1::5/64
+# CHECK compares expressions, not text: the same rule written by nft passes, any addition fails.
+CMT=$(nft list chain $TBL masq_checks | grep 'saddr 10.0.0.5 ' | grep -o 'comment ".*"')
+swap4() { # rule text after "ip saddr 10.0.0.5": replace our v4 rule with it
+	local h
+	h=$(nft -a list chain $TBL masq_checks | grep 'saddr 10.0.0.5 ' | grep -o 'handle [0-9]*')
+	nft delete rule $TBL masq_checks $h && nft add rule $TBL masq_checks ip saddr 10.0.0.5 "$@"
+}
+swap4 ip daddr != 10.0.0.0/24 counter masquerade "$CMT"
+masq -b nftables check net1 ctr1 eth0 10.0.0.5/24
+like "CHECK: a counter in the rule is a difference" "$RC $OUT" "^1 error 999: .*saddr 10\.0\.0\.5"
+swap4 ip daddr != 10.0.0.0/24 masquerade random "$CMT"
+masq -b nftables check net1 ctr1 eth0 10.0.0.5/24
+like "CHECK: masquerade flags are a difference" "$RC $OUT" "^1 error 999: .*saddr 10\.0\.0\.5"
+swap4 ip daddr != 10.0.0.0/24 masquerade comment '"another comment"'
+masq -b nftables check net1 ctr1 eth0 10.0.0.5/24
+like "CHECK: another comment is a difference" "$RC $OUT" "^1 error 999: .*saddr 10\.0\.0\.5"
+swap4 ip daddr != 10.0.0.0/24 masquerade "$CMT"
+ok_masq "CHECK: the same rule written by nft passes" -b nftables check net1 ctr1 eth0 10.0.0.5/24 \
+	fd00:1::5/64
+H=$(nft -a list chain $TBL postrouting | grep 'goto' | grep -o 'handle [0-9]*')
+nft delete rule $TBL postrouting $H
+nft add rule $TBL postrouting jump masq_checks
+masq -b nftables check net1 ctr1 eth0 10.0.0.5/24
+like "CHECK: jump instead of goto is a difference" "$RC $OUT" "^1 error 999: .*goto masq_checks"
+ok_masq "ADD repairs postrouting" -b nftables add net1 ctr1 eth0 10.0.0.5/24 fd00:1::5/64
 
 if topo_up; then
 	check "ma reaches its gateway" ping_ok ma 10.0.0.1

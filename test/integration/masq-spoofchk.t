@@ -1,5 +1,5 @@
 #!/bin/bash
-# macspoofchk (nf_tables netlink, CHECK via libnftables; table bridge nat): reference layout and
+# macspoofchk (nf_tables netlink, no libnftables; table bridge nat): reference layout and
 # comments, rules byte-for-byte what nft makes from their text, idempotent ADD, CHECK (also
 # negative), two attachments, DEL twice; real frames over a bridge: a container that changes
 # its MAC is cut off until it restores it.
@@ -52,6 +52,21 @@ masq spoof-check ctr1 eth0 sv1 02:00:00:00:00:01
 like "CHECK with another MAC fails (999)" "$RC $OUT" "^1 error 999: .*ether saddr 02:00:00:00:00:01"
 masq spoof-check ctr1 eth0 sv2 "$MAC1"
 like "CHECK with another host veth fails" "$RC $OUT" '^1 error 999: .*iifname "sv2"'
+# CHECK compares expressions: the drop missing fails; the same rule written by nft passes.
+M1=cni-br-iface-ctr1-eth0-mac
+H=$(nft -a list chain bridge nat $M1 | grep 'drop' | grep -o 'handle [0-9]*')
+nft delete rule bridge nat $M1 $H
+masq spoof-check ctr1 eth0 sv1 "$MAC1"
+like "CHECK notices the missing drop" "$RC $OUT" "^1 error 999: .*'drop comment \"macspoofchk-ctr1-eth0\"'"
+nft add rule bridge nat $M1 drop comment '"macspoofchk-ctr1-eth0"'
+ok_masq "CHECK passes with the drop written by nft" spoof-check ctr1 eth0 sv1 "$MAC1"
+H=$(nft -a list chain bridge nat $M1 | grep 'drop' | grep -o 'handle [0-9]*')
+nft delete rule bridge nat $M1 $H
+nft add rule bridge nat $M1 counter drop comment '"macspoofchk-ctr1-eth0"'
+masq spoof-check ctr1 eth0 sv1 "$MAC1"
+like "CHECK: a counter in the drop is a difference" "$RC $OUT" "^1 error 999: .*drop comment"
+ok_masq "ADD repairs the mac chain" spoof-add ctr1 eth0 sv1 "$MAC1"
+ok_masq "CHECK after repair" spoof-check ctr1 eth0 sv1 "$MAC1"
 masq spoof-add ctr1 eth0 sv1 not-a-mac
 is "ADD rejects a malformed MAC" "$RC" 1
 
