@@ -65,27 +65,24 @@ static int stamp_format(struct store *s, char *buf, size_t size)
 	return 0;
 }
 
-/* Read a small file of the index (not trimmed); -EFBIG when it does not fit. */
+/* Read a small file of the index (not trimmed); -EFBIG when it does not fit. One read: a short
+ * read of a regular file is its end, and a torn file only fails a comparison or loses a hint of
+ * an index that a rebuild is about to replace anyway. */
 static int read_index_file(struct store *s, const char *name, char *buf, size_t size)
 {
 	_cleanup_close_ int fd = openat(s->idxfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	size_t len = 0;
+	ssize_t k;
 
 	if (fd < 0)
 		return negative_errno();
-	while (len < size) {
-		ssize_t k = read(fd, buf + len, size - len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return negative_errno();
-		if (k == 0)
-			break;
-		len += (size_t)k;
-	}
-	if (len == size)
+	do
+		k = read(fd, buf, size);
+	while (k < 0 && errno == EINTR);
+	if (k < 0)
+		return negative_errno();
+	if ((size_t)k == size)
 		return -EFBIG;
-	buf[len] = '\0';
+	buf[k] = '\0';
 	return 0;
 }
 
