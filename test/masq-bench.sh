@@ -1,5 +1,5 @@
 #!/bin/bash
-# ipMasq cost: libiptc vs libnftables (in-process, wall and CPU medians, via masqctl bench) vs
+# ipMasq cost: libiptc vs nf_tables netlink (in-process, wall and CPU medians, via masqctl bench) vs
 # the reference's way (exec iptables: 9 execs per ADD, 6 per DEL, as observed with strace),
 # empty and with 500 other attachments. Runs itself inside a throw-away sandbox (never touches
 # the host firewall). Usage: [MASQ_BENCH_N=50] test/masq-bench.sh
@@ -68,8 +68,8 @@ round() {
 	echo "== $1"
 	"$M" -b iptables bench "$N" net1 10.0.0.5/24 | sed 's/^/libiptc in-process             /'
 	"$M" -b iptables bench-cpu "$N" net1 10.0.0.5/24 | sed 's/^/libiptc in-process             /'
-	"$M" -b nftables bench "$N" net1 10.0.0.5/24 | sed 's/^/libnftables in-process         /'
-	"$M" -b nftables bench-cpu "$N" net1 10.0.0.5/24 | sed 's/^/libnftables in-process         /'
+	"$M" -b nftables bench "$N" net1 10.0.0.5/24 | sed 's/^/nf_tables netlink in-process   /'
+	"$M" -b nftables bench-cpu "$N" net1 10.0.0.5/24 | sed 's/^/nf_tables netlink in-process   /'
 	by_exec "baseline (no-op; timing overhead)" ':' ':'
 	by_exec "masqctl process, no-op (resolve)" '"$M" resolve' '"$M" resolve'
 	by_exec "masqctl process, iptables" '"$M" -b iptables add net1 p$i eth0 10.0.0.5/24' '"$M" del net1 p$i eth0'

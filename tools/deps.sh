@@ -3,7 +3,7 @@
 # Usage: tools/deps.sh [extra-package ...]
 set -eu
 pkgs="gcc make pkg-config libc6-dev libcjson-dev libnl-3-dev libnl-route-3-dev
-      libiptc-dev libip4tc-dev libip6tc-dev libxtables-dev libnftables-dev
+      libiptc-dev libip4tc-dev libip6tc-dev libxtables-dev
       iproute2 iptables nftables util-linux procps
       containernetworking-plugins busybox-static python3 strace
       golang-go golang-github-appc-cni-dev $*"

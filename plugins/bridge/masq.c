@@ -1,5 +1,5 @@
 /* ipMasq: backend choice and dispatch. The rules themselves live in masq_iptables.c (libiptc)
- * and masq_nftables.c (libnftables); see masq_internal.h for who owns which rule. */
+ * and masq_nftables.c (nf_tables netlink); see masq_internal.h for who owns which rule. */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* IP masquerade for bridge attachments, behind one interface with two backends:
- * libiptc (legacy x_tables, masq_iptables.c) and libnftables (masq_nftables.c).
+ * libiptc (legacy x_tables, masq_iptables.c) and nf_tables over netlink (masq_nftables.c).
  * Contract shared by the bridge plugin (caller) and the backends. */
 #pragma once
 
@@ -14,7 +14,7 @@ enum masq_backend {
 	MASQ_AUTO,     /* key absent: nftables where iptables is nf_tables-based or legacy
 			* tables are unusable, iptables otherwise (see masq_backend_resolve) */
 	MASQ_IPTABLES, /* libiptc, nat table, reference-style CNI-xxxx chains */
-	MASQ_NFTABLES, /* libnftables, one table of our own, one transaction per call */
+	MASQ_NFTABLES, /* nf_tables netlink, one table of our own, one batch per call */
 };
 
 /* Who a rule belongs to; used in chain names / comments so DEL and GC can find rules

@@ -57,19 +57,13 @@ int masq_nft_check(const struct masq_attachment *a, const struct ipprefix *ips, 
 int masq_nft_gc(const char *network, const struct cni_attachment *valid, size_t n_valid,
 		struct cni_error *err);
 
-/* nft text listings (`nft -a list ...`): rules with chain, comment and handle. The netlink
- * dump parser fills the same struct (text "" there). */
+/* A rule of a netlink dump of our chains: where it is, its comment, its handle. */
 struct nftx_rule {
 	const char *chain;   /* chain the rule is in */
-	const char *text;    /* the rule as nft prints it, without "# handle N" */
-	const char *comment; /* its comment (inside text, not terminated), "" when none */
+	const char *comment; /* its comment (not terminated), "" when none */
 	size_t comment_len;
 	long handle;
 };
-/* Call fn for every rule of a listing (modifies the buffer); fn returns false to stop. */
-void nftx_for_each_rule(char *listing, bool (*fn)(const struct nftx_rule *r, void *arg), void *arg);
-/* True when the listing declares chain `name`. */
-bool nftx_has_chain(const char *listing, const char *name);
 /* Copy s into buf (size n) keeping only characters safe inside an nft "comment". */
 char *nftx_sanitize(const char *s, char *buf, size_t n);
 

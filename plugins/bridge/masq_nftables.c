@@ -29,57 +29,7 @@
 
 #define T "inet " MASQ_NFT_TABLE
 
-/* ---- nft text listings (as `nft -a list` prints them) ---- */
-
-/* Text listings look like
- *   table inet x { # handle 5
- *   \tchain c { # handle 1
- *   \t\ttype nat hook postrouting priority srcnat; policy accept;
- *   \t\tip saddr 10.0.0.5 ... comment "..." # handle 7
- * Rule lines are the doubly indented ones ending in "# handle N". */
-void nftx_for_each_rule(char *listing, bool (*fn)(const struct nftx_rule *r, void *arg), void *arg)
-{
-	const char *chain = "";
-
-	for (char *line = listing, *next; line && *line; line = next) {
-		char *h, *end;
-
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = 0;
-		if (strncmp(line, "\tchain ", 7) == 0) {
-			chain = line + 7;
-			end = strchr(line + 7, ' ');
-			if (end)
-				*end = 0;
-			continue;
-		}
-		h = strstr(line, " # handle ");
-		if (strncmp(line, "\t\t", 2) != 0 || !h)
-			continue;
-		struct nftx_rule r = {.chain = chain, .text = line + 2, .comment = ""};
-
-		r.handle = strtol(h + 10, NULL, 10);
-		*h = 0;
-		end = strstr(line, " comment \"");
-		if (end && h > end + 10 && h[-1] == '"') {
-			r.comment = end + 10;
-			r.comment_len = (size_t)(h - 1 - r.comment);
-		}
-		if (!fn(&r, arg))
-			return;
-	}
-}
-
-bool nftx_has_chain(const char *listing, const char *name)
-{
-	size_t l = strlen(name);
-
-	for (const char *p = listing; p && (p = strstr(p, "\tchain ")); p += 7)
-		if (strncmp(p + 7, name, l) == 0 && p[7 + l] == ' ')
-			return true;
-	return false;
-}
+/* ---- names ---- */
 
 char *nftx_sanitize(const char *s, char *buf, size_t n)
 {
@@ -90,8 +40,6 @@ char *nftx_sanitize(const char *s, char *buf, size_t n)
 	buf[i] = 0;
 	return buf;
 }
-
-/* ---- names ---- */
 
 char *masq_nft_tag(const char *network, const char *ifname, const char *container_id, char *buf)
 {
@@ -557,7 +505,7 @@ static bool parse_rule(const struct nlmsghdr *h, const char *chain, struct nftx_
 {
 	size_t off = NLMSG_LENGTH(sizeof(struct nfgenmsg));
 
-	*r = (struct nftx_rule){.chain = chain, .text = "", .comment = ""};
+	*r = (struct nftx_rule){.chain = chain, .comment = ""};
 	while (off + NLA_HDRLEN <= h->nlmsg_len) {
 		const struct nlattr *a = (const struct nlattr *)((const char *)h + off);
 		const uint8_t *p = (const uint8_t *)a + NLA_HDRLEN;

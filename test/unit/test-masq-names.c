@@ -114,57 +114,6 @@ TEST(nft_comment_is_bounded_and_sanitized)
 	ASSERT_TRUE(strstr(c, "net: n_et,") != NULL);
 }
 
-struct seen {
-	int n;
-	char chains[8][64], texts[8][256], comments[8][128];
-	long handles[8];
-};
-
-static bool collect(const struct nftx_rule *r, void *arg)
-{
-	struct seen *s = arg;
-
-	if (s->n < 8) {
-		snprintf(s->chains[s->n], 64, "%s", r->chain);
-		snprintf(s->texts[s->n], 256, "%s", r->text);
-		snprintf(s->comments[s->n], 128, "%.*s", (int)r->comment_len, r->comment);
-		s->handles[s->n++] = r->handle;
-	}
-	return true;
-}
-
-TEST(nft_listing_parse)
-{
-	char listing[] =
-		"table inet cni_plugins_masquerade { # handle 4\n"
-		"\tchain masq_checks { # handle 1\n"
-		"\t\tip saddr 10.0.0.5 ip daddr != 10.0.0.0/24 masquerade comment \"t1, net: n\" # handle 11\n"
-		"\t}\n"
-		"\n"
-		"\tchain postrouting { # handle 2\n"
-		"\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-		"\t\tip daddr 224.0.0.0/4 return # handle 13\n"
-		"\t\tgoto masq_checks # handle 15\n"
-		"\t}\n"
-		"}\n";
-	struct seen s = {0};
-
-	ASSERT_TRUE(nftx_has_chain(listing, "masq_checks"));
-	ASSERT_TRUE(nftx_has_chain(listing, "postrouting"));
-	ASSERT_FALSE(nftx_has_chain(listing, "masq"));
-	nftx_for_each_rule(listing, collect, &s);
-	ASSERT_EQ(s.n, 3);
-	ASSERT_STREQ(s.chains[0], "masq_checks");
-	ASSERT_STREQ(s.texts[0],
-		     "ip saddr 10.0.0.5 ip daddr != 10.0.0.0/24 masquerade comment \"t1, net: n\"");
-	ASSERT_STREQ(s.comments[0], "t1, net: n");
-	ASSERT_EQ(s.handles[0], 11);
-	ASSERT_STREQ(s.chains[1], "postrouting");
-	ASSERT_STREQ(s.texts[2], "goto masq_checks");
-	ASSERT_STREQ(s.comments[2], "");
-	ASSERT_EQ(s.handles[2], 15);
-}
-
 TEST(nft_sanitize)
 {
 	char buf[16];
