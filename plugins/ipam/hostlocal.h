@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "cni_error.h"
 #include "cni_result.h"
@@ -93,11 +94,13 @@ int resolvconf_parse_text(const char *text, struct cni_dns *ret);
 /* store.c: the on-disk lease store, file-compatible with the reference. */
 
 struct store {
-	int dirfd;     /* <dataDir>/<network> */
-	int lockfd;    /* -EBADF when unlocked (see store_lock) */
-	int idxfd;     /* <dataDir>/<network>/.owners, -EBADF until index.c opens it */
-	bool create;   /* opened for ADD: may create the directory and the lock file */
-	bool index_ok; /* the owner index lists every lease (index.c) */
+	int dirfd;		   /* <dataDir>/<network> */
+	int lockfd;		   /* -EBADF when unlocked (see store_lock) */
+	int idxfd;		   /* <dataDir>/<network>/.owners, -EBADF until index.c opens it */
+	bool create;		   /* opened for ADD: may create the directory and the lock file */
+	bool index_ok;		   /* the owner index lists every lease (index.c) */
+	bool sealed;		   /* the stamp names when the index was last complete: */
+	struct timespec sealed_at; /* the mtime we gave the directory then */
 	char dir[4096];
 };
 
@@ -165,6 +168,10 @@ typedef int (*store_scan_cb)(struct store *s, const struct store_lease *l, void 
 			     struct cni_error *err);
 int store_scan(struct store *s, bool recover, store_scan_cb cb, void *userdata,
 	       struct cni_error *err);
+/* The same, but leases whose inode was last changed (ctime) at or before `since` are skipped
+ * with one fstatat instead of being read (crash leftovers are still removed). */
+int store_scan_since(struct store *s, bool recover, const struct timespec *since, store_scan_cb cb,
+		     void *userdata, struct cni_error *err);
 
 /* Whether a trimmed lease record is plausible: "<id>" or "<id>\r\n<ifname>". */
 bool store_owner_is_valid(const char *owner);
@@ -180,8 +187,10 @@ void store_owner_split(const char *owner, char *id, size_t id_size, char *ifname
 
 /* index_ok = whether the stamp says nobody changed the directory since our last commit. */
 void store_index_check(struct store *s);
-/* Rebuild every entry from a scan (which removes crash leftovers too); sets index_ok. */
-void store_index_rebuild(struct store *s);
+/* Bring the index up to date from a scan (which removes crash leftovers too); sets index_ok.
+ * Reads only the leases changed since the stamp when the stamp says when that was, unless
+ * `full` (which also drops the entries of owners that hold no lease). */
+void store_index_rebuild(struct store *s, bool full);
 /* Check, and rebuild when stale. */
 void store_index_load(struct store *s);
 /* The addresses the owner's entry lists (hints: verify each lease), at most max; 0 when it has

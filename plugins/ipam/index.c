@@ -14,8 +14,8 @@
  * the lock, we set the directory's mtime to a value 2 s in the past and record (inode, size,
  * mtime) in .owners/stamp. Whoever adds, removes or renames an entry of the directory afterwards
  * gives it the current time (kernel timestamps never go below the coarse clock), so the stamp no
- * longer matches, and the next request rebuilds the index from a scan (which also removes crash
- * leftovers). A fake past mtime avoids the timestamp granularity problem: comparing with the
+ * longer matches, and the next request brings the index up to date from a scan (which also
+ * removes crash leftovers) that reads only the leases changed since the stamped time. A fake past mtime avoids the timestamp granularity problem: comparing with the
  * kernel's own last timestamp would miss a change made within the same clock tick.
  *
  * Nothing here is fsynced, because the stamp is also the commit record of the index: entries
@@ -52,16 +52,15 @@ static void owner_hash(const char *owner, char buf[HASH_LEN + 1])
 	sha512_hex_prefix(owner, strlen(owner), HASH_BYTES, buf);
 }
 
-/* The stamp text for the directory as it is now. */
-static int stamp_format(struct store *s, char *buf, size_t size)
-{
-	struct stat st;
+#define STAMP_FORMAT "host-local owner index v1 %llu %lld %lld.%09ld\n"
 
-	if (fstat(s->dirfd, &st) < 0)
+/* The stamp text for the directory as it is now. */
+static int stamp_format(struct store *s, struct stat *st, char *buf, size_t size)
+{
+	if (fstat(s->dirfd, st) < 0)
 		return negative_errno();
-	snprintf(buf, size, "host-local owner index v1 %llu %lld %lld.%09ld\n",
-		 (unsigned long long)st.st_ino, (long long)st.st_size, (long long)st.st_mtim.tv_sec,
-		 st.st_mtim.tv_nsec);
+	snprintf(buf, size, STAMP_FORMAT, (unsigned long long)st->st_ino, (long long)st->st_size,
+		 (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
 	return 0;
 }
 
@@ -127,14 +126,23 @@ static int open_index_dir(struct store *s, bool create)
 void store_index_check(struct store *s)
 {
 	char want[128], have[128];
+	unsigned long long ino;
+	long long size, sec;
+	long nsec;
+	struct stat st;
 
-	s->index_ok = false;
+	s->index_ok = s->sealed = false;
 	if (s->lockfd < 0 || open_index_dir(s, false) < 0)
 		return;
 	if (read_index_file(s, STAMP_NAME, have, sizeof(have)) < 0 ||
-	    stamp_format(s, want, sizeof(want)) < 0)
+	    stamp_format(s, &st, want, sizeof(want)) < 0)
 		return;
 	s->index_ok = strcmp(want, have) == 0;
+	/* When the index was last complete, for a rebuild that reads only what changed since. */
+	if (sscanf(have, STAMP_FORMAT, &ino, &size, &sec, &nsec) == 4 && ino == st.st_ino) {
+		s->sealed = true;
+		s->sealed_at = (struct timespec){.tv_sec = (time_t)sec, .tv_nsec = nsec};
+	}
 }
 
 static int entry_format(const char *owner, const struct ipaddr *ips, size_t n, char *buf,
@@ -161,10 +169,23 @@ static int entry_format(const char *owner, const struct ipaddr *ips, size_t n, c
 	return 0;
 }
 
+/* The addresses an entry's text lists (buf is modified), at most max. */
+static size_t entry_parse(char *buf, struct ipaddr *ret, size_t max)
+{
+	char *line, *save = NULL;
+	size_t n = 0;
+
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#' || n == max || ipaddr_parse(line, &ret[n]) < 0)
+			continue;
+		n++;
+	}
+	return n;
+}
+
 int store_index_get(struct store *s, const char *owner, struct ipaddr *ret, size_t max)
 {
-	char name[HASH_LEN + 1], buf[ENTRY_MAX], *line, *save = NULL;
-	size_t n = 0;
+	char name[HASH_LEN + 1], buf[ENTRY_MAX];
 	int r;
 
 	if (!s->index_ok)
@@ -177,12 +198,7 @@ int store_index_get(struct store *s, const char *owner, struct ipaddr *ret, size
 		index_fail(s);
 		return r;
 	}
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (line[0] == '#' || n == max || ipaddr_parse(line, &ret[n]) < 0)
-			continue;
-		n++;
-	}
-	return (int)n;
+	return (int)entry_parse(buf, ret, max);
 }
 
 void store_index_put(struct store *s, const char *owner, const struct ipaddr *ips, size_t n)
@@ -209,6 +225,7 @@ void store_index_commit(struct store *s)
 {
 	struct timespec now, times[2];
 	char stamp[128];
+	struct stat st;
 
 	if (!s->index_ok)
 		return;
@@ -217,7 +234,7 @@ void store_index_commit(struct store *s)
 	clock_gettime(CLOCK_REALTIME, &now);
 	times[0] = (struct timespec){.tv_nsec = UTIME_OMIT};
 	times[1] = (struct timespec){.tv_sec = now.tv_sec - FAKE_MTIME_AGO};
-	if (futimens(s->dirfd, times) < 0 || stamp_format(s, stamp, sizeof(stamp)) < 0 ||
+	if (futimens(s->dirfd, times) < 0 || stamp_format(s, &st, stamp, sizeof(stamp)) < 0 ||
 	    write_index_file(s, STAMP_NAME, stamp) < 0)
 		index_fail(s);
 }
@@ -267,20 +284,35 @@ static int hash_cmp(const void *key, const void *item)
 	return strcmp(key, ((const struct ix_item *)item)->hash);
 }
 
-/* Write the entry of items [0, n) (one owner) unless it already says exactly that. */
-static int sync_entry(struct store *s, const struct ix_item *items, size_t n)
+/* Write the entry of items [0, n) (one owner) unless it already says exactly that; with
+ * `merge`, keep what it lists too (the leases not read again) and write only when adding. */
+static int sync_entry(struct store *s, const struct ix_item *items, size_t n, bool merge)
 {
 	struct ipaddr ips[STORE_INDEX_MAX];
 	char want[ENTRY_MAX], have[ENTRY_MAX];
+	bool exists = read_index_file(s, items[0].hash, have, sizeof(have)) == 0;
+	size_t m = 0, before;
 	int r;
 
-	if (n > STORE_INDEX_MAX)
-		return -E2BIG;
-	for (size_t i = 0; i < n; i++)
-		ips[i] = items[i].ip;
-	if ((r = entry_format(items[0].owner, ips, n, want, sizeof(want))) < 0)
+	if (merge && exists)
+		m = entry_parse(have, ips, ARRAY_SIZE(ips));
+	before = m;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+
+		while (k < m && !ipaddr_equal(&ips[k], &items[i].ip))
+			k++;
+		if (k < m)
+			continue;
+		if (m == ARRAY_SIZE(ips))
+			return -E2BIG;
+		ips[m++] = items[i].ip;
+	}
+	if (merge && exists && m == before)
+		return 0;
+	if ((r = entry_format(items[0].owner, ips, m, want, sizeof(want))) < 0)
 		return r;
-	if (read_index_file(s, items[0].hash, have, sizeof(have)) == 0 && strcmp(want, have) == 0)
+	if (!merge && exists && strcmp(want, have) == 0)
 		return 0;
 	return write_index_file(s, items[0].hash, want);
 }
@@ -309,27 +341,33 @@ static int prune_entries(struct store *s, const struct ix_list *list)
 	return 0;
 }
 
-static int rebuild(struct store *s, struct ix_list *list, struct cni_error *err)
+/* Full: every lease is read and the entries are made exact. Otherwise only leases changed
+ * after sealed_at are read and merged into the entries: when the stamp was written, every lease
+ * then present was listed, and creating, linking, renaming or writing a lease since then gave
+ * its inode a ctime after the present time of that moment, which is after sealed_at (2 s
+ * before it). Stale addresses stay in the entries until a full rebuild (GC). */
+static int rebuild(struct store *s, struct ix_list *list, bool full, struct cni_error *err)
 {
+	const struct timespec *since = !full && s->sealed ? &s->sealed_at : NULL;
 	int r;
 
 	if ((r = open_index_dir(s, true)) < 0)
 		return r;
 	(void)unlinkat(s->idxfd, STAMP_NAME, 0);
-	if ((r = store_scan(s, true, collect_cb, list, err)) < 0)
+	if ((r = store_scan_since(s, true, since, collect_cb, list, err)) < 0)
 		return r;
 	if (list->n) /* v is NULL when there is no lease */
 		qsort(list->v, list->n, sizeof(*list->v), item_cmp);
 	for (size_t i = 0, j; i < list->n; i = j) {
 		for (j = i + 1; j < list->n && strcmp(list->v[i].hash, list->v[j].hash) == 0; j++)
 			;
-		if ((r = sync_entry(s, &list->v[i], j - i)) < 0)
+		if ((r = sync_entry(s, &list->v[i], j - i, since != NULL)) < 0)
 			return r;
 	}
-	return prune_entries(s, list);
+	return since ? 0 : prune_entries(s, list);
 }
 
-void store_index_rebuild(struct store *s)
+void store_index_rebuild(struct store *s, bool full)
 {
 	struct ix_list list = {0};
 	struct cni_error ignored = {0};
@@ -337,7 +375,8 @@ void store_index_rebuild(struct store *s)
 	s->index_ok = false;
 	if (s->lockfd < 0)
 		return;
-	s->index_ok = rebuild(s, &list, &ignored) == 0;
+	s->index_ok = rebuild(s, &list, full, &ignored) == 0;
+	s->sealed = false;
 	free(list.v);
 }
 
@@ -345,5 +384,5 @@ void store_index_load(struct store *s)
 {
 	store_index_check(s);
 	if (!s->index_ok)
-		store_index_rebuild(s);
+		store_index_rebuild(s, false);
 }

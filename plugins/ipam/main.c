@@ -459,7 +459,7 @@ static int cmd_del(const struct cni_request *req, struct cni_error *err)
 	/* When prevResult named every lease, a stale index is left for the next request to
 	 * rebuild. */
 	if (found < c.conf.n_sets && !c.store.index_ok)
-		store_index_rebuild(&c.store);
+		store_index_rebuild(&c.store, false);
 	if (c.store.index_ok && (r = release_by_index(&c, prev, &found, err)) < 0)
 		goto out;
 	if (!c.store.index_ok && found < c.conf.n_sets && (r = release_by_scan(&c, found, err)) < 0)
@@ -684,7 +684,7 @@ static int cmd_gc(const struct cni_request *req, struct cni_error *err)
 	if (g.released)
 		(void)store_sync(&c.store, NULL);
 	/* Drop the entries of the released leases (and of anything else gone). */
-	store_index_rebuild(&c.store);
+	store_index_rebuild(&c.store, true);
 	store_index_commit(&c.store);
 	if (g.failed) {
 		r = cni_error_set(err, g.first.code ? g.first.code : CNI_ERR_IO, g.first.sys_errno,

@@ -436,8 +436,21 @@ int store_sync(struct store *s, struct cni_error *err)
 	return 0;
 }
 
-/* Classify one directory entry: 1 = lease (filled in), 0 = not ours to look at, -1 = garbage. */
-static int classify(struct store *s, const char *name, struct store_lease *l)
+/* Whether the inode behind name was changed (created, linked, written) after since. */
+static bool changed_after(struct store *s, const char *name, const struct timespec *since)
+{
+	struct stat st;
+
+	if (fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return true; /* let the read decide */
+	return st.st_ctim.tv_sec > since->tv_sec ||
+	       (st.st_ctim.tv_sec == since->tv_sec && st.st_ctim.tv_nsec > since->tv_nsec);
+}
+
+/* Classify one directory entry: 1 = lease (filled in), 0 = not ours to look at (or unchanged
+ * since `since`), -1 = garbage. */
+static int classify(struct store *s, const char *name, const struct timespec *since,
+		    struct store_lease *l)
 {
 	int r;
 
@@ -451,6 +464,8 @@ static int classify(struct store *s, const char *name, struct store_lease *l)
 	ipaddr_format(&l->ip, l->name);
 	if (strcmp(l->name, name) != 0)
 		return 0; /* not the canonical spelling, so not a name we or the reference write */
+	if (since && !changed_after(s, name, since))
+		return 0;
 	r = read_small(s, name, l->owner, sizeof(l->owner));
 	if (r < 0)
 		return 0; /* vanished or unreadable: leave it alone */
@@ -459,6 +474,12 @@ static int classify(struct store *s, const char *name, struct store_lease *l)
 
 int store_scan(struct store *s, bool recover, store_scan_cb cb, void *userdata,
 	       struct cni_error *err)
+{
+	return store_scan_since(s, recover, NULL, cb, userdata, err);
+}
+
+int store_scan_since(struct store *s, bool recover, const struct timespec *since, store_scan_cb cb,
+		     void *userdata, struct cni_error *err)
 {
 	int fd = openat(s->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *de;
@@ -477,7 +498,7 @@ int store_scan(struct store *s, bool recover, store_scan_cb cb, void *userdata,
 
 		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
 			continue;
-		kind = classify(s, de->d_name, &l);
+		kind = classify(s, de->d_name, since, &l);
 		if (kind < 0 && recover) {
 			fprintf(stderr, "host-local: removing crash leftover \"%s/%s\"\n", s->dir,
 				de->d_name);
