@@ -78,6 +78,28 @@ else
 	skip "reference interplay" "no $REF/host-local"
 fi
 
+# after a foreign change only the leases changed since the stamp are read (one fstatat for each
+# of the others), and that is enough to see a lease the reference just made
+if [ -x "$REF/host-local" ] && command -v strace >/dev/null; then
+	O=$(hl_conf old "$V4")
+	for i in $(seq 1 20); do hl ADD "$O" o$i; done
+	sleep 3 # o1..o20 become older than the next stamp's time (2 s before it)
+	hl ADD "$O" o21
+	ref ADD "$O" n1
+	echo "$O" | ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 CNI_COMMAND=ADD \
+		CNI_CONTAINERID=n1 CNI_NETNS=/x CNI_IFNAME=eth0 CNI_PATH=$BIN \
+		strace -f -e trace=openat,newfstatat -o "$T/st" "$BIN/host-local" >"$T/out" 2>&1
+	like "reference lease among 21 older ones: duplicate refused" "$(cat "$T/out")" "has been allocated to n1, duplicate allocation is not allowed"
+	opened=$(grep -c 'openat(.*"10\.231\.1\.' "$T/st")
+	[ "$opened" -le 3 ] && ok "... reading $opened leases, not 22" || not_ok "... too many lease reads" "$opened"
+	is "... after one fstatat per lease" "$(grep -c 'newfstatat(.*"10\.231\.1\.' "$T/st")" 22
+	hl DEL "$O" n1
+	for i in $(seq 1 21); do hl DEL "$O" o$i; done
+	is "... nothing left" "$(leases old) $(owners old)" " "
+else
+	skip "update after a foreign change reads only changed leases" "no $REF/host-local or strace"
+fi
+
 # a lease nobody indexed (a crash between link and entry, or a person): the directory changed,
 # so the next request re-indexes and sees it
 mkdir -p "$D/ix"
