@@ -159,7 +159,7 @@ static int create_veth(struct br_ctx *ctx, struct cni_error *err)
 		.mac = ctx->host_mac,
 		.mtu = c->mtu,
 		.master = ctx->br.ifindex,
-		.up = true,
+		.up = false, /* up once IPv6 address generation is off (below) */
 		.peer_name = ifname,
 		.peer_ns_fd = ctx->ns_fd,
 		.peer_mac = ctx->cont_mac,
@@ -199,7 +199,18 @@ static int create_veth(struct br_ctx *ctx, struct cni_error *err)
 	if (!ctx->host_index)
 		return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL,
 				     "look up new host veth '%s'", ctx->host_ifname);
-	return 0;
+	/* A bridge port needs no IPv6 address of its own. Without a link-local one it sends no
+	 * DAD, MLD or router solicitation, each flooded by the bridge to every other port (and
+	 * processed in every container), and adds no fe80::/64 route to the host's table, where
+	 * the insertion walks one sibling per port: both grow ADD with the number of containers.
+	 * The kernel allows this only before the link is up, and not at all without IPv6. */
+	struct cni_error e = {0};
+	r = nlu_link_set_addrgen_none(ctx->hsk, ctx->host_index, &e);
+	if (r < 0 && r != -EAFNOSUPPORT) {
+		*err = e;
+		return r;
+	}
+	return nlu_link_set_up(ctx->hsk, ctx->host_index, true, err);
 }
 
 /* VLAN membership of a bridge port: the access VLAN (PVID, untagged) and, for the container's

@@ -148,6 +148,21 @@ TEST(forwarding_read_matches_sysctl)
 	ASSERT_EQ(nlu_forwarding_get(sk, AF_INET, NULL), buf[0] == '1');
 }
 
+TEST(addrgen_none_as_inet6_af_spec)
+{
+	_cleanup_(nlu_msg_freep) struct nl_msg *m = NULL;
+	struct nlattr *tb[IFLA_MAX + 1], *inet6, *a;
+
+	ASSERT_OK(nlu_build_addrgen_none(7, &m));
+	ASSERT_EQ(((struct ifinfomsg *)nlmsg_data(nlmsg_hdr(m)))->ifi_index, 7);
+	(void)link_attr(m, tb);
+	inet6 = nla_find(nla_data(tb[IFLA_AF_SPEC]), nla_len(tb[IFLA_AF_SPEC]), AF_INET6);
+	ASSERT_TRUE(inet6 != NULL);
+	a = nla_find(nla_data(inet6), nla_len(inet6), IFLA_INET6_ADDR_GEN_MODE);
+	ASSERT_TRUE(a != NULL);
+	ASSERT_EQ(nla_get_u8(a), IN6_ADDR_GEN_MODE_NONE);
+}
+
 TEST(bridge_vlan_range_and_pvid)
 {
 	_cleanup_(nlu_msg_freep) struct nl_msg *m = NULL;
