@@ -57,6 +57,10 @@ int nlu_open(struct nl_sock **ret, struct cni_error *err)
 	/* Kernel explanations for failures ("extack"), and acks that do not echo our request. */
 	(void)setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	(void)setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	/* Strict header checks, which also make the kernel apply dump filters (an address dump
+	 * of one link) instead of dumping everything for us to filter. */
+	(void)setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one,
+			 sizeof(one));
 	*ret = TAKE_PTR(sk);
 	return 0;
 }
@@ -931,7 +935,10 @@ static void reset_addrs(void *arg)
 static int build_addrs(void *arg, struct nl_msg **ret)
 {
 	struct addr_list *l = arg;
-	struct ifaddrmsg ifa = {.ifa_family = (unsigned char)l->family};
+	/* With strict checking (nlu_open) the kernel then walks only that link, not every link of
+	 * the netns (one per container on a host with a bridge). */
+	struct ifaddrmsg ifa = {.ifa_family = (unsigned char)l->family,
+				.ifa_index = (unsigned)(l->ifindex > 0 ? l->ifindex : 0)};
 	return new_msg(RTM_GETADDR, NLM_F_DUMP, &ifa, sizeof(ifa), ret);
 }
 
