@@ -18,7 +18,6 @@
 #include "macro.h"
 #include "masq_internal.h"
 
-
 /* ---- nf_tables over raw netlink ----
  *
  * Not libnftables: it cost ~20 ms per call here and had to run in a forked worker (it exit()s
@@ -29,7 +28,6 @@
  * millisecond) with the expressions nft itself generates, so that `nft list` prints them
  * exactly as if nft had added them. Netlink errors are ordinary return codes: nothing can end
  * the process. */
-
 
 void nfb_free(struct nfb *b)
 {
@@ -179,7 +177,7 @@ void ex_nfproto(struct nfb *b, uint8_t nfproto)
 /* `<ip|ip6> <saddr|daddr> [!=] <addr>[/len]`: nft loads only the prefix bytes when the prefix
  * is byte-aligned, else the whole address through a mask. */
 void ex_addr_match(struct nfb *b, int family, bool daddr, const uint8_t *addr, unsigned plen,
-			  bool neq)
+		   bool neq)
 {
 	unsigned bytes = ipaddr_bytes(family);
 	unsigned off = family == AF_INET ? (daddr ? 16 : 12) : (daddr ? 24 : 8);
@@ -305,7 +303,7 @@ int nfs_send(int fd, const struct nfb *b, const char *what, struct cni_error *er
 
 /* One datagram of replies into buf; 0 when none is queued and dontwait. */
 ssize_t nfs_recv(int fd, char *buf, size_t n, bool dontwait, const char *what,
-			struct cni_error *err)
+		 struct cni_error *err)
 {
 	struct iovec iov = {buf, n};
 	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
@@ -482,8 +480,8 @@ static bool parse_rule(const struct nlmsghdr *h, const char *chain, struct nftx_
  * it). A missing table or chain, or no nf_tables, is an empty dump. *ret_intr when the dump
  * overlapped a change (NLM_F_DUMP_INTR): the caller takes it again. */
 int dump_rules_once(int fd, char *buf, uint8_t family, const char *table, const char *chain,
-			   int (*fn)(const struct nlmsghdr *h, void *arg), void *arg,
-			   bool *ret_intr, struct cni_error *err)
+		    int (*fn)(const struct nlmsghdr *h, void *arg), void *arg, bool *ret_intr,
+		    struct cni_error *err)
 {
 	struct nfb b = {.family = family, .table = table};
 	const char *what = "list rules";
