@@ -123,25 +123,11 @@ int nfs_rule_handles(int fd, uint8_t family, const char *table, const char *chai
  * kernel's extra default attributes ignored) and the same comment. */
 int nfs_rules_present(int fd, uint8_t family, const char *table, const char *chain,
 		      const struct nfb *want, bool *found, size_t n, struct cni_error *err);
-/* 1 when the chain exists, 0 when it (or its table) does not. */
+/* 1 when the chain exists, 0 when it, its table or nf_tables does not. */
 int nfs_chain_exists(int fd, uint8_t family, const char *table, const char *chain,
 		     struct cni_error *err);
 
-/* More of nft_netlink.c, for the backends. */
-struct nlmsghdr;
-#define NFT_RCVBUF 65536 /* receive buffer for replies and dumps */
-/* Send a built batch; read one datagram of replies (dontwait: none pending is 0). */
-int nfs_send(int fd, const struct nfb *b, const char *what, struct cni_error *err);
-ssize_t nfs_recv(int fd, char *buf, size_t n, bool dontwait, const char *what,
-		 struct cni_error *err);
-/* An NLMSG_ERROR reply as a CNI error naming the nf_tables message it answers. */
-int nfs_error(const struct nlmsghdr *h, const char *what, struct cni_error *err);
-/* One dump of a chain's rules, fn(rule message) for each; *ret_intr: take it again. */
-int dump_rules_once(int fd, char *buf, uint8_t family, const char *table, const char *chain,
-		    int (*fn)(const struct nlmsghdr *h, void *arg), void *arg, bool *ret_intr,
-		    struct cni_error *err);
-void nfb_be64(struct nfb *b, uint16_t type, uint64_t v);
-/* Expressions as nft linearizes them: meta nfproto; [!=] <ip> saddr/daddr within a prefix;
+/* Expressions as nft linearizes them (nft_netlink.c): meta nfproto; [!=] <ip> saddr/daddr within a prefix;
  * masquerade. */
 void ex_nfproto(struct nfb *b, uint8_t nfproto);
 void ex_addr_match(struct nfb *b, int family, bool daddr, const uint8_t *addr, unsigned plen,

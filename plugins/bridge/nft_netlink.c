@@ -84,7 +84,7 @@ void nfb_be32(struct nfb *b, uint16_t type, uint32_t v)
 	nfb_attr(b, type, &v, sizeof(v));
 }
 
-void nfb_be64(struct nfb *b, uint16_t type, uint64_t v)
+static void nfb_be64(struct nfb *b, uint16_t type, uint64_t v)
 {
 	v = htobe64(v);
 	nfb_attr(b, type, &v, sizeof(v));
@@ -263,6 +263,8 @@ void nfb_rule_end(struct nfb *b, size_t exprs, const char *comment)
 
 /* ---- talking to nf_tables ---- */
 
+#define NFT_RCVBUF 65536 /* receive buffer for replies and dumps */
+
 int nfs_open(int *ret_fd, struct cni_error *err)
 {
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER), one = 1;
@@ -277,7 +279,7 @@ int nfs_open(int *ret_fd, struct cni_error *err)
 	return 0;
 }
 
-int nfs_send(int fd, const struct nfb *b, const char *what, struct cni_error *err)
+static int nfs_send(int fd, const struct nfb *b, const char *what, struct cni_error *err)
 {
 	struct sockaddr_nl k = {.nl_family = AF_NETLINK};
 	ssize_t n;
@@ -302,8 +304,8 @@ int nfs_send(int fd, const struct nfb *b, const char *what, struct cni_error *er
 }
 
 /* One datagram of replies into buf; 0 when none is queued and dontwait. */
-ssize_t nfs_recv(int fd, char *buf, size_t n, bool dontwait, const char *what,
-		 struct cni_error *err)
+static ssize_t nfs_recv(int fd, char *buf, size_t n, bool dontwait, const char *what,
+			struct cni_error *err)
 {
 	struct iovec iov = {buf, n};
 	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
@@ -342,7 +344,7 @@ static const char *nft_msg_name(uint16_t type)
 }
 
 /* An NLMSG_ERROR with a non-zero error into err: errno, the kernel's text, which command. */
-int nfs_error(const struct nlmsghdr *h, const char *what, struct cni_error *err)
+static int nfs_error(const struct nlmsghdr *h, const char *what, struct cni_error *err)
 {
 	const struct nlmsgerr *e = NLMSG_DATA(h);
 	int r;
@@ -476,23 +478,16 @@ static bool parse_rule(const struct nlmsghdr *h, const char *chain, struct nftx_
 	return r->handle > 0;
 }
 
-/* One dump of the rules of table/chain: fn(rule, arg) for each (a negative return aborts with
- * it). A missing table or chain, or no nf_tables, is an empty dump. *ret_intr when the dump
- * overlapped a change (NLM_F_DUMP_INTR): the caller takes it again. */
-int dump_rules_once(int fd, char *buf, uint8_t family, const char *table, const char *chain,
-		    int (*fn)(const struct nlmsghdr *h, void *arg), void *arg, bool *ret_intr,
-		    struct cni_error *err)
+/* Send request b and read its replies up to the acknowledgement or the end of the dump:
+ * fn(message, arg) for each other message (a negative return aborts with it). A missing
+ * table or chain, or no nf_tables, ends it like an acknowledgement. *ret_intr (may be NULL)
+ * when a dump overlapped a change (NLM_F_DUMP_INTR): the caller takes it again. */
+static int nfs_request(int fd, char *buf, const struct nfb *b, const char *what,
+		       int (*fn)(const struct nlmsghdr *h, void *arg), void *arg, bool *ret_intr,
+		       struct cni_error *err)
 {
-	struct nfb b = {.family = family, .table = table};
-	const char *what = "list rules";
-	int r;
+	int r = nfs_send(fd, b, what, err);
 
-	nfb_nft(&b, NFT_MSG_GETRULE, NLM_F_DUMP);
-	nfb_str(&b, NFTA_RULE_TABLE, table);
-	nfb_str(&b, NFTA_RULE_CHAIN, chain);
-	nfb_end(&b);
-	r = nfs_send(fd, &b, what, err);
-	nfb_free(&b);
 	if (r < 0)
 		return r;
 	for (;;) {
@@ -504,23 +499,54 @@ int dump_rules_once(int fd, char *buf, uint8_t family, const char *table, const 
 		     h = NLMSG_NEXT(h, k)) {
 			const struct nlmsgerr *e = NLMSG_DATA(h);
 
-			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
+			if ((h->nlmsg_flags & NLM_F_DUMP_INTR) && ret_intr)
 				*ret_intr = true;
 			if (h->nlmsg_type == NLMSG_DONE)
 				return 0;
 			if (h->nlmsg_type == NLMSG_ERROR) {
-				/* No table / chain, or no nf_tables at all: no rules. */
 				if (e->error == 0 || e->error == -ENOENT ||
 				    e->error == -EOPNOTSUPP || e->error == -EPROTONOSUPPORT)
 					return 0;
 				return nfs_error(h, what, err);
 			}
-			if (h->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWRULE) &&
-			    (r = fn(h, arg)) < 0)
+			if ((r = fn(h, arg)) < 0)
 				return cni_error_set(err, CNI_ERR_INTERNAL, -r, NULL,
 						     "nftables: %s", what);
 		}
 	}
+}
+
+struct rule_filter {
+	int (*fn)(const struct nlmsghdr *h, void *arg);
+	void *arg;
+};
+
+static int only_rules(const struct nlmsghdr *h, void *arg)
+{
+	const struct rule_filter *f = arg;
+
+	if (h->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWRULE))
+		return 0;
+	return f->fn(h, f->arg);
+}
+
+/* One dump of the rules of table/chain: fn(rule, arg) for each. A missing table or chain, or
+ * no nf_tables, is an empty dump. */
+static int dump_rules_once(int fd, char *buf, uint8_t family, const char *table, const char *chain,
+			   int (*fn)(const struct nlmsghdr *h, void *arg), void *arg,
+			   bool *ret_intr, struct cni_error *err)
+{
+	struct nfb b = {.family = family, .table = table};
+	struct rule_filter f = {fn, arg};
+	int r;
+
+	nfb_nft(&b, NFT_MSG_GETRULE, NLM_F_DUMP);
+	nfb_str(&b, NFTA_RULE_TABLE, table);
+	nfb_str(&b, NFTA_RULE_CHAIN, chain);
+	nfb_end(&b);
+	r = nfs_request(fd, buf, &b, "list rules", only_rules, &f, ret_intr, err);
+	nfb_free(&b);
+	return r;
 }
 
 struct handles_arg {
@@ -557,4 +583,166 @@ int nfs_rule_handles(int fd, uint8_t family, const char *table, const char *chai
 		if (r < 0 || !intr || attempt == 3)
 			return r;
 	}
+}
+
+/* ---- comparing a dumped rule with one we would write (CHECK) ---- */
+
+#define NLA_DATA_OF(a) ((const uint8_t *)(a) + NLA_HDRLEN)
+#define NLA_LEN_OF(a)  ((size_t)(a)->nla_len - NLA_HDRLEN)
+
+static const struct nlattr *nla_at(const uint8_t *p, size_t n, size_t off)
+{
+	const struct nlattr *a = (const struct nlattr *)(p + off);
+
+	if (off + NLA_HDRLEN > n || a->nla_len < NLA_HDRLEN || off + a->nla_len > n)
+		return NULL;
+	return a;
+}
+
+static const struct nlattr *nla_find(const uint8_t *p, size_t n, uint16_t type)
+{
+	const struct nlattr *a;
+
+	for (size_t off = 0; (a = nla_at(p, n, off)); off += NLA_ALIGN(a->nla_len))
+		if ((a->nla_type & NLA_TYPE_MASK) == type)
+			return a;
+	return NULL;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/* w (as we build it) and g (as the kernel dumps it) say the same: every attribute of w is in
+ * g with the same value, nested ones (NLA_F_NESTED in w) compared the same way inside; an
+ * attribute only in g must be a zero default the kernel dumps although we do not send it (the
+ * bitwise operation); anything else there (e.g. masquerade flags) is a difference. */
+static bool nla_same(const struct nlattr *w, const struct nlattr *g)
+{
+	const struct nlattr *c;
+
+	if (!(w->nla_type & NLA_F_NESTED))
+		return NLA_LEN_OF(w) == NLA_LEN_OF(g) &&
+		       memcmp(NLA_DATA_OF(w), NLA_DATA_OF(g), NLA_LEN_OF(w)) == 0;
+	for (size_t off = 0; (c = nla_at(NLA_DATA_OF(w), NLA_LEN_OF(w), off));
+	     off += NLA_ALIGN(c->nla_len)) {
+		const struct nlattr *d =
+			nla_find(NLA_DATA_OF(g), NLA_LEN_OF(g), c->nla_type & NLA_TYPE_MASK);
+
+		if (!d || !nla_same(c, d))
+			return false;
+	}
+	for (size_t off = 0; (c = nla_at(NLA_DATA_OF(g), NLA_LEN_OF(g), off));
+	     off += NLA_ALIGN(c->nla_len))
+		if (!nla_find(NLA_DATA_OF(w), NLA_LEN_OF(w), c->nla_type & NLA_TYPE_MASK) &&
+		    !all_zero(NLA_DATA_OF(c), NLA_LEN_OF(c)))
+			return false;
+	return true;
+}
+
+/* The dumped rule got is the rule want (a NEWRULE we built): the same expressions in the same
+ * order with the same values, and the same comment (or none). */
+static bool rule_equal(const struct nlmsghdr *want, const struct nlmsghdr *got)
+{
+	size_t hl = NLMSG_LENGTH(sizeof(struct nfgenmsg)), wo = 0, go = 0;
+	const uint8_t *wp = (const uint8_t *)want + hl, *gp = (const uint8_t *)got + hl;
+	size_t wn = want->nlmsg_len - hl, gn = got->nlmsg_len - hl;
+	const struct nlattr *we = nla_find(wp, wn, NFTA_RULE_EXPRESSIONS);
+	const struct nlattr *ge = nla_find(gp, gn, NFTA_RULE_EXPRESSIONS);
+	const struct nlattr *wu = nla_find(wp, wn, NFTA_RULE_USERDATA);
+	const struct nlattr *gu = nla_find(gp, gn, NFTA_RULE_USERDATA);
+
+	if (got->nlmsg_len < hl || !we || !ge || !wu != !gu || (wu && !nla_same(wu, gu)))
+		return false;
+	for (;;) {
+		const struct nlattr *a = nla_at(NLA_DATA_OF(we), NLA_LEN_OF(we), wo);
+		const struct nlattr *b = nla_at(NLA_DATA_OF(ge), NLA_LEN_OF(ge), go);
+
+		if (!a || !b)
+			return !a && !b;
+		if (!nla_same(a, b))
+			return false;
+		wo += NLA_ALIGN(a->nla_len);
+		go += NLA_ALIGN(b->nla_len);
+	}
+}
+
+struct present_arg {
+	const struct nfb *want;
+	bool *found;
+	size_t n;
+};
+
+static int match_rule(const struct nlmsghdr *h, void *arg)
+{
+	struct present_arg *p = arg;
+
+	for (size_t off = 0, i = 0; i < p->n && off + NLMSG_HDRLEN <= p->want->len; i++) {
+		const struct nlmsghdr *w = (const struct nlmsghdr *)(p->want->buf + off);
+
+		if (rule_equal(w, h))
+			p->found[i] = true;
+		off += NLMSG_ALIGN(w->nlmsg_len);
+	}
+	return 0;
+}
+
+int nfs_rules_present(int fd, uint8_t family, const char *table, const char *chain,
+		      const struct nfb *want, bool *found, size_t n, struct cni_error *err)
+{
+	_cleanup_free_ char *buf = malloc(NFT_RCVBUF);
+	struct present_arg p = {want, found, n};
+
+	if (!buf || want->oom)
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "nftables: list rules");
+	for (int attempt = 0;; attempt++) {
+		bool intr = false;
+		int r;
+
+		memset(found, 0, n * sizeof(*found));
+		r = dump_rules_once(fd, buf, family, table, chain, match_rule, &p, &intr, err);
+		if (r < 0 || !intr || attempt == 3)
+			return r;
+	}
+}
+
+static int note_chain(const struct nlmsghdr *h, void *arg)
+{
+	if (h->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWCHAIN))
+		*(int *)arg = 1;
+	return 0;
+}
+
+/* 1 when chain exists in table, 0 when it (or the table, or nf_tables) does not. */
+int nfs_chain_exists(int fd, uint8_t family, const char *table, const char *chain,
+		     struct cni_error *err)
+{
+	_cleanup_free_ char *buf = malloc(NFT_RCVBUF);
+	struct nfb b = {.family = family, .table = table};
+	int found = 0, r;
+
+	if (!buf)
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL,
+				     "nftables: look up a chain");
+	/* The chain (NEWCHAIN), then the acknowledgement; or only an error. */
+	nfb_nft(&b, NFT_MSG_GETCHAIN, NLM_F_ACK);
+	nfb_str(&b, NFTA_CHAIN_TABLE, table);
+	nfb_str(&b, NFTA_CHAIN_NAME, chain);
+	nfb_end(&b);
+	r = nfs_request(fd, buf, &b, "look up a chain", note_chain, &found, NULL, err);
+	nfb_free(&b);
+	return r < 0 ? r : found;
+}
+
+void nfb_del_rule(struct nfb *b, const char *chain, uint64_t handle)
+{
+	nfb_nft(b, NFT_MSG_DELRULE, 0);
+	nfb_str(b, NFTA_RULE_TABLE, b->table);
+	nfb_str(b, NFTA_RULE_CHAIN, chain);
+	nfb_be64(b, NFTA_RULE_HANDLE, handle);
+	nfb_end(b);
 }
