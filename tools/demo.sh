@@ -77,18 +77,8 @@ wait "$pb"
 echo "beta exited with $? (143 = SIGTERM)"
 
 step "checking that nothing is left behind"
-left=$(
-	ip -o link show type veth | awk -F': ' '{print "link " $2}'
-	ls /run/netns | sed 's/^/netns /'
-	ls "$D/cache/results" 2>/dev/null | sed 's/^/cache /'
-	find "$D/state" -mindepth 1 -maxdepth 1 ! -name lock -printf 'state %f\n' 2>/dev/null
-	for d in /var/lib/cni/networks/*/; do
-		[ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 ! -name lock \
-			! -name 'last_reserved_ip.*' ! -name .owners -printf 'lease %p\n'
-		# host-local's owner index: only its stamp may stay
-		[ -d "$d.owners" ] && find "$d.owners" -mindepth 1 ! -name stamp -printf 'owner-index %p\n'
-	done
-)
+. "$ROOT/tools/cni-leftovers.sh"
+left=$(cni_leftovers "$D/cache" "$D/state")
 if [ -n "$left" ]; then
 	echo "LEFT BEHIND:"
 	echo "$left"

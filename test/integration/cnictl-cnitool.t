@@ -18,13 +18,8 @@ cat >"$T/conf/10-inter.conflist" <<EOC
 EOC
 netns_new ins
 id=cnitool-$(printf %s /run/netns/ins | sha512sum | cut -c1-20)
-leases() {
-	for d in /var/lib/cni/networks/*/; do
-		[ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 ! -name lock \
-			! -name 'last_reserved_ip.*' ! -name .owners -printf '%p\n'
-	done
-	true
-}
+. "$ROOT/tools/cni-leftovers.sh"
+leases() { cni_leases; }
 
 # cnictl ADD, cnitool CHECK + DEL
 "$CNICTL" add inter /run/netns/ins --cache-dir /var/lib/cni >/dev/null

@@ -50,13 +50,7 @@ for path in sys.argv[2:]:
     print(json.dumps(v) if isinstance(v, (dict, list)) else ("" if v is None else v))
 EOP
 }
-leases() {
-	for d in /var/lib/cni/networks/*/; do
-		[ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 ! -name lock \
-			! -name 'last_reserved_ip.*' ! -name .owners -printf '%p\n'
-	done
-	true
-}
+leases() { cni_leases; }
 wait_running() {
 	for _ in $(seq 100); do
 		C list 2>/dev/null | grep -qE "^$1 .* running " && return 0

@@ -7,13 +7,8 @@ mkdir -p "$T/conf"
 export NETCONFPATH=$T/conf CNI_PATH=$BIN
 CV() { "$CNICTL" "$1" --cache-dir "$T/cache" --state-dir "$T/state" "${@:2}"; }
 
-leases() {
-	for d in /var/lib/cni/networks/*/; do
-		[ -d "$d" ] && find "$d" -mindepth 1 -maxdepth 1 ! -name lock \
-			! -name 'last_reserved_ip.*' ! -name .owners -printf '%p\n'
-	done
-	true
-}
+. "$ROOT/tools/cni-leftovers.sh"
+leases() { cni_leases; }
 
 cat >"$T/conf/10-net1.conflist" <<EOC
 {"cniVersion":"1.0.0","name":"net1","plugins":[{"type":"bridge","bridge":"vb0",
