@@ -71,7 +71,6 @@ int invoke_delegate(const struct cni_request *req, const char *type, enum cni_co
 struct invoke_delegation {
 	struct invoke_child child;
 	const char *type;
-	enum cni_command command;
 	bool running;
 };
 int invoke_delegate_start(const struct cni_request *req, const char *type, enum cni_command command,

@@ -299,7 +299,7 @@ int invoke_delegate_start(const struct cni_request *req, const char *type, enum 
 	_cleanup_(invoke_env_freep) char **envp = NULL;
 	int r;
 
-	*d = (struct invoke_delegation){.type = type, .command = command};
+	*d = (struct invoke_delegation){.type = type};
 	if ((r = invoke_find(type, req->env.path, &path, err)) < 0)
 		return r;
 	if (asprintf(&cmdvar, "CNI_COMMAND=%s", cni_command_str(command)) < 0 ||

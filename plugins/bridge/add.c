@@ -656,12 +656,9 @@ static int check_expressible(const struct cni_request *req, const struct br_conf
  * failed): a lease it made must not outlive this failed ADD. */
 static void undo_ipam(struct br_ctx *ctx)
 {
-	if (ctx->ipam_call.running) {
-		struct cni_result *res = NULL;
-		if (invoke_delegate_finish(ctx->req, &ctx->ipam_call, &res, NULL) >= 0)
-			ctx->ipam_done = true;
-		cni_result_free(res);
-	}
+	if (ctx->ipam_call.running &&
+	    invoke_delegate_finish(ctx->req, &ctx->ipam_call, NULL, NULL) >= 0)
+		ctx->ipam_done = true;
 	if (ctx->ipam_done)
 		(void)invoke_delegate(ctx->req, ctx->conf.ipam_type, CNI_CMD_DEL, NULL, NULL);
 }
