@@ -129,6 +129,8 @@ enum store_match store_match_owner(const char *content, const char *id, const ch
 
 /* Read a lease file's content (whitespace-trimmed). -ENOENT when absent. */
 int store_read_lease(struct store *s, const char *name, char *buf, size_t size);
+/* write() all of buf (retrying short writes and EINTR); -errno. */
+int store_write_all(int fd, const char *buf, size_t len);
 
 /* Write the owner record to a temp file in the store (fsynced); the caller links it in. */
 int store_prepare(struct store *s, const char *owner, char *ret_tmpname, size_t size,

@@ -89,20 +89,10 @@ static int write_index_file(struct store *s, const char *name, const char *conte
 {
 	_cleanup_close_ int fd =
 		openat(s->idxfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	size_t len = strlen(content);
 
 	if (fd < 0)
 		return negative_errno();
-	while (len) {
-		ssize_t k = write(fd, content, len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return negative_errno();
-		content += k;
-		len -= (size_t)k;
-	}
-	return 0;
+	return store_write_all(fd, content, strlen(content));
 }
 
 /* From now on this request does not trust the index, and neither does the next one. */

@@ -261,7 +261,7 @@ int store_read_lease(struct store *s, const char *name, char *buf, size_t size)
 	return read_small(s, name, buf, size);
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+int store_write_all(int fd, const char *buf, size_t len)
 {
 	while (len) {
 		ssize_t k = write(fd, buf, len);
@@ -291,7 +291,7 @@ static int write_tmp(struct store *s, const char *name, const char *content, boo
 	}
 	if (fd < 0)
 		return negative_errno();
-	if ((r = write_all(fd, content, strlen(content))) < 0 || (sync && fsync(fd) < 0)) {
+	if ((r = store_write_all(fd, content, strlen(content))) < 0 || (sync && fsync(fd) < 0)) {
 		r = r < 0 ? r : negative_errno();
 		(void)unlinkat(s->dirfd, name, 0);
 		return r;
@@ -308,7 +308,7 @@ static int write_tmp_excl(struct store *s, const char *name, const char *content
 
 	if (fd < 0)
 		return negative_errno();
-	if ((r = write_all(fd, content, strlen(content))) < 0 || fsync(fd) < 0) {
+	if ((r = store_write_all(fd, content, strlen(content))) < 0 || fsync(fd) < 0) {
 		r = r < 0 ? r : negative_errno();
 		(void)unlinkat(s->dirfd, name, 0);
 		return r;
