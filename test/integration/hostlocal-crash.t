@@ -82,16 +82,31 @@ if ! command -v strace >/dev/null; then
 	skip "kill -9 at each syscall" "no strace"
 else
 	CD=$(hl_conf cr2 "$DUAL")
+	# killed_at VERB ID SYSCALL N: run VERB with SIGKILL injected at the N-th SYSCALL; true when
+	# it was killed there (false: it made fewer such calls and completed)
+	killed_at() {
+		(echo "$CD" | ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+			CNI_COMMAND=$1 CNI_CONTAINERID=$2 CNI_NETNS=/x CNI_IFNAME=eth0 CNI_PATH=$BIN \
+			strace -f -qq -o /dev/null -e trace=$3 -e inject=$3:signal=KILL:when=$4 \
+			"$BIN/host-local" >/dev/null) 2>/dev/null
+		[ $? = 137 ]
+	}
+	# recovered ID: a lease the killed call left is refused as a duplicate (else missed+1) and
+	# released by DEL without prevResult (else left+1)
+	recovered() {
+		if grep -qs "^$1" $D/cr2/10.* $D/cr2/fd00*; then
+			hl ADD "$CD" $1
+			[[ $(msg) == *"duplicate allocation is not allowed"* ]] || missed=$((missed + 1))
+		fi
+		hl DEL "$CD" $1
+		grep -qs "^$1" $D/cr2/10.* $D/cr2/fd00* && left=$((left + 1))
+	}
 	hl ADD "$CD" base
 	points=0 torn=0 missed=0 left=0
 	for sc in openat write linkat renameat unlinkat fsync utimensat; do
 		for n in $(seq 1 40); do
 			id=s$points
-			(echo "$CD" | ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-				CNI_COMMAND=ADD CNI_CONTAINERID=$id CNI_NETNS=/x CNI_IFNAME=eth0 CNI_PATH=$BIN \
-				strace -f -qq -o /dev/null -e trace=$sc -e inject=$sc:signal=KILL:when=$n \
-				"$BIN/host-local" >/dev/null) 2>/dev/null
-			if [ $? != 137 ]; then # fewer than n such calls: the ADD completed
+			if ! killed_at ADD $id $sc $n; then # fewer than n such calls: the ADD completed
 				hl DEL "$CD" $id
 				break
 			fi
@@ -100,12 +115,7 @@ else
 				[ -e "$f" ] || continue
 				[[ $(tr '\r\n' '|#' <"$f") =~ ^[a-z0-9]+\|#eth0$ ]] || torn=$((torn + 1))
 			done
-			if grep -qs "^$id" $D/cr2/10.* $D/cr2/fd00*; then
-				hl ADD "$CD" $id
-				[[ $(msg) == *"duplicate allocation is not allowed"* ]] || missed=$((missed + 1))
-			fi
-			hl DEL "$CD" $id
-			grep -qs "^$id" $D/cr2/10.* $D/cr2/fd00* && left=$((left + 1))
+			recovered $id
 		done
 	done
 	[ "$points" -ge 20 ] && ok "killed ADD at $points syscalls" || not_ok "too few kill points" "$points"
@@ -118,18 +128,9 @@ else
 		for n in $(seq 1 40); do
 			id=d$points
 			hl ADD "$CD" $id
-			(echo "$CD" | ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-				CNI_COMMAND=DEL CNI_CONTAINERID=$id CNI_NETNS=/x CNI_IFNAME=eth0 CNI_PATH=$BIN \
-				strace -f -qq -o /dev/null -e trace=$sc -e inject=$sc:signal=KILL:when=$n \
-				"$BIN/host-local" >/dev/null) 2>/dev/null
-			[ $? = 137 ] || break
+			killed_at DEL $id $sc $n || break
 			points=$((points + 1))
-			if grep -qs "^$id" $D/cr2/10.* $D/cr2/fd00*; then
-				hl ADD "$CD" $id
-				[[ $(msg) == *"duplicate allocation is not allowed"* ]] || missed=$((missed + 1))
-			fi
-			hl DEL "$CD" $id
-			grep -qs "^$id" $D/cr2/10.* $D/cr2/fd00* && left=$((left + 1))
+			recovered $id
 		done
 	done
 	[ "$points" -ge 10 ] && ok "killed DEL at $points syscalls" || not_ok "too few kill points" "$points"
