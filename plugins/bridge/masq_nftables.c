@@ -6,9 +6,9 @@
  *       ip saddr <ip> ip daddr != <subnet> masquerade comment "<tag>, net: .., if: .., id: .."
  *   } }
  * One atomic transaction per call; stale rules of the same attachment are replaced in it.
- * Rules are found by the hash tag at the start of their comment (needs no IPs). ADD, DEL and GC
- * speak nf_tables netlink directly (also for spoofchk_nftables.c); CHECK compares the rules'
- * expressions with the ones ADD writes. The table itself stays when its last rule goes:
+ * Rules are found by the hash tag at the start of their comment (needs no IPs). Every verb
+ * speaks nf_tables netlink directly (nft_netlink.c); CHECK compares the rules' expressions
+ * with the ones ADD writes. The table itself stays when its last rule goes:
  * deleting it could race with a concurrent ADD (as upstream). */
 #include <endian.h>
 #include <errno.h>

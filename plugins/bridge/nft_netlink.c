@@ -1,7 +1,8 @@
 /* nf_tables over raw netlink, shared by the masquerade (masq_nftables.c) and MAC spoof check
  * (spoofchk_nftables.c) backends: building batches (nfb_*), the expressions nft itself
- * generates for our rule shapes (ex_*), and talking to the kernel (nfs_*, rule dumps). The API
- * is in masq_internal.h. */
+ * generates for our rule shapes (ex_*), talking to the kernel (nfs_*: commit, rule dumps, chain
+ * lookup) and comparing a dumped rule with one we would write (CHECK). The API is in
+ * masq_internal.h. */
 #include <endian.h>
 #include <errno.h>
 #include <netinet/in.h> /* before the linux/ headers, which then skip their copies */
