@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,11 +208,39 @@ int cache_read(const char *cache_dir, const char *net, const char *cid, const ch
 	return 0;
 }
 
+/* write_atomic's "<path>.tmp.<pid>" left by a writer killed before its rename: removed when
+ * that process is gone (a live one is still writing). */
+static void remove_stale_tmp(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	_cleanup_free_ char *dir = strndup(path, (size_t)(slash - path));
+	size_t n = strlen(slash + 1);
+	DIR *d = dir ? opendir(dir) : NULL;
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *end;
+		long pid;
+
+		if (strncmp(de->d_name, slash + 1, n) != 0 || strncmp(de->d_name + n, ".tmp.", 5))
+			continue;
+		pid = strtol(de->d_name + n + 5, &end, 10);
+		if (*end || pid <= 0)
+			continue;
+		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+}
+
 int cache_remove(const char *cache_dir, const char *net, const char *cid, const char *ifname)
 {
 	_cleanup_free_ char *path = cache_path(cache_dir, net, cid, ifname);
 	if (!path)
 		return -ENOMEM;
+	remove_stale_tmp(path);
 	if (unlink(path) < 0 && errno != ENOENT)
 		return negative_errno();
 	return 0;

@@ -65,6 +65,22 @@ is "$N x (kill -9 of bridge only during ADD, DEL): every DEL succeeds" "$bad" 0
 echo "# $partial of $((2 * N)) killed bridge ADDs left partial state that DEL removed"
 assert_clean faults
 
+# deterministically at the narrowest point: killed between writing its state record's temp file
+# and renaming it (its IPAM child, not traced, finishes)
+if command -v strace >/dev/null; then
+	(CNI_COMMAND=ADD CNI_PATH="$BIN" CNI_CONTAINERID=kt CNI_NETNS=$NS CNI_IFNAME=eth0 \
+		strace -qq -o /dev/null -e trace=rename -e inject=rename:signal=KILL:when=1 \
+		"$BIN/bridge" <"$T/conf" >/dev/null; :) 2>/dev/null # ":" keeps the subshell, so its "Killed" goes to /dev/null
+	sleep 0.2
+	like "bridge ADD killed at its state record's rename leaves the temp file" \
+		"$(find "$ST_DIR/faults" -type f 2>/dev/null)" '\.tmp$'
+	br DEL "$C" kt $NS
+	ok_rc "... DEL"
+	assert_clean faults
+else
+	skip "bridge ADD killed at its state record's rename" "no strace"
+fi
+
 # Killed ADDs, then no DEL at all: GC with an empty valid-attachment list must clean up.
 for i in $(seq 1 10); do kill_add group "kc$i" "eth$i"; done
 br ADD "$C" keep $NS eth99; ok_rc "ADD of an attachment GC must keep"
@@ -121,6 +137,21 @@ print(json.dumps({"cniVersion":"1.0.0","name":"faults","plugins":[p]}))' "$C" >"
 	done
 	is "$((N / 2)) x (kill -9 of cnictl add, cnictl del twice): every DEL succeeds" "$bad" 0
 	is "no cache entry left" "$(find /var/lib/cni/results -type f 2>/dev/null | wc -l)" 0
+	# the same, deterministically, at the narrowest point: killed between writing its cache
+	# entry's temp file and renaming it into place
+	if command -v strace >/dev/null; then
+		ip netns add kr
+		(NETCONFPATH=$T/net.d CNI_PATH=$BIN strace -qq -o /dev/null -e trace=rename \
+			-e inject=rename:signal=KILL:when=1 "$BIN/cnictl" add faults /run/netns/kr \
+			>/dev/null; :) 2>/dev/null
+		like "cnictl add killed at its cache rename leaves a temp file" \
+			"$(find /var/lib/cni/results -type f 2>/dev/null)" '\.tmp\.[0-9]+$'
+		ctl del faults /run/netns/kr
+		is "... which its DEL removes" "$(find /var/lib/cni/results -type f 2>/dev/null)" ""
+		ip netns del kr
+	else
+		skip "cnictl add killed at its cache rename" "no strace"
+	fi
 	assert_clean faults
 else
 	skip "cnictl add killed" "cnictl has no add verb"
