@@ -66,11 +66,12 @@ echo "# $partial of $((2 * N)) killed bridge ADDs left partial state that DEL re
 assert_clean faults
 
 # deterministically at the narrowest point: killed between writing its state record's temp file
-# and renaming it (its IPAM child, not traced, finishes)
+# and renaming it (its IPAM child, not traced, finishes). The ":" keeps each subshell alive, so
+# the shell's "Killed" goes to its /dev/null.
 if command -v strace >/dev/null; then
 	(CNI_COMMAND=ADD CNI_PATH="$BIN" CNI_CONTAINERID=kt CNI_NETNS=$NS CNI_IFNAME=eth0 \
 		strace -qq -o /dev/null -e trace=rename -e inject=rename:signal=KILL:when=1 \
-		"$BIN/bridge" <"$T/conf" >/dev/null; :) 2>/dev/null # ":" keeps the subshell, so its "Killed" goes to /dev/null
+		"$BIN/bridge" <"$T/conf" >/dev/null; :) 2>/dev/null
 	sleep 0.2
 	like "bridge ADD killed at its state record's rename leaves the temp file" \
 		"$(find "$ST_DIR/faults" -type f 2>/dev/null)" '\.tmp$'
