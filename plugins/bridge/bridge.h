@@ -66,6 +66,9 @@ int br_state_read(const char *network, const char *container_id, const char *ifn
 int br_state_remove(const char *network, const char *container_id, const char *ifname,
 		    struct cni_error *err);
 void br_state_clear(struct br_state *s);
+/* The temp file of a record write that a kill interrupted before its rename (an ADD that failed
+ * in-process removes its own): DEL's job. */
+void br_state_remove_tmp(const char *network, const char *container_id, const char *ifname);
 /* Every record of the network (GC): fn(containerID, ifname, record, data), in no order. The names
  * come from the record's content (a file name "<id>-<ifname>" cannot be split reliably). */
 int br_state_foreach(const char *network,

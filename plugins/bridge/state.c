@@ -185,16 +185,23 @@ int br_state_read(const char *network, const char *container_id, const char *ifn
 int br_state_remove(const char *network, const char *container_id, const char *ifname,
 		    struct cni_error *err)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	char path[PATH_MAX];
 
 	if (state_path(network, container_id, ifname, path, sizeof(path)) < 0)
 		return 0;
-	/* and the temp file of an ADD killed between writing and renaming its record */
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	(void)unlink(tmp);
 	if (unlink(path) < 0 && errno != ENOENT)
 		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "remove state record %s", path);
 	return 0;
+}
+
+void br_state_remove_tmp(const char *network, const char *container_id, const char *ifname)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+
+	if (state_path(network, container_id, ifname, path, sizeof(path)) < 0)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	(void)unlink(tmp);
 }
 
 int br_state_foreach(const char *network,

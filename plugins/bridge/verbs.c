@@ -70,6 +70,7 @@ int br_cmd_del(const struct cni_request *req, struct cni_error *err)
 		keep_first(&first, spoofchk_del(&sa, err));
 	if (conf.ip_masq || st.ip_masq)
 		keep_first(&first, masq_del(&ma, st.ips, st.n_ips, err));
+	br_state_remove_tmp(req->name, req->env.container_id, req->env.ifname);
 	/* Keep the record while something failed, so a retried DEL can finish the job. */
 	if (first >= 0)
 		first = br_state_remove(req->name, req->env.container_id, req->env.ifname, err);
