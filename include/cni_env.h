@@ -18,7 +18,7 @@ enum cni_command {
 
 struct cni_env {
 	enum cni_command command;
-	const char *container_id; /* NULL when unset; pointers into environ */
+	const char *container_id; /* NULL when unset; pointers into the environment */
 	const char *netns;	  /* may be "" for DEL */
 	const char *ifname;
 	const char *args; /* raw CNI_ARGS, NULL when unset */
@@ -33,6 +33,12 @@ const char *cni_command_str(enum cni_command c);
  * (SPEC.md › Parameters): ADD/CHECK need CONTAINERID, NETNS, IFNAME; DEL needs CONTAINERID and
  * IFNAME (NETNS may be empty). Code 4 naming every missing variable, or the invalid value. */
 int cni_env_load(struct cni_env *ret, struct cni_error *err);
+/* The same from an explicit environment ("KEY=VALUE" strings, NULL-terminated): a plugin run
+ * in-process (invoke.h) reads the environment its delegator built, not the process's. The
+ * pointers in *ret point into envp. */
+int cni_env_load_from(char *const *envp, struct cni_env *ret, struct cni_error *err);
+/* Value of `key` in envp (first match, as getenv), or NULL. */
+const char *cni_env_get(char *const *envp, const char *key);
 
 /* Container IDs: non-empty, ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$ (code 4). */
 int cni_validate_container_id(const char *id, struct cni_error *err);

@@ -53,5 +53,5 @@ const char *errno_name(int errno_value);
  * Returns a malloc'd string or NULL on OOM. */
 char *cni_error_to_json(const struct cni_error *err, const char *cni_version);
 
-/* Print the error JSON to stdout. The only stdout writer for errors. */
-void cni_error_print(const struct cni_error *err, const char *cni_version);
+/* Print the error JSON to `out`, the plugin's stdout. The only writer of errors. */
+void cni_error_print(const struct cni_error *err, const char *cni_version, FILE *out);

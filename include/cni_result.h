@@ -104,5 +104,6 @@ int cni_result_encode(const struct cni_result *r, enum cni_version version, cJSO
 int cni_result_check_encodable(const struct cni_result *r, enum cni_version version,
 			       struct cni_error *err);
 
-/* Encode and print to stdout (indented). The only stdout writer for results. */
-int cni_result_print(const struct cni_result *r, enum cni_version version, struct cni_error *err);
+/* Encode and print to `out`, the plugin's stdout (indented). The only writer of results. */
+int cni_result_print(const struct cni_result *r, enum cni_version version, FILE *out,
+		     struct cni_error *err);

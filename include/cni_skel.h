@@ -32,9 +32,20 @@ struct cni_plugin {
 	int (*cmd_gc)(const struct cni_request *req, struct cni_error *err);
 };
 
-/* Run the plugin protocol and return the process exit status (0 ok, 1 error). The only path
- * by which plugins write to stdout. */
+/* Run the plugin protocol on the process's environment, stdin and stdout, and return the exit
+ * status (0 ok, 1 error). The only path by which plugins write to stdout. */
 int cni_main(const struct cni_plugin *plugin);
+
+/* What one call of a plugin sees: its environment, its stdin, its stdout. */
+struct cni_call {
+	char *const *envp; /* "KEY=VALUE" strings, NULL-terminated */
+	const char *in;	   /* the stdin bytes, or NULL to read file descriptor 0 */
+	size_t in_len;
+	FILE *out; /* where the result or error JSON goes */
+};
+/* cni_main on a given call: the same protocol, byte for byte, for a plugin whose verbs are
+ * linked into the calling program (invoke.h's in-process delegation). */
+int cni_run(const struct cni_plugin *plugin, const struct cni_call *call);
 
 /* Decode req->prevResult (converted to the in-memory model). *ret = NULL when absent. */
 int cni_request_prev_result(const struct cni_request *req, struct cni_result **ret,

@@ -72,8 +72,23 @@ struct invoke_delegation {
 	struct invoke_child child;
 	const char *type;
 	bool running;
+	bool in_process; /* ran as a built-in (below): `done` holds its output */
+	struct invoke_output done;
 };
 int invoke_delegate_start(const struct cni_request *req, const char *type, enum cni_command command,
 			  struct invoke_delegation *d, struct cni_error *err);
 int invoke_delegate_finish(const struct cni_request *req, struct invoke_delegation *d,
 			   struct cni_result **ret_result, struct cni_error *err);
+
+/* In-process delegation. A main plugin may be linked with the verbs of an IPAM plugin, together
+ * with the GNU build-id of the binary those verbs were built into. When the file that CNI_PATH
+ * names for a delegation carries that build-id, it holds exactly this code: the call then runs
+ * here through cni_run(), with the environment, stdin and output bytes the exec would have had,
+ * and costs no fork and exec. Any other file (another build, a wrapper script, the reference
+ * plugin) is executed as the spec describes. `list` must stay valid; set once, at start-up. */
+struct invoke_builtin {
+	const struct cni_plugin *plugin;
+	const unsigned char *build_id;
+	size_t build_id_len;
+};
+void invoke_set_builtins(const struct invoke_builtin *list, size_t n);

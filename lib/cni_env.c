@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h> /* environ */
 
 #include "cni_env.h"
 
@@ -77,10 +78,25 @@ int cni_validate_ifname(const char *name, struct cni_error *err)
 	return 0;
 }
 
+const char *cni_env_get(char *const *envp, const char *key)
+{
+	size_t len = strlen(key);
+
+	for (size_t i = 0; envp && envp[i]; i++)
+		if (strncmp(envp[i], key, len) == 0 && envp[i][len] == '=')
+			return envp[i] + len + 1;
+	return NULL;
+}
+
 int cni_env_load(struct cni_env *ret, struct cni_error *err)
 {
+	return cni_env_load_from(environ, ret, err);
+}
+
+int cni_env_load_from(char *const *envp, struct cni_env *ret, struct cni_error *err)
+{
 	struct cni_env e = {0};
-	const char *cmd = getenv("CNI_COMMAND");
+	const char *cmd = cni_env_get(envp, "CNI_COMMAND");
 	char missing[128] = "";
 	int r;
 
@@ -91,11 +107,11 @@ int cni_env_load(struct cni_env *ret, struct cni_error *err)
 	if (e.command == CNI_CMD_NONE)
 		return cni_error_set(err, CNI_ERR_ENV, EINVAL, NULL, "unknown CNI_COMMAND: %s",
 				     cmd);
-	e.container_id = getenv("CNI_CONTAINERID");
-	e.netns = getenv("CNI_NETNS");
-	e.ifname = getenv("CNI_IFNAME");
-	e.args = getenv("CNI_ARGS");
-	e.path = getenv("CNI_PATH");
+	e.container_id = cni_env_get(envp, "CNI_CONTAINERID");
+	e.netns = cni_env_get(envp, "CNI_NETNS");
+	e.ifname = cni_env_get(envp, "CNI_IFNAME");
+	e.args = cni_env_get(envp, "CNI_ARGS");
+	e.path = cni_env_get(envp, "CNI_PATH");
 
 	bool attach = e.command == CNI_CMD_ADD || e.command == CNI_CMD_DEL ||
 		      e.command == CNI_CMD_CHECK;

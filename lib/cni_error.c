@@ -116,16 +116,16 @@ char *cni_error_to_json(const struct cni_error *err, const char *cni_version)
 	return cJSON_Print(o);
 }
 
-void cni_error_print(const struct cni_error *err, const char *cni_version)
+void cni_error_print(const struct cni_error *err, const char *cni_version, FILE *out)
 {
 	_cleanup_free_ char *s = cni_error_to_json(err, cni_version);
 
 	if (s) {
-		fputs(s, stdout);
-		fputc('\n', stdout);
+		fputs(s, out);
+		fputc('\n', out);
 	} else {
 		/* Out of memory: still give the runtime something parseable. */
-		fputs("{\"code\": 999, \"msg\": \"out of memory\"}\n", stdout);
+		fputs("{\"code\": 999, \"msg\": \"out of memory\"}\n", out);
 	}
-	fflush(stdout);
+	fflush(out);
 }

@@ -694,7 +694,8 @@ int cni_result_encode(const struct cni_result *r, enum cni_version version, cJSO
 	return 0;
 }
 
-int cni_result_print(const struct cni_result *r, enum cni_version version, struct cni_error *err)
+int cni_result_print(const struct cni_result *r, enum cni_version version, FILE *out,
+		     struct cni_error *err)
 {
 	_cleanup_(cJSON_Deletep) cJSON *o = NULL;
 	_cleanup_free_ char *s = NULL;
@@ -703,9 +704,9 @@ int cni_result_print(const struct cni_result *r, enum cni_version version, struc
 	if (rc < 0)
 		return rc;
 	OOM_IF(!(s = json_print(o, true)));
-	fputs(s, stdout);
-	fputc('\n', stdout);
-	if (fflush(stdout) != 0)
+	fputs(s, out);
+	fputc('\n', out);
+	if (fflush(out) != 0)
 		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "write result to stdout");
 	return 0;
 }

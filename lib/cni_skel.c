@@ -44,7 +44,7 @@ int cni_read_all(int fd, size_t limit, char **ret, size_t *ret_len, struct cni_e
 	return 0;
 }
 
-static int cmd_version(const char *raw, size_t len, struct cni_error *err)
+static int cmd_version(const char *raw, size_t len, FILE *out_file, struct cni_error *err)
 {
 	_cleanup_(cJSON_Deletep) cJSON *in = NULL, *out = NULL;
 	_cleanup_free_ char *s = NULL;
@@ -69,8 +69,9 @@ static int cmd_version(const char *raw, size_t len, struct cni_error *err)
 			return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
 	if (!(s = json_print(out, true)))
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
-	puts(s);
-	fflush(stdout);
+	fputs(s, out_file);
+	fputc('\n', out_file);
+	fflush(out_file);
 	return 0;
 }
 
@@ -120,7 +121,8 @@ static int check_verb_version(const struct cni_request *req, struct cni_error *e
 	return 0;
 }
 
-static int dispatch(const struct cni_plugin *plugin, struct cni_request *req, struct cni_error *err)
+static int dispatch(const struct cni_plugin *plugin, struct cni_request *req, FILE *out,
+		    struct cni_error *err)
 {
 	_cleanup_(cni_result_freep) struct cni_result *res = NULL;
 	int r;
@@ -129,7 +131,7 @@ static int dispatch(const struct cni_plugin *plugin, struct cni_request *req, st
 	case CNI_CMD_ADD:
 		if ((r = plugin->cmd_add(req, &res, err)) < 0)
 			return r;
-		return cni_result_print(res, req->version, err);
+		return cni_result_print(res, req->version, out, err);
 	case CNI_CMD_DEL:
 		return plugin->cmd_del(req, err);
 	case CNI_CMD_CHECK:
@@ -143,7 +145,7 @@ static int dispatch(const struct cni_plugin *plugin, struct cni_request *req, st
 	}
 }
 
-int cni_main(const struct cni_plugin *plugin)
+int cni_run(const struct cni_plugin *plugin, const struct cni_call *call)
 {
 	struct cni_error err = {0};
 	struct cni_request req = {0};
@@ -151,24 +153,26 @@ int cni_main(const struct cni_plugin *plugin)
 	const char *err_version = NULL;
 	int r;
 
-	/* A runtime that closes our stdout early must get EPIPE, not kill us mid-rollback. */
-	signal(SIGPIPE, SIG_IGN);
-
-	const char *cmd = getenv("CNI_COMMAND");
+	const char *cmd = cni_env_get(call->envp, "CNI_COMMAND");
 	if (!cmd || !*cmd) {
 		fprintf(stderr, "%s\nCNI protocol versions supported: %s\n", plugin->about,
 			cni_version_list());
 		return 0;
 	}
-	r = cni_env_load(&req.env, &err);
+	r = cni_env_load_from(call->envp, &req.env, &err);
 	if (r < 0)
 		goto out;
-	r = cni_read_all(STDIN_FILENO, JSON_MAX_INPUT, &raw, &req.raw_len, &err);
-	if (r < 0)
-		goto out;
-	req.raw = raw;
+	if (call->in) {
+		req.raw = call->in;
+		req.raw_len = call->in_len;
+	} else {
+		r = cni_read_all(STDIN_FILENO, JSON_MAX_INPUT, &raw, &req.raw_len, &err);
+		if (r < 0)
+			goto out;
+		req.raw = raw;
+	}
 	if (req.env.command == CNI_CMD_VERSION) {
-		r = cmd_version(req.raw, req.raw_len, &err);
+		r = cmd_version(req.raw, req.raw_len, call->out, &err);
 		goto out;
 	}
 	if ((r = load_request(&req, &err)) < 0)
@@ -177,18 +181,28 @@ int cni_main(const struct cni_plugin *plugin)
 	if ((r = check_verb_version(&req, &err)) < 0 ||
 	    (r = cni_args_parse(req.env.args, &req.args, &err)) < 0)
 		goto out;
-	r = dispatch(plugin, &req, &err);
+	r = dispatch(plugin, &req, call->out, &err);
 out:
 	if (r < 0) {
 		if (!cni_error_is_set(&err))
 			cni_error_set(&err, CNI_ERR_INTERNAL, -r, NULL, "internal error");
 		/* The error carries the request's version when we got that far, else ours. */
 		cni_error_print(&err,
-				err_version ? err_version : cni_version_str(CNI_VERSION_NEWEST));
+				err_version ? err_version : cni_version_str(CNI_VERSION_NEWEST),
+				call->out);
 	}
 	cni_args_clear(&req.args);
 	cJSON_Delete(req.config);
 	return r < 0 ? 1 : 0;
+}
+
+int cni_main(const struct cni_plugin *plugin)
+{
+	const struct cni_call call = {.envp = environ, .out = stdout};
+
+	/* A runtime that closes our stdout early must get EPIPE, not kill us mid-rollback. */
+	signal(SIGPIPE, SIG_IGN);
+	return cni_run(plugin, &call);
 }
 
 int cni_request_prev_result(const struct cni_request *req, struct cni_result **ret,

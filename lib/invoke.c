@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cni_skel.h"
+#include "elf_buildid.h"
 #include "invoke.h"
 #include "json.h"
 
@@ -292,11 +293,60 @@ char **invoke_env_free(char **envp)
 
 DEFINE_CLEANUP(char **, invoke_env_free)
 
+/* Set once by a main plugin's main(): the delegations it can serve in-process. */
+static const struct invoke_builtin *builtins;
+static size_t n_builtins;
+
+void invoke_set_builtins(const struct invoke_builtin *list, size_t n)
+{
+	builtins = list;
+	n_builtins = n;
+}
+
+/* The built-in whose build-id the file at `path` carries, if any. Any failure to read the file
+ * only means "not ours": it is then executed, and that reports what is wrong with it. */
+static const struct invoke_builtin *builtin_for(const char *path)
+{
+	unsigned char id[ELF_BUILD_ID_MAX];
+	int len;
+
+	if (!n_builtins || (len = elf_build_id(path, id, sizeof(id))) <= 0)
+		return NULL;
+	for (size_t i = 0; i < n_builtins; i++)
+		if (builtins[i].build_id_len == (size_t)len &&
+		    memcmp(builtins[i].build_id, id, (size_t)len) == 0)
+			return &builtins[i];
+	return NULL;
+}
+
+/* Run a built-in plugin's protocol on a memory stdin and stdout: the output is what the
+ * executed binary would have printed, and is parsed the same way. */
+static int run_builtin(const struct invoke_builtin *b, char *const envp[], const char *buf,
+		       size_t len, struct invoke_output *ret, struct cni_error *err)
+{
+	struct cni_call call = {.envp = envp, .in = buf ? buf : "", .in_len = len};
+	double start = now_ms();
+	char *out = NULL;
+	size_t out_len = 0;
+
+	if (!(call.out = open_memstream(&out, &out_len)))
+		return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL, "out of memory");
+	int status = cni_run(b->plugin, &call);
+	if (fclose(call.out) != 0 || !out) {
+		free(out);
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
+	}
+	*ret = (struct invoke_output){
+		.out = out, .out_len = out_len, .exit_status = status, .wall_ms = now_ms() - start};
+	return 0;
+}
+
 int invoke_delegate_start(const struct cni_request *req, const char *type, enum cni_command command,
 			  struct invoke_delegation *d, struct cni_error *err)
 {
 	_cleanup_free_ char *path = NULL, *cmdvar = NULL;
 	_cleanup_(invoke_env_freep) char **envp = NULL;
+	const struct invoke_builtin *builtin;
 	int r;
 
 	*d = (struct invoke_delegation){.type = type};
@@ -305,8 +355,13 @@ int invoke_delegate_start(const struct cni_request *req, const char *type, enum 
 	if (asprintf(&cmdvar, "CNI_COMMAND=%s", cni_command_str(command)) < 0 ||
 	    !(envp = invoke_env_build((char *const[]){cmdvar, NULL})))
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
-	if ((r = invoke_start(path, envp, req->raw, req->raw_len, &d->child, err)) < 0)
+	if ((builtin = builtin_for(path))) {
+		if ((r = run_builtin(builtin, envp, req->raw, req->raw_len, &d->done, err)) < 0)
+			return r;
+		d->in_process = true;
+	} else if ((r = invoke_start(path, envp, req->raw, req->raw_len, &d->child, err)) < 0) {
 		return r;
+	}
 	d->running = true;
 	return 0;
 }
@@ -322,7 +377,10 @@ int invoke_delegate_finish(const struct cni_request *req, struct invoke_delegati
 		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
 				     "IPAM plugin %s was not started", d->type);
 	d->running = false;
-	if ((r = invoke_wait(&d->child, 0, &o, err)) < 0) {
+	if (d->in_process) {
+		o = d->done;
+		d->done = (struct invoke_output){0};
+	} else if ((r = invoke_wait(&d->child, 0, &o, err)) < 0) {
 		cni_error_prefix(err, "plugin \"%s\"", d->type);
 		return r;
 	}

@@ -697,6 +697,10 @@ int br_cmd_add(const struct cni_request *req, struct cni_result **ret, struct cn
 	if (ctx.conf.ipam_type && (r = invoke_delegate_start(req, ctx.conf.ipam_type, CNI_CMD_ADD,
 							     &ctx.ipam_call, err)) < 0)
 		return r;
+	/* A built-in IPAM (invoke.h) has answered already: its failure stops the ADD before any
+	 * kernel work. An executed one is collected after the veth exists. */
+	if (ctx.ipam_call.in_process && (r = run_ipam(&ctx, err)) < 0)
+		goto undo_bridge;
 	if ((r = br_ensure_bridge(&ctx, err)) < 0)
 		goto undo_bridge;
 	if ((r = create_veth(&ctx, err)) < 0)
@@ -708,7 +712,7 @@ int br_cmd_add(const struct cni_request *req, struct cni_result **ret, struct cn
 		cni_error_prefix(err, "macspoofchk");
 		goto undo_spoofchk;
 	}
-	if (ctx.conf.ipam_type && (r = run_ipam(&ctx, err)) < 0)
+	if (ctx.ipam_call.running && (r = run_ipam(&ctx, err)) < 0)
 		goto undo_spoofchk;
 	if ((r = configure_container(&ctx, err)) < 0)
 		goto undo_spoofchk;

@@ -1,5 +1,6 @@
 /* bridge: the CNI bridge main plugin (drop-in for containernetworking/plugins' bridge). */
 #include "bridge.h"
+#include "builtin_ipam.h"
 
 int main(void)
 {
@@ -11,5 +12,7 @@ int main(void)
 		.cmd_status = br_cmd_status,
 		.cmd_gc = br_cmd_gc,
 	};
+	/* The host-local built with this bridge runs in-process: no fork and exec per ADD. */
+	invoke_set_builtins(&hostlocal_builtin, 1);
 	return cni_main(&plugin);
 }

@@ -7,5 +7,14 @@ BRIDGE_NL_A := $(shell $(CC) -print-file-name=libnl-3.a)
 BRIDGE_NL := $(if $(filter /%,$(BRIDGE_NL_A)),$(BRIDGE_NL_A),-lnl-3)
 PROGRAMS += $(BIN)/bridge
 
-$(BIN)/bridge: $(BRIDGE_OBJS) $(LIBCNI)
+# host-local's verbs are linked in, with the build-id of the bin/host-local they were built
+# into (see builtin_ipam.h).
+BRIDGE_IPAM_ID := $(BUILD)/plugins/bridge/hostlocal_build_id
+$(BRIDGE_IPAM_ID).c: $(BIN)/host-local tools/build-id-c.sh
+	@mkdir -p $(dir $@)
+	tools/build-id-c.sh $< >$@.tmp && mv -f $@.tmp $@
+$(BRIDGE_IPAM_ID).o: $(BRIDGE_IPAM_ID).c plugins/bridge/builtin_ipam.h
+	$(CC) $(CPPFLAGS) -Iplugins/bridge -Iplugins/ipam $(CFLAGS) -c -o $@ $<
+
+$(BIN)/bridge: $(BRIDGE_OBJS) $(BRIDGE_IPAM_ID).o $(HOSTLOCAL_CORE_OBJS) $(LIBCNI)
 	$(call link_program,$^ $(BRIDGE_NL) $(LIBS_JSON) $(BRIDGE_LIBS))

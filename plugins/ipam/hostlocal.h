@@ -37,6 +37,9 @@ struct ipam_conf {
 	size_t n_requested;
 };
 
+/* verbs.c: ADD, DEL, CHECK, STATUS, GC. */
+extern const struct cni_plugin hostlocal_plugin;
+
 /* config.c */
 
 /* Build the config of one request: "ipam" (ranges, legacy flat range, routes, dataDir,

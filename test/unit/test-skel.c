@@ -5,14 +5,18 @@
 #include <sys/wait.h>
 
 #include "cni_skel.h"
+#include "elf_buildid.h"
 #include "invoke.h"
 #include "json.h"
 #include "../tap.h"
+
+static int fake_adds; /* ADDs run in this process (in-process delegation) */
 
 static int fake_add(const struct cni_request *req, struct cni_result **ret, struct cni_error *err)
 {
 	struct cni_result *r;
 	struct cni_ip ip = {.interface = 0};
+	fake_adds++;
 	if (strcmp(req->env.container_id, "fail") == 0)
 		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL, "fake failure");
 	r = cni_result_new();
@@ -130,56 +134,59 @@ TEST(add_result_in_requested_version)
 	}
 }
 
-/* Each failure kind and its spec code; the error names the request's version when known. */
+/* Each failure kind and its spec code. */
+static const struct error_case {
+	const char *cmd, *id, *input;
+	int code;
+	const char *msg;
+} error_cases[] = {
+	{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "{\"cniVersion\":\"1.0.0\",\"name\":\"n\"}", 4,
+	 "required env variables"},
+	{"CNI_COMMAND=ADD", "CNI_CONTAINERID=bad/id", "{\"cniVersion\":\"1.0.0\",\"name\":\"n\"}",
+	 4, "invalid characters in containerID"},
+	{"CNI_COMMAND=BOGUS", "CNI_CONTAINERID=c1", "{}", 4, "unknown CNI_COMMAND"},
+	{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "not json", 6, "invalid JSON"},
+	{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "{\"name\":\"a\",\"name\":\"b\"}", 6,
+	 "duplicate key"},
+	{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "[1]", 6, "expected a JSON object"},
+	{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "{\"cniVersion\":\"1.0.0\"}", 7,
+	 "missing network name"},
+	{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "{\"cniVersion\":\"1.0.0\",\"name\":\"../x\"}", 7,
+	 "invalid characters found in network name"},
+	{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "{\"cniVersion\":\"2.0.0\",\"name\":\"n\"}", 1,
+	 "incompatible CNI versions"},
+	{"CNI_COMMAND=CHECK", "CNI_CONTAINERID=c1", "{\"cniVersion\":\"0.3.1\",\"name\":\"n\"}", 1,
+	 "config version does not allow CHECK"},
+	{"CNI_COMMAND=GC", "CNI_CONTAINERID=c1", "{\"cniVersion\":\"1.0.0\",\"name\":\"n\"}", 1,
+	 "config version does not allow GC"},
+	{"CNI_COMMAND=STATUS", "CNI_CONTAINERID=c1", "{\"cniVersion\":\"1.0.0\",\"name\":\"n\"}", 1,
+	 "config version does not allow STATUS"},
+	{"CNI_COMMAND=ADD", "CNI_CONTAINERID=fail", "{\"cniVersion\":\"0.4.0\",\"name\":\"n\"}", 7,
+	 "fake failure"},
+	{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1",
+	 "{\"cniVersion\":\"0.4.0\",\"name\":\"n\",\"prevResult\":[]}", 7, "prevResult"},
+};
+
+/* The environment of error case i: a missing-env case gets only the command and the ID. */
+static void error_case_env(size_t i, const char *env[6])
+{
+	const struct error_case *c = &error_cases[i];
+	bool full_env = strstr(c->msg, "required env") == NULL;
+	const char *e[6] = {
+		c->cmd, c->id, full_env ? "CNI_NETNS=/run/netns/x" : NULL, "CNI_IFNAME=eth0",
+		NULL,	NULL};
+	memcpy(env, e, sizeof(e));
+}
+
+/* The error names the request's version when known. */
 TEST(error_codes)
 {
-	static const struct {
-		const char *cmd, *id, *input;
-		int code;
-		const char *msg;
-	} cases[] = {
-		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1",
-		 "{\"cniVersion\":\"1.0.0\",\"name\":\"n\"}", 4, "required env variables"},
-		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=bad/id",
-		 "{\"cniVersion\":\"1.0.0\",\"name\":\"n\"}", 4,
-		 "invalid characters in containerID"},
-		{"CNI_COMMAND=BOGUS", "CNI_CONTAINERID=c1", "{}", 4, "unknown CNI_COMMAND"},
-		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "not json", 6, "invalid JSON"},
-		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "{\"name\":\"a\",\"name\":\"b\"}", 6,
-		 "duplicate key"},
-		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "[1]", 6, "expected a JSON object"},
-		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "{\"cniVersion\":\"1.0.0\"}", 7,
-		 "missing network name"},
-		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1",
-		 "{\"cniVersion\":\"1.0.0\",\"name\":\"../x\"}", 7,
-		 "invalid characters found in network name"},
-		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1",
-		 "{\"cniVersion\":\"2.0.0\",\"name\":\"n\"}", 1, "incompatible CNI versions"},
-		{"CNI_COMMAND=CHECK", "CNI_CONTAINERID=c1",
-		 "{\"cniVersion\":\"0.3.1\",\"name\":\"n\"}", 1,
-		 "config version does not allow CHECK"},
-		{"CNI_COMMAND=GC", "CNI_CONTAINERID=c1",
-		 "{\"cniVersion\":\"1.0.0\",\"name\":\"n\"}", 1,
-		 "config version does not allow GC"},
-		{"CNI_COMMAND=STATUS", "CNI_CONTAINERID=c1",
-		 "{\"cniVersion\":\"1.0.0\",\"name\":\"n\"}", 1,
-		 "config version does not allow STATUS"},
-		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=fail",
-		 "{\"cniVersion\":\"0.4.0\",\"name\":\"n\"}", 7, "fake failure"},
-		{"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1",
-		 "{\"cniVersion\":\"0.4.0\",\"name\":\"n\",\"prevResult\":[]}", 7, "prevResult"},
-	};
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+	const struct error_case *cases = error_cases;
+	for (size_t i = 0; i < ARRAY_SIZE(error_cases); i++) {
+		const char *env[6];
 		struct run r;
-		bool full_env = strstr(cases[i].msg, "required env") == NULL;
-		if (full_env)
-			run_plugin((const char *const[]){cases[i].cmd, cases[i].id,
-							 "CNI_NETNS=/run/netns/x",
-							 "CNI_IFNAME=eth0", NULL},
-				   cases[i].input, &r);
-		else
-			run_plugin((const char *const[]){cases[i].cmd, cases[i].id, NULL},
-				   cases[i].input, &r);
+		error_case_env(i, env);
+		run_plugin(env, cases[i].input, &r);
 		if (r.status != 1 || code_of(&r) != cases[i].code)
 			TAP_FAIL("case %zu: status %d code %d, want 1/%d: %s", i, r.status,
 				 code_of(&r), cases[i].code, r.out);
@@ -339,6 +346,109 @@ TEST(env_build_replaces)
 	ASSERT_EQ(n_cmd, 1);
 	ASSERT_EQ(keep, 1);
 	invoke_env_free(env);
+}
+
+/* cni_run on a memory stdin and stdout: the output bytes and status of cni_main in a process. */
+static int run_in_process(const char *const *env, const char *input, char *out, size_t size)
+{
+	struct cni_call call = {.envp = (char *const *)env, .in = input, .in_len = strlen(input)};
+	char *buf = NULL;
+	size_t len = 0;
+	if (!(call.out = open_memstream(&buf, &len)))
+		abort();
+	int status = cni_run(&fake, &call);
+	fclose(call.out);
+	snprintf(out, size, "%s", buf);
+	free(buf);
+	return status;
+}
+
+TEST(run_in_process_prints_what_main_prints)
+{
+	char out[8192];
+	struct run r;
+	const char *add[] = {"CNI_COMMAND=ADD", ATTACH, NULL};
+	const char *version[] = {"CNI_COMMAND=VERSION", NULL};
+
+	run_plugin(version, "{\"cniVersion\":\"0.4.0\"}", &r);
+	ASSERT_EQ(run_in_process(version, "{\"cniVersion\":\"0.4.0\"}", out, sizeof(out)), 0);
+	ASSERT_STREQ(out, r.out);
+	cJSON_Delete(r.json);
+	run_plugin(add, "{\"cniVersion\":\"0.2.0\",\"name\":\"n\"}", &r);
+	ASSERT_EQ(run_in_process(add, "{\"cniVersion\":\"0.2.0\",\"name\":\"n\"}", out,
+				 sizeof(out)),
+		  0);
+	ASSERT_STREQ(out, r.out);
+	cJSON_Delete(r.json);
+	for (size_t i = 0; i < ARRAY_SIZE(error_cases); i++) {
+		const char *env[6];
+		error_case_env(i, env);
+		run_plugin(env, error_cases[i].input, &r);
+		if (run_in_process(env, error_cases[i].input, out, sizeof(out)) != r.status ||
+		    strcmp(out, r.out) != 0)
+			TAP_FAIL("case %zu: in-process %s, process %s", i, out, r.out);
+		cJSON_Delete(r.json);
+	}
+}
+
+/* A delegation to a file with the built-in's build-id runs here; any other file is executed. */
+TEST(delegation_in_process_by_build_id)
+{
+	static const char conf[] = "{\"cniVersion\":\"1.0.0\",\"name\":\"n\"}";
+	char dir[] = "/tmp/cni-test-inproc.XXXXXX", self[256], copy[300], script[300];
+	unsigned char id[ELF_BUILD_ID_MAX];
+	struct cni_result *res = NULL;
+	struct cni_error err = {0};
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int len = n > 0 ? (self[n] = '\0', elf_build_id(self, id, sizeof(id))) : -1;
+
+	ASSERT_TRUE(len > 0);
+	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	snprintf(copy, sizeof(copy), "%s/same-build", dir);
+	snprintf(script, sizeof(script), "%s/other", dir);
+	ASSERT_OK(symlink(self, copy));
+	int fd = open(script, O_WRONLY | O_CREAT | O_TRUNC, 0700);
+	const char *body = "#!/bin/sh\ncat >/dev/null\necho '{\"cniVersion\":\"1.0.0\",\"ips\":"
+			   "[{\"address\":\"10.9.9.9/24\"}]}'\n";
+	ASSERT_TRUE(write(fd, body, strlen(body)) > 0);
+	close(fd);
+	setenv("CNI_CONTAINERID", "c1", 1);
+	setenv("CNI_NETNS", "/run/netns/x", 1);
+	setenv("CNI_IFNAME", "eth0", 1);
+	const struct cni_request req = {.env = {.command = CNI_CMD_ADD, .path = dir},
+					.version = CNI_V100,
+					.raw = conf,
+					.raw_len = strlen(conf)};
+	const struct invoke_builtin builtin = {&fake, id, (size_t)len};
+	invoke_set_builtins(&builtin, 1);
+
+	int before = fake_adds;
+	ASSERT_OK(invoke_delegate(&req, "same-build", CNI_CMD_ADD, &res, &err));
+	ASSERT_EQ(fake_adds, before + 1);
+	ASSERT_EQ(res->n_ips, 1);
+	char addr[IPPREFIX_STRLEN];
+	ipprefix_format(&res->ips[0].address, addr);
+	ASSERT_STREQ(addr, "10.9.0.2/24");
+	cni_result_free(res);
+	res = NULL;
+	ASSERT_OK(invoke_delegate(&req, "other", CNI_CMD_ADD, &res, &err));
+	ASSERT_EQ(fake_adds, before + 1);
+	ipprefix_format(&res->ips[0].address, addr);
+	ASSERT_STREQ(addr, "10.9.9.9/24");
+	cni_result_free(res);
+	/* The built-in's error passes through as the executed plugin's would. */
+	setenv("CNI_CONTAINERID", "fail", 1);
+	ASSERT_ERR(invoke_delegate(&req, "same-build", CNI_CMD_ADD, NULL, &err));
+	ASSERT_EQ(err.code, CNI_ERR_CONFIG);
+	ASSERT_STREQ(err.msg, "fake failure");
+
+	invoke_set_builtins(NULL, 0);
+	unsetenv("CNI_CONTAINERID");
+	unsetenv("CNI_NETNS");
+	unsetenv("CNI_IFNAME");
+	unlink(copy);
+	unlink(script);
+	rmdir(dir);
 }
 
 TAP_MAIN
