@@ -151,7 +151,7 @@ TEST(crafted_notes)
 	/* A GNU note of another type is not the build-id. */
 	off = 0;
 	craft(&f, 0);
-	add_note(&f, &off, NT_GNU_ABI_TAG, "GNU", want, 16);
+	add_note(&f, &off, NT_GNU_ABI_TAG, "GNU", want, sizeof(want));
 	f.ph.p_filesz = off;
 	ASSERT_EQ(id_of(&f, sizeof(f), id), 0);
 
