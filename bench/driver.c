@@ -1585,6 +1585,11 @@ static void growth_rows(const struct opts *o, struct growstats *g)
 			set_verdict(w, isfinite(d[OURS]) && isfinite(d[KERN]) && d[OURS] <= lim);
 		}
 	}
+	/* The floor under the DEL ratio: the kernel's veth unregistration alone, in-process, against
+	 * the reference's whole DEL, same point and conditions. A plugin adds a process start. */
+	snprintf(metric, sizeof(metric), "DEL at %zu attached: kernel work alone vs reference",
+		 o->points[a]);
+	row_ratio(metric, median(&g[KERN].del[a]), median(&g[REF].del[a]), fmt_ms, T_NONE, 0);
 }
 
 static void notes(FILE *f, struct net **all, size_t n)

@@ -8,6 +8,12 @@
 #include "cni_skel.h"
 #include "json.h"
 
+static int input_too_large(size_t limit, struct cni_error *err)
+{
+	return cni_error_set(err, CNI_ERR_DECODE, EFBIG, NULL, "input is larger than %zu bytes",
+			     limit);
+}
+
 int cni_read_all(int fd, size_t limit, char **ret, size_t *ret_len, struct cni_error *err)
 {
 	_cleanup_free_ char *buf = NULL;
@@ -33,8 +39,7 @@ int cni_read_all(int fd, size_t limit, char **ret, size_t *ret_len, struct cni_e
 			break;
 		len += (size_t)k;
 		if (len > limit)
-			return cni_error_set(err, CNI_ERR_DECODE, EFBIG, NULL,
-					     "input is larger than %zu bytes", limit);
+			return input_too_large(limit, err);
 	}
 	if (!buf && !(buf = calloc(1, 1)))
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
@@ -163,6 +168,11 @@ int cni_run(const struct cni_plugin *plugin, const struct cni_call *call)
 	if (r < 0)
 		goto out;
 	if (call->in) {
+		/* The limit an executed plugin applies to its stdin. */
+		if (call->in_len > JSON_MAX_INPUT) {
+			r = input_too_large(JSON_MAX_INPUT, &err);
+			goto out;
+		}
 		req.raw = call->in;
 		req.raw_len = call->in_len;
 	} else {

@@ -389,6 +389,15 @@ TEST(run_in_process_prints_what_main_prints)
 			TAP_FAIL("case %zu: in-process %s, process %s", i, out, r.out);
 		cJSON_Delete(r.json);
 	}
+	/* The stdin size limit holds for a memory stdin too. */
+	char *big = malloc(JSON_MAX_INPUT + 2);
+	ASSERT_TRUE(big != NULL);
+	memset(big, ' ', JSON_MAX_INPUT + 1);
+	big[JSON_MAX_INPUT + 1] = '\0';
+	ASSERT_EQ(run_in_process(add, big, out, sizeof(out)), 1);
+	free(big);
+	ASSERT_CONTAINS(out, "input is larger than");
+	ASSERT_CONTAINS(out, "\"code\":\t6");
 }
 
 /* A delegation to a file with the built-in's build-id runs here; any other file is executed. */
