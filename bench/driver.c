@@ -679,9 +679,19 @@ static bool run_op_raw(struct net *n, struct ctr *c, enum op op, struct opres *r
 	if (op == OP_DEL && !c->added)
 		return false;
 	if (n->kernel) {
+		struct rusage before, after;
+		bool ok;
+
 		if (op == OP_ADD)
 			c->kidx = kern_next_idx++;
-		if (op == OP_ADD ? kern_add(n, c, res) : kern_del(c, res))
+		/* the driver's own CPU time around the requests: what the kernel spends in the
+		 * caller's context, softirq work included, comparable with a plugin's */
+		getrusage(RUSAGE_SELF, &before);
+		ok = op == OP_ADD ? kern_add(n, c, res) : kern_del(c, res);
+		getrusage(RUSAGE_SELF, &after);
+		res->cpu_ms = tv_ms(after.ru_utime) - tv_ms(before.ru_utime) +
+			      tv_ms(after.ru_stime) - tv_ms(before.ru_stime);
+		if (ok)
 			return true;
 		net_fail(n, op, res->error);
 		return false;
