@@ -9,7 +9,7 @@
  * rusage covers the plugin and every descendant it waited for (delegated IPAM, iptables execs),
  * so user+sys is CPU per operation; ru_maxrss is the largest single process of that tree, which
  * is why peak RSS per process is measured with configurations that spawn nothing (bridge without
- * IPAM, host-local called directly). Container netns are created before the timed region; ours
+ * IPAM, host-local called directly), beside the largest process of an ADD with host-local. Container netns are created before the timed region; ours
  * and the reference run in alternating order (AB BA ...) so drift hits both equally. */
 #include <cjson/cJSON.h>
 #include <elf.h>
