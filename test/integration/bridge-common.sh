@@ -5,6 +5,14 @@ IPAM_PATH=${IPAM_PATH:-$BIN}
 HL_DIR=/var/lib/cni/networks
 ST_DIR=/var/lib/cni/bridge
 
+# exec_wrapper DIR : DIR/host-local, a script that execs our host-local. Same code, another file
+# (no build-id of ours), so the bridge executes it instead of running host-local in-process.
+exec_wrapper() {
+	mkdir -p "$1"
+	printf '#!/bin/sh\nexec %s/host-local "$@"\n' "$BIN" >"$1/host-local"
+	chmod +x "$1/host-local"
+}
+
 # conf VERSION NAME BRIDGE SUBNET [EXTRA-JSON-MEMBERS] : one bridge config with host-local.
 # SUBNET may be "none" (L2-only, empty ipam) or "dual" (10.231.N.0/24 + fd00:231:N::/64 with N
 # from the bridge name digits).

@@ -6,11 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bridge-common.sh"
 
-# Same code, another file: a wrapper that execs our host-local, so the bridge must exec it.
 WRAP=$T/wrapped
-mkdir -p "$WRAP"
-printf '#!/bin/sh\nexec %s/host-local "$@"\n' "$BIN" >"$WRAP/host-local"
-chmod +x "$WRAP/host-local"
+exec_wrapper "$WRAP"
 
 # traced VERB CONF ID IPAM-DIR [VAR=VALUE...] : run the bridge under strace; $OUT, $RC as cni(),
 # and $EXECS = the programs it executed (basenames, one per line, itself first). The container

@@ -4,9 +4,8 @@
 # call runs beside the kernel work, and a failed ADD must still collect and release it.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
+. "$here/bridge-common.sh"
 IPAM_PATH=$T/exec-ipam
-mkdir -p "$IPAM_PATH"
-printf '#!/bin/sh\nexec %s/host-local "$@"\n' "$BIN" >"$IPAM_PATH/host-local"
-chmod +x "$IPAM_PATH/host-local"
+exec_wrapper "$IPAM_PATH"
 export IPAM_PATH
 exec bash "$here/bridge-rollback.t"
