@@ -4,6 +4,7 @@
 #   make demo       two containers on the default network ping each other
 #   make bench      ours vs the reference plugins, side by side
 #   make install    PREFIX=/usr/local DESTDIR= CNI_BIN_DIR=/opt/cni/bin
+#   STATIC=0        link bridge and host-local dynamically (tools/static-link.mk)
 
 CC       ?= cc
 PKGS     := libnl-3.0 libnl-route-3.0 libcjson
@@ -36,6 +37,8 @@ LIBS_NL   := -lnl-route-3 -lnl-3
 
 PROGRAMS :=
 all: programs
+
+include tools/static-link.mk
 
 # Link beside the target and rename over it: a test running while someone rebuilds never execs
 # a half-written binary ("Permission denied" / ENOEXEC). Usage: $(call link_program,OBJS LIBS)

@@ -69,9 +69,14 @@ struct tc_ops {
 	xt_chainlabel var = {0}; \
 	strncpy(var, chain, sizeof(var) - 1)
 
-/* libip4tc/libip6tc are opened on first use, not linked: most configs never masquerade through
- * libiptc (nftables is the default where iptables is the nf_tables flavour), and two shared
- * objects less means less loading, relocation and resident memory at every exec of the bridge. */
+/* Where libip4tc/libip6tc come from depends on the link (tools/static-link.mk); their symbols
+ * are referenced weakly, so one object serves both:
+ * - static build: compiled in, used directly. glibc's static dlopen is never called: it would
+ *   need, at run time, the very glibc build it was linked with, which an apt upgrade replaces.
+ * - dynamic build: not linked (the weak references stay null) but opened on first use: most
+ *   configs never masquerade through libiptc (nftables is the default where iptables is the
+ *   nf_tables flavour), and two shared objects less means less loading, relocation and resident
+ *   memory at every exec of the bridge. */
 #define TC_FUNCS(X, p)         \
 	X(p, init)             \
 	X(p, free)             \
@@ -89,7 +94,9 @@ struct tc_ops {
 	X(p, delete_num_entry) \
 	X(p, commit)           \
 	X(p, strerror)
-#define TC_FIELD(p, f) __typeof__(p##c_##f) *f;
+#define TC_FIELD(p, f)	__typeof__(p##c_##f) *f;
+#define TC_WEAK(p, f)	extern __typeof__(p##c_##f) p##c_##f __attribute__((weak));
+#define TC_LINKED(p, f) lib->f = p##c_##f;
 #define TC_SYM(p, f)                                                             \
 	if (!(*(void **)&lib->f = dlsym(h, #p "c_" #f)))                         \
 		return cni_error_set(err, CNI_ERR_INTERNAL, ELIBBAD, #p "c_" #f, \
@@ -107,6 +114,14 @@ struct tc_ops {
 		void *h;                                                                 \
 		if (lib->loaded)                                                         \
 			return 0;                                                        \
+		if (p##c_init) {                                                         \
+			TC_FUNCS(TC_LINKED, p)                                           \
+			lib->loaded = true;                                              \
+			return 0;                                                        \
+		}                                                                        \
+		if (!dlopen)                                                             \
+			return cni_error_set(err, CNI_ERR_INTERNAL, ELIBACC, NULL,       \
+					     "%s: %s not linked in", name, soname);      \
 		if (!(h = dlopen(soname, RTLD_NOW | RTLD_LOCAL)))                        \
 			return cni_error_set(err, CNI_ERR_INTERNAL, ELIBACC, dlerror(),  \
 					     "%s: load %s", name, soname);               \
@@ -114,6 +129,12 @@ struct tc_ops {
 		lib->loaded = true;                                                      \
 		return 0;                                                                \
 	}
+
+TC_FUNCS(TC_WEAK, ipt)
+TC_FUNCS(TC_WEAK, ip6t)
+extern __typeof__(dlopen) dlopen __attribute__((weak));
+extern __typeof__(dlsym) dlsym __attribute__((weak));
+extern __typeof__(dlerror) dlerror __attribute__((weak));
 
 TC_LOADER(ipt)
 TC_LOADER(ip6t)

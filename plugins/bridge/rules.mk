@@ -1,6 +1,6 @@
 BRIDGE_SRCS := $(wildcard plugins/bridge/*.c)
 BRIDGE_OBJS := $(BRIDGE_SRCS:%.c=$(BUILD)/%.o)
-BRIDGE_LIBS := # libip4tc, libip6tc: dlopen()ed on first use (masq_iptables.c)
+BRIDGE_LIBS := # libip4tc, libip6tc: linked in (STATIC=1) or dlopen()ed on first use
 # libnl-3 linked statically when its archive exists: one shared object less to map and relocate
 # at every exec (the bridge uses libnl's core only, not libnl-route).
 BRIDGE_NL_A := $(shell $(CC) -print-file-name=libnl-3.a)
@@ -16,5 +16,7 @@ $(BRIDGE_IPAM_ID).c: $(BIN)/host-local tools/build-id-c.sh
 $(BRIDGE_IPAM_ID).o: $(BRIDGE_IPAM_ID).c plugins/bridge/builtin_ipam.h
 	$(CC) $(CPPFLAGS) -Iplugins/bridge -Iplugins/ipam $(CFLAGS) -c -o $@ $<
 
-$(BIN)/bridge: $(BRIDGE_OBJS) $(BRIDGE_IPAM_ID).o $(HOSTLOCAL_CORE_OBJS) $(LIBCNI)
-	$(call link_program,$^ $(BRIDGE_NL) $(LIBS_JSON) $(BRIDGE_LIBS))
+$(BIN)/bridge: $(BRIDGE_OBJS) $(BRIDGE_IPAM_ID).o $(HOSTLOCAL_CORE_OBJS) $(LIBCNI) \
+		$(BRIDGE_IPTC_OBJS) $(PLUGIN_JSON_OBJS) $(LINK_MODE)
+	$(call link_program,$(PLUGIN_LDFLAGS) $(filter %.o %.a,$^) $(BRIDGE_NL) \
+		$(PLUGIN_JSON_LIBS) $(BRIDGE_LIBS))

@@ -7,8 +7,9 @@ HOSTLOCAL_CORE_OBJS := $(filter-out $(BUILD)/plugins/ipam/main.o,$(HOSTLOCAL_OBJ
 HOSTLOCAL_BUILD_ID := -Wl,--build-id=sha1
 PROGRAMS += $(BIN)/host-local
 
-$(BIN)/host-local: $(HOSTLOCAL_OBJS) $(LIBCNI)
-	$(call link_program,$(HOSTLOCAL_BUILD_ID) $^ $(LIBS_JSON))
+$(BIN)/host-local: $(HOSTLOCAL_OBJS) $(LIBCNI) $(PLUGIN_JSON_OBJS) $(LINK_MODE)
+	$(call link_program,$(PLUGIN_LDFLAGS) $(HOSTLOCAL_BUILD_ID) $(filter %.o %.a,$^) \
+		$(PLUGIN_JSON_LIBS))
 
 # Unit tests of the plugin's modules (more specific than test/rules.mk's pattern, so it wins).
 $(BUILD)/test/test-hostlocal-%: $(BUILD)/test/unit/test-hostlocal-%.o $(HOSTLOCAL_CORE_OBJS) $(LIBCNI)
