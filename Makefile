@@ -63,6 +63,7 @@ programs: $(PROGRAMS)
 
 deps:
 	@tools/deps.sh
+	@$(DEBIAN_SRC_FETCH)
 
 check: deps
 	@$(MAKE) --no-print-directory all test-bins

@@ -7,14 +7,21 @@
 #     archives. Nothing is dlopen()ed: the bridge's libiptc is linked in.
 #   STATIC=0: dynamic, libiptc dlopen()ed on first use. Sanitizer builds (SAN=...) are always
 #     dynamic, as ASan and valgrind need the shared libc.
-STATIC ?= $(if $(SAN),0,1)
 DEBIAN_SRC := build/debian-src
+DEBIAN_SRC_DEVS := libcjson-dev libiptc-dev
+# `make deps` (which check, demo and bench run) fetches the sources, or, where they cannot be
+# had, leaves a note that makes the default dynamic, so those targets still work offline.
+DEBIAN_SRC_FETCH = tools/debian-source.sh $(DEBIAN_SRC) $(DEBIAN_SRC_DEVS) && \
+	rm -f $(DEBIAN_SRC)/.unavailable || { \
+	mkdir -p $(DEBIAN_SRC) && touch $(DEBIAN_SRC)/.unavailable; \
+	echo "deps: WARNING: no Debian sources of cJSON/libiptc: plugins linked dynamically" >&2; }
+STATIC ?= $(if $(SAN)$(wildcard $(DEBIAN_SRC)/.unavailable),0,1)
 
 ifeq ($(STATIC),1)
 PLUGIN_LDFLAGS := -static-pie
-PLUGIN_JSON_OBJS := $(BUILD)/debian-src/cJSON.o
+PLUGIN_JSON_OBJS := $(BUILD)/static-deps/cJSON.o
 PLUGIN_JSON_LIBS := -lm
-BRIDGE_IPTC_OBJS := $(BUILD)/debian-src/libip4tc.o $(BUILD)/debian-src/libip6tc.o
+BRIDGE_IPTC_OBJS := $(BUILD)/static-deps/libip4tc.o $(BUILD)/static-deps/libip6tc.o
 else
 PLUGIN_LDFLAGS :=
 PLUGIN_JSON_OBJS :=
@@ -31,15 +38,15 @@ $(shell mkdir -p $(BUILD) && { [ "$$(cat $(LINK_MODE) 2>/dev/null)" = "$(STATIC)
 # The headers change when apt upgrades the -dev packages: then fetch the new sources.
 $(DEBIAN_SRC)/cjson/.debian-version $(DEBIAN_SRC)/iptables/.debian-version &: \
 		/usr/include/cjson/cJSON.h /usr/include/libiptc/libiptc.h tools/debian-source.sh
-	@tools/debian-source.sh $(DEBIAN_SRC) libcjson-dev libiptc-dev || \
+	@tools/debian-source.sh $(DEBIAN_SRC) $(DEBIAN_SRC_DEVS) || \
 		{ echo "static build: no Debian sources; 'make STATIC=0' links dynamically" >&2; exit 1; }
 	@touch $(DEBIAN_SRC)/cjson/.debian-version $(DEBIAN_SRC)/iptables/.debian-version
 
 # Compiled as Debian's packages compile them (their own flags, not our warnings).
-$(BUILD)/debian-src/cJSON.o: $(DEBIAN_SRC)/cjson/.debian-version
+$(BUILD)/static-deps/cJSON.o: $(DEBIAN_SRC)/cjson/.debian-version
 	@mkdir -p $(dir $@)
 	$(CC) $(OPT) -c -o $@ $(DEBIAN_SRC)/cjson/cJSON.c
-$(BUILD)/debian-src/libip%tc.o: $(DEBIAN_SRC)/iptables/.debian-version
+$(BUILD)/static-deps/libip%tc.o: $(DEBIAN_SRC)/iptables/.debian-version
 	@mkdir -p $(dir $@)
 	$(CC) $(OPT) -D_GNU_SOURCE -D_REENTRANT -D_FILE_OFFSET_BITS=64 \
 		-I$(DEBIAN_SRC)/iptables/include -c -o $@ $(DEBIAN_SRC)/iptables/libiptc/libip$*tc.c
