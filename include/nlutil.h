@@ -50,6 +50,17 @@ struct nlu_link {
 	int vlan_filtering; /* bridges: -1 = unknown */
 };
 
+/* Link notifications (RTNLGRP_LINK) of the calling thread's netns: what the kernel announces
+ * about every link change, read without taking rtnl (a RTM_GETLINK request waits for it while
+ * kernel workers hold it). nlu_monitor_open gives a non-blocking socket (close() it). */
+int nlu_monitor_open(int *ret_fd, struct cni_error *err);
+
+/* Wait up to timeout_ms (0: do not wait) for notifications, then hand every queued RTM_NEWLINK
+ * to fn, oldest first. 1 when some were read, 0 when none came, -ENOBUFS when the kernel
+ * dropped some (the caller must ask instead), other -errno. */
+int nlu_monitor_read(int fd, int timeout_ms, void (*fn)(const struct nlu_link *l, void *data),
+		     void *data);
+
 /* Look a link up by name (ifindex 0) or by index. -ENODEV when it does not exist (err is filled
  * like any other failure; pass NULL when absence is expected). */
 int nlu_link_get(struct nl_sock *sk, const char *name, int ifindex, struct nlu_link *ret,

@@ -1,0 +1,79 @@
+/* Link notifications (RTNLGRP_LINK): see nlutil.h. A plain netlink socket, because it only
+ * listens; each RTM_NEWLINK goes through the same parser as a requested link. */
+#include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <netlink/msg.h>
+
+#include "nlutil.h"
+
+int nlu_monitor_open(int *ret_fd, struct cni_error *err)
+{
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL,
+				     "open link notification socket");
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		close(fd);
+		return cni_error_set(err, CNI_ERR_INTERNAL, e, NULL,
+				     "subscribe to link notifications");
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+/* Hand every RTM_NEWLINK in buf[0..len) to fn. */
+static void dispatch(const void *buf, size_t len, void (*fn)(const struct nlu_link *, void *),
+		     void *data)
+{
+	int left = (int)len;
+
+	for (const struct nlmsghdr *h = buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+		struct nl_msg *m;
+		struct nlu_link l;
+
+		if (h->nlmsg_type != RTM_NEWLINK || !(m = nlmsg_convert((struct nlmsghdr *)h)))
+			continue;
+		if (nlu_parse_link(m, &l) == 0)
+			fn(&l, data);
+		nlmsg_free(m);
+	}
+}
+
+int nlu_monitor_read(int fd, int timeout_ms, void (*fn)(const struct nlu_link *l, void *data),
+		     void *data)
+{
+	/* aligned for struct nlmsghdr; one RTM_NEWLINK is 1-2 KB */
+	__attribute__((aligned(8))) char buf[32768];
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	bool got = false;
+	int r;
+
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	if (r == 0)
+		return 0;
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return got;
+			return -errno; /* ENOBUFS: the kernel dropped notifications */
+		}
+		if ((size_t)n > sizeof(buf))
+			return -ENOBUFS; /* a datagram cut short is a notification lost */
+		dispatch(buf, (size_t)n, fn, data);
+		got = true;
+	}
+}
