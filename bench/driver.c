@@ -1481,15 +1481,17 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 	};
 	int c;
 
-	*o = (struct opts){.ours_dir = NULL,
-			   .ref_dir = "/usr/lib/cni",
-			   .n = 50,
-			   .par_total = 100,
-			   .jobs = 8,
-			   .par_rounds = 2,
-			   .growth_k = 10,
-			   .backend_n = 20,
-			   .rss_n = 10};
+	*o = (struct opts){
+		.ours_dir = NULL,
+		.ref_dir = "/usr/lib/cni",
+		.n = 50,
+		.par_total = 100,
+		.jobs = 8,
+		.par_rounds = 2,
+		.growth_k =
+			20, /* a growth verdict compares medians of two points: 10 samples left it to chance */
+		.backend_n = 20,
+		.rss_n = 10};
 	parse_points(o, "10,100,500");
 	while ((c = getopt_long(argc, argv, "n:j:k:", lo, NULL)) != -1) {
 		switch (c) {
