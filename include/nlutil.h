@@ -1,7 +1,7 @@
 /* Route netlink through libnl-3's core (sockets, messages, attributes), behind one small API.
- * The only place that includes libnl headers or sees NLE_* codes: every function returns -errno
- * (the kernel's own errno) and, on failure, fills err with what was being done plus the errno
- * name and the kernel's extended ack text.
+ * Only lib/nlutil.c and lib/nlmonitor.c include libnl headers, and nothing sees NLE_* codes:
+ * every function returns -errno (the kernel's own errno) and, on failure, fills err with what
+ * was being done plus the errno name and the kernel's extended ack text.
  * Requests are built explicitly (no libnl-route objects, no caches) so that one RTM_NEWLINK can
  * carry everything the kernel accepts at creation time. */
 #pragma once

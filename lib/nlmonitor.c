@@ -63,7 +63,10 @@ int nlu_monitor_read(int fd, int timeout_ms, void (*fn)(const struct nlu_link *l
 	if (r == 0)
 		return 0;
 	for (;;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), MSG_TRUNC);
+		struct sockaddr_nl from;
+		socklen_t fromlen = sizeof(from);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), MSG_TRUNC, (struct sockaddr *)&from,
+				     &fromlen);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -73,6 +76,8 @@ int nlu_monitor_read(int fd, int timeout_ms, void (*fn)(const struct nlu_link *l
 		}
 		if ((size_t)n > sizeof(buf))
 			return -ENOBUFS; /* a datagram cut short is a notification lost */
+		if (from.nl_pid != 0)
+			continue; /* only the kernel speaks for links (a root process may send too) */
 		dispatch(buf, (size_t)n, fn, data);
 		got = true;
 	}
