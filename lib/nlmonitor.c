@@ -32,12 +32,14 @@ int nlu_monitor_open(int *ret_fd, struct cni_error *err)
 static void dispatch(const void *buf, size_t len, void (*fn)(const struct nlu_link *, void *),
 		     void *data)
 {
-	int left = (int)len;
-
-	for (const struct nlmsghdr *h = buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+	for (size_t off = 0; off + sizeof(struct nlmsghdr) <= len;) {
+		const struct nlmsghdr *h = (const void *)((const char *)buf + off);
 		struct nl_msg *m;
 		struct nlu_link l;
 
+		if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > len - off)
+			break;
+		off += NLMSG_ALIGN(h->nlmsg_len);
 		if (h->nlmsg_type != RTM_NEWLINK || !(m = nlmsg_convert((struct nlmsghdr *)h)))
 			continue;
 		if (nlu_parse_link(m, &l) == 0)
