@@ -15,6 +15,7 @@
 #include "elf_buildid.h"
 #include "invoke.h"
 #include "json.h"
+#include "monotonic.h"
 
 extern char **environ;
 
@@ -53,13 +54,6 @@ void invoke_output_clear(struct invoke_output *o)
 	memset(o, 0, sizeof(*o));
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Feed stdin and drain stdout together so neither side can block the other. */
 static int pump(int in_fd, int out_fd, const char *buf, size_t len, size_t written, int timeout_ms,
 		double start, struct invoke_output *o, struct cni_error *err)
@@ -75,7 +69,7 @@ static int pump(int in_fd, int out_fd, const char *buf, size_t len, size_t writt
 					{.fd = in_fd, .events = POLLOUT}};
 		int wait = -1;
 		if (timeout_ms > 0) {
-			wait = timeout_ms - (int)(now_ms() - start);
+			wait = timeout_ms - (int)(monotonic_ms() - start);
 			if (wait <= 0)
 				return -ETIMEDOUT;
 		}
@@ -135,7 +129,7 @@ int invoke_start(const char *path, char *const envp[], const char *buf, size_t l
 	int r;
 
 	*c = (struct invoke_child){
-		.in_fd = -1, .out_fd = -1, .buf = buf, .len = len, .start = now_ms()};
+		.in_fd = -1, .out_fd = -1, .buf = buf, .len = len, .start = monotonic_ms()};
 	if (pipe2(in_pipe, O_CLOEXEC) < 0)
 		return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL, "create pipe");
 	if (pipe2(out_pipe, O_CLOEXEC) < 0) {
@@ -188,7 +182,7 @@ int invoke_wait(struct invoke_child *c, int timeout_ms, struct invoke_output *re
 			return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL, "wait for plugin");
 		}
 	c->pid = 0;
-	o.wall_ms = now_ms() - c->start;
+	o.wall_ms = monotonic_ms() - c->start;
 	if (r == -ETIMEDOUT) {
 		invoke_output_clear(&o);
 		return cni_error_set(err, CNI_ERR_TRY_AGAIN, ETIMEDOUT, NULL,
@@ -325,7 +319,7 @@ static int run_builtin(const struct invoke_builtin *b, char *const envp[], const
 		       size_t len, struct invoke_output *ret, struct cni_error *err)
 {
 	struct cni_call call = {.envp = envp, .in = buf ? buf : "", .in_len = len};
-	double start = now_ms();
+	double start = monotonic_ms();
 	char *out = NULL;
 	size_t out_len = 0;
 
@@ -336,8 +330,10 @@ static int run_builtin(const struct invoke_builtin *b, char *const envp[], const
 		free(out);
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
 	}
-	*ret = (struct invoke_output){
-		.out = out, .out_len = out_len, .exit_status = status, .wall_ms = now_ms() - start};
+	*ret = (struct invoke_output){.out = out,
+				      .out_len = out_len,
+				      .exit_status = status,
+				      .wall_ms = monotonic_ms() - start};
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 
 #include "br_internal.h"
 #include "invoke.h"
+#include "monotonic.h"
 #include "netns.h"
 #include "spoofchk.h"
 
@@ -549,13 +550,6 @@ static bool follow_links(struct br_ctx *ctx, int timeout_ms)
 	return ctx->link_mon >= 0;
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* The host end must be oper-up (the bridge port forwarding) before we report success
  * (plugins#468). Learnt from the link notifications as it happens: asking (RTM_GETLINK) waits
  * for rtnl, which kernel workers hold for long stretches where hundreds of ports share the
@@ -567,13 +561,13 @@ static int wait_port_up(struct br_ctx *ctx, struct cni_error *err)
 					    "testing", "dormant",    "up"};
 	size_t tries = ARRAY_SIZE(delays_ms);
 	struct nlu_link l = {0};
-	double patience = 0, start = now_ms();
+	double patience = 0, start = monotonic_ms();
 	int r;
 
 	for (size_t i = 0; i < tries; i++)
 		patience += (double)delays_ms[i];
 	while (follow_links(ctx, 0) && !ctx->port_up) {
-		int left = (int)(patience - (now_ms() - start));
+		int left = (int)(patience - (monotonic_ms() - start));
 		if (left <= 0) {
 			tries = 1; /* waited as long as the back-off would: one look for the message */
 			break;

@@ -33,6 +33,7 @@
 
 #include "macro.h"
 #include "masq_internal.h"
+#include "monotonic.h"
 #include "sha512.h"
 
 #define XTABLES_LOCK "/run/xtables.lock"
@@ -568,20 +569,17 @@ static bool want_has(const struct rule *arr, size_t n, const struct rule *r)
 static int xtables_lock(int *ret_fd, struct cni_error *err)
 {
 	_cleanup_close_ int fd = open(XTABLES_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	struct timespec start, now;
+	double start = monotonic_ms();
 	long waited_ms = 0, step_us = 1000;
 
 	if (fd < 0)
 		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "open xtables lock '%s'",
 				     XTABLES_LOCK);
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return cni_error_set(err, CNI_ERR_IO, errno, NULL, "lock xtables lock '%s'",
 					     XTABLES_LOCK);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		waited_ms = (now.tv_sec - start.tv_sec) * 1000 +
-			    (now.tv_nsec - start.tv_nsec) / 1000000;
+		waited_ms = (long)(monotonic_ms() - start);
 		if (waited_ms >= (long)masq_xtables_lock_timeout_ms)
 			return cni_error_set(
 				err, CNI_ERR_TRY_AGAIN, EWOULDBLOCK, NULL,

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "hostlocal.h"
+#include "monotonic.h"
 
 #define TMP_PREFIX    ".tmp-host-local."
 #define CURSOR_PREFIX "last_reserved_ip."
@@ -81,13 +82,6 @@ static void on_alarm(int sig)
 	(void)sig;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Blocking flock() (the kernel queues waiters fairly, no polling) interrupted by a repeating
  * SIGALRM so the wait is bounded; the interval timer also covers a signal that lands just before
  * flock() is entered. SIGALRM is unblocked (a caller's mask is inherited across exec) and our
@@ -96,7 +90,7 @@ static int lock_wait(int fd, int timeout_ms)
 {
 	struct sigaction sa = {.sa_handler = on_alarm};
 	struct itimerval tv = {.it_interval = {0, 50000}, .it_value = {0, 50000}}, off = {0};
-	long long deadline = now_ms() + timeout_ms;
+	double deadline = monotonic_ms() + timeout_ms;
 	sigset_t alrm;
 	int r;
 
@@ -115,7 +109,7 @@ static int lock_wait(int fd, int timeout_ms)
 			r = negative_errno();
 			break;
 		}
-		if (now_ms() >= deadline) {
+		if (monotonic_ms() >= deadline) {
 			r = -ETIMEDOUT;
 			break;
 		}
