@@ -562,17 +562,16 @@ static int wait_port_up(struct br_ctx *ctx, struct cni_error *err)
 	size_t tries = ARRAY_SIZE(delays_ms);
 	struct nlu_link l = {0};
 	double patience = 0, start = monotonic_ms();
-	int r;
+	int r, left = 0; /* first catch up with what is queued, then wait */
 
 	for (size_t i = 0; i < tries; i++)
 		patience += (double)delays_ms[i];
-	while (follow_links(ctx, 0) && !ctx->port_up) {
-		int left = (int)(patience - (monotonic_ms() - start));
+	while (follow_links(ctx, left) && !ctx->port_up) {
+		left = (int)(patience - (monotonic_ms() - start));
 		if (left <= 0) {
 			tries = 1; /* waited as long as the back-off would: one look for the message */
 			break;
 		}
-		(void)follow_links(ctx, left);
 	}
 	if (ctx->port_up)
 		return 0;
