@@ -120,9 +120,6 @@ struct tc_ops {
 			lib->loaded = true;                                              \
 			return 0;                                                        \
 		}                                                                        \
-		if (!dlopen)                                                             \
-			return cni_error_set(err, CNI_ERR_INTERNAL, ELIBACC, NULL,       \
-					     "%s: %s not linked in", name, soname);      \
 		if (!(h = dlopen(soname, RTLD_NOW | RTLD_LOCAL)))                        \
 			return cni_error_set(err, CNI_ERR_INTERNAL, ELIBACC, dlerror(),  \
 					     "%s: load %s", name, soname);               \
@@ -133,9 +130,6 @@ struct tc_ops {
 
 TC_FUNCS(TC_WEAK, ipt)
 TC_FUNCS(TC_WEAK, ip6t)
-extern __typeof__(dlopen) dlopen __attribute__((weak));
-extern __typeof__(dlsym) dlsym __attribute__((weak));
-extern __typeof__(dlerror) dlerror __attribute__((weak));
 
 TC_LOADER(ipt)
 TC_LOADER(ip6t)
