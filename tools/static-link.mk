@@ -11,7 +11,8 @@ DEBIAN_SRC := build/debian-src
 DEBIAN_SRC_DEVS := libcjson-dev libiptc-dev
 # `make deps` (which check, demo and bench run) fetches the sources, or, where they cannot be
 # had, leaves a note that makes the default dynamic, so those targets still work offline.
-DEBIAN_SRC_FETCH = tools/debian-source.sh $(DEBIAN_SRC) $(DEBIAN_SRC_DEVS) && \
+DEBIAN_SRC_GET = tools/debian-source.sh $(DEBIAN_SRC) $(DEBIAN_SRC_DEVS)
+DEBIAN_SRC_FETCH = $(DEBIAN_SRC_GET) && \
 	rm -f $(DEBIAN_SRC)/.unavailable || { \
 	mkdir -p $(DEBIAN_SRC) && touch $(DEBIAN_SRC)/.unavailable; \
 	echo "deps: WARNING: no Debian sources of cJSON/libiptc: plugins linked dynamically" >&2; }
@@ -38,7 +39,7 @@ $(shell mkdir -p $(BUILD) && { [ "$$(cat $(LINK_MODE) 2>/dev/null)" = "$(STATIC)
 # The headers change when apt upgrades the -dev packages: then fetch the new sources.
 $(DEBIAN_SRC)/cjson/.debian-version $(DEBIAN_SRC)/iptables/.debian-version &: \
 		/usr/include/cjson/cJSON.h /usr/include/libiptc/libiptc.h tools/debian-source.sh
-	@tools/debian-source.sh $(DEBIAN_SRC) $(DEBIAN_SRC_DEVS) || \
+	@$(DEBIAN_SRC_GET) || \
 		{ echo "static build: no Debian sources; 'make STATIC=0' links dynamically" >&2; exit 1; }
 	@touch $(DEBIAN_SRC)/cjson/.debian-version $(DEBIAN_SRC)/iptables/.debian-version
 

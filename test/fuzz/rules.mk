@@ -97,10 +97,9 @@ asan:
 	@test/fuzz/run-san.sh asan build/asan build/asan/bin "$(SAN_TESTS)"
 
 # valgrind cannot follow a static binary's malloc: it checks a dynamic build of its own.
-VG_MAKE = $(MAKE) --no-print-directory BUILD=build/dyn BIN=build/dyn/bin STATIC=0
 valgrind:
 	@tools/deps.sh valgrind
-	@$(VG_MAKE) all test-bins
+	@$(MAKE) --no-print-directory BUILD=build/dyn BIN=build/dyn/bin STATIC=0 all test-bins
 	@test/fuzz/run-san.sh valgrind build/dyn build/dyn/bin "$(SAN_TESTS)"
 
 lint:
