@@ -40,10 +40,26 @@ int cni_env_load_from(char *const *envp, struct cni_env *ret, struct cni_error *
 /* Value of `key` in envp (first match, as getenv), or NULL. */
 const char *cni_env_get(char *const *envp, const char *key);
 
-/* Container IDs: non-empty, ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$ (code 4). */
+/* The one definition of a valid container ID and interface name, shared by the environment
+ * check, the launcher and every store that keeps them (host-local leases, the bridge's state
+ * records): whatever passes here must be storable, and a store never treats a record holding
+ * such values as garbage. */
+#define CNI_CONTAINER_ID_MAX 1024 /* ours; the reference has no limit (README: differences) */
+#define CNI_IFNAME_MAX	     15	  /* IFNAMSIZ - 1 */
+
+/* Container IDs: non-empty, ^[a-zA-Z0-9][a-zA-Z0-9_.-]*$, at most CNI_CONTAINER_ID_MAX bytes
+ * (code 4). */
 int cni_validate_container_id(const char *id, struct cni_error *err);
-/* Interface names: 1..15 bytes, not "." or "..", no '/', ':' or whitespace (code 4). */
+/* Interface names as the reference's ValidateInterfaceName: 1..15 bytes, not "." or "..", no
+ * '/', ':' or whitespace, where whitespace is Go's unicode.IsSpace over the UTF-8 runes (so
+ * "eth\u00a0" is refused, while other non-ASCII and control bytes are allowed). NULL when
+ * valid, else why not. */
+const char *cni_ifname_problem(const char *name);
+/* The same, code 4 naming the problem. */
 int cni_validate_ifname(const char *name, struct cni_error *err);
+/* For a name we are about to give an interface: cni_ifname_problem plus what the kernel would
+ * refuse or rewrite ('%' templates, the byte 0xA0); NULL when usable. */
+const char *cni_ifname_kernel_problem(const char *name);
 /* Network names: same charset as container IDs (code 7). */
 int cni_validate_network_name(const char *name, struct cni_error *err);
 

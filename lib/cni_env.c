@@ -42,9 +42,9 @@ int cni_validate_container_id(const char *id, struct cni_error *err)
 {
 	if (!id || !*id)
 		return cni_error_set(err, CNI_ERR_ENV, EINVAL, NULL, "missing containerID");
-	if (strlen(id) > 1024)
+	if (strlen(id) > CNI_CONTAINER_ID_MAX)
 		return cni_error_set(err, CNI_ERR_ENV, EINVAL, NULL,
-				     "containerID is longer than 1024 bytes");
+				     "containerID is longer than %d bytes", CNI_CONTAINER_ID_MAX);
 	if (!valid_id_chars(id))
 		return cni_error_set(err, CNI_ERR_ENV, EINVAL, id,
 				     "invalid characters in containerID");
@@ -61,21 +61,68 @@ int cni_validate_network_name(const char *name, struct cni_error *err)
 	return 0;
 }
 
-int cni_validate_ifname(const char *name, struct cni_error *err)
+/* Length of the UTF-8 sequence at s if it encodes one of the code points Go's unicode.IsSpace
+ * accepts beyond ASCII (U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F,
+ * U+3000), else 0. Go ranges over runes, so only well-formed sequences count: a lone 0x85 or
+ * 0xA0 byte decodes as U+FFFD there, which is not a space. */
+static size_t unicode_space_len(const unsigned char *s)
+{
+	if (s[0] == 0xc2 && (s[1] == 0x85 || s[1] == 0xa0))
+		return 2;
+	if (s[0] == 0xe1 && s[1] == 0x9a && s[2] == 0x80)
+		return 3;
+	if (s[0] == 0xe2 && s[1] == 0x80 &&
+	    ((s[2] >= 0x80 && s[2] <= 0x8a) || s[2] == 0xa8 || s[2] == 0xa9 || s[2] == 0xaf))
+		return 3;
+	if (s[0] == 0xe2 && s[1] == 0x81 && s[2] == 0x9f)
+		return 3;
+	if (s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80)
+		return 3;
+	return 0;
+}
+
+const char *cni_ifname_problem(const char *name)
 {
 	if (!name || !*name)
-		return cni_error_set(err, CNI_ERR_ENV, EINVAL, NULL, "interface name is empty");
-	if (strlen(name) > 15)
-		return cni_error_set(err, CNI_ERR_ENV, EINVAL,
-				     "interface name should be less than 16 characters",
-				     "interface name is too long");
+		return "interface name is empty";
+	if (strlen(name) > CNI_IFNAME_MAX)
+		return "interface name is too long";
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return cni_error_set(err, CNI_ERR_ENV, EINVAL, name, "interface name is . or ..");
-	for (const char *p = name; *p; p++)
-		if (*p == '/' || *p == ':' || isspace((unsigned char)*p))
-			return cni_error_set(err, CNI_ERR_ENV, EINVAL, name,
-					     "interface name contains / or : or whitespace");
-	return 0;
+		return "interface name is . or ..";
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (*p == '/' || *p == ':' || isspace(*p) || unicode_space_len(p))
+			return "interface name contains / or : or whitespace";
+	return NULL;
+}
+
+const char *cni_ifname_kernel_problem(const char *name)
+{
+	const char *why = cni_ifname_problem(name);
+
+	if (why)
+		return why;
+	/* dev_get_valid_name(): a name with '%' is a template ("eth%d" becomes eth0, eth1...),
+	 * so the interface would not get the name asked for. */
+	if (strchr(name, '%'))
+		return "interface name contains '%' (the kernel would expand it as a template)";
+	/* dev_valid_name() uses the kernel's isspace(), which is true for the byte 0xA0 alone
+	 * (lib/ctype.c), e.g. the second byte of "\u00e0". */
+	if (strchr(name, '\xa0'))
+		return "interface name contains the byte 0xA0, which the kernel counts as a space";
+	return NULL;
+}
+
+int cni_validate_ifname(const char *name, struct cni_error *err)
+{
+	const char *why = cni_ifname_problem(name);
+
+	if (!why)
+		return 0;
+	return cni_error_set(err, CNI_ERR_ENV, EINVAL,
+			     name && strlen(name) > CNI_IFNAME_MAX
+				     ? "interface name should be less than 16 characters"
+				     : name,
+			     "%s", why);
 }
 
 const char *cni_env_get(char *const *envp, const char *key)

@@ -717,6 +717,17 @@ static void ctx_clear(struct br_ctx *ctx)
 	br_conf_clear(&ctx->conf);
 }
 
+/* The environment check accepts what the reference does; the name we give the container's
+ * interface must also come out of the kernel as asked (code 4, as for any bad CNI_IFNAME). */
+static int check_new_ifname(const char *ifname, struct cni_error *err)
+{
+	const char *why = cni_ifname_kernel_problem(ifname);
+
+	if (!why)
+		return 0;
+	return cni_error_set(err, CNI_ERR_ENV, EINVAL, ifname, "CNI_IFNAME: %s", why);
+}
+
 int br_cmd_add(const struct cni_request *req, struct cni_result **ret, struct cni_error *err)
 {
 	_cleanup_(ctx_clear) struct br_ctx ctx = {.req = req, .ns_fd = -EBADF, .link_mon = -EBADF};
@@ -724,7 +735,8 @@ int br_cmd_add(const struct cni_request *req, struct cni_result **ret, struct cn
 	struct masq_attachment ma;
 	int r;
 
-	if ((r = br_conf_parse(req, true, &ctx.conf, err)) < 0 ||
+	if ((r = check_new_ifname(req->env.ifname, err)) < 0 ||
+	    (r = br_conf_parse(req, true, &ctx.conf, err)) < 0 ||
 	    (r = check_expressible(req, &ctx.conf, err)) < 0 ||
 	    (r = netns_open(req->env.netns, &ctx.ns_fd, err)) < 0 ||
 	    (r = nlu_open(&ctx.hsk, err)) < 0)

@@ -124,6 +124,14 @@ static int parse_mac_sources(const struct cni_request *req, struct br_conf *c,
 	return 0;
 }
 
+static int check_bridge_name(const char *name, const char *why, struct cni_error *err)
+{
+	if (!why)
+		return 0;
+	return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, why, "invalid \"bridge\" name \"%s\"",
+			     name);
+}
+
 static int parse_keys(const cJSON *cfg, struct br_conf *c, struct cni_error *err)
 {
 	const char *backend = NULL;
@@ -163,13 +171,7 @@ static int parse_keys(const cJSON *cfg, struct br_conf *c, struct cni_error *err
 	c->mtu = (unsigned)mtu;
 	if (!c->bridge || !*c->bridge)
 		c->bridge = BR_DEFAULT_BRIDGE;
-	if (strlen(c->bridge) >= IFNAMSIZ || strchr(c->bridge, '/') ||
-	    strpbrk(c->bridge, " \t\n:") || !strcmp(c->bridge, ".") || !strcmp(c->bridge, ".."))
-		return cni_error_set(
-			err, CNI_ERR_CONFIG, EINVAL, NULL,
-			"invalid \"bridge\" name \"%s\" (1-15 bytes, no '/', ':' or spaces)",
-			c->bridge);
-	return 0;
+	return check_bridge_name(c->bridge, cni_ifname_problem(c->bridge), err);
 }
 
 static int parse_ipam_dns(const cJSON *cfg, struct br_conf *c, struct cni_error *err)
@@ -191,6 +193,12 @@ static int parse_ipam_dns(const cJSON *cfg, struct br_conf *c, struct cni_error 
 
 static int check_combinations(const struct br_conf *c, struct cni_error *err)
 {
+	int r;
+
+	/* Only where we may create the bridge: DEL and GC must still clean up after a name that
+	 * the reference accepted. */
+	if ((r = check_bridge_name(c->bridge, cni_ifname_kernel_problem(c->bridge), err)) < 0)
+		return r;
 	if (c->hairpin && c->promisc)
 		return cni_error_set(
 			err, CNI_ERR_CONFIG, EINVAL, NULL,

@@ -107,7 +107,9 @@ struct store {
 	char dir[4096];
 };
 
-#define STORE_OWNER_MAX 320 /* a lease record "<id>\r\n<ifname>", trimmed, and its NUL */
+/* A lease record "<id>\r\n<ifname>", trimmed, and its NUL: room for every ID and ifname the
+ * environment check accepts (cni_env.h). */
+#define STORE_OWNER_MAX (CNI_CONTAINER_ID_MAX + 2 + CNI_IFNAME_MAX + 1)
 
 #define STORE_LOCK_TIMEOUT_MS 10000
 
@@ -163,11 +165,11 @@ struct store_lease {
 	char owner[STORE_OWNER_MAX]; /* trimmed content */
 };
 enum store_entry_kind {
-	STORE_ENTRY_LEASE,   /* IP-named file with a plausible owner record */
-	STORE_ENTRY_GARBAGE, /* crash leftover: temp file, empty or unparsable lease */
+	STORE_ENTRY_LEASE,   /* IP-named file with a non-empty owner record */
+	STORE_ENTRY_GARBAGE, /* crash leftover: our temp file, or an empty lease */
 };
-/* Walk the store: cb is called for each lease. Leftovers of a crash (our temp files, empty or
- * garbage lease files) are removed when `recover` (the caller must hold the lock). Never
+/* Walk the store: cb is called for each lease. Leftovers of a crash (our temp files, empty
+ * lease files) are removed when `recover` (the caller must hold the lock). Never
  * touches "lock" or "last_reserved_ip.*". cb returns <0 to stop. */
 typedef int (*store_scan_cb)(struct store *s, const struct store_lease *l, void *userdata,
 			     struct cni_error *err);
@@ -178,7 +180,10 @@ int store_scan(struct store *s, bool recover, store_scan_cb cb, void *userdata,
 int store_scan_since(struct store *s, bool recover, const struct timespec *since, store_scan_cb cb,
 		     void *userdata, struct cni_error *err);
 
-/* Whether a trimmed lease record is plausible: "<id>" or "<id>\r\n<ifname>". */
+/* Whether a trimmed lease record holds an owner at all. Only an empty record (a crash of a
+ * writer between create and write, or a file system that lost the data) is garbage: any other
+ * content is kept, since a valid request may have written it (any ifname byte but '/', ':' and
+ * whitespace, see cni_env.h), or a writer we do not know, whose address we must not hand out. */
 bool store_owner_is_valid(const char *owner);
 /* Split a record into id and ifname (ifname "" for legacy); buffers of the record's size. */
 void store_owner_split(const char *owner, char *id, size_t id_size, char *ifname, size_t if_size);

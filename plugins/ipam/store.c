@@ -200,23 +200,9 @@ enum store_match store_match_owner(const char *content, const char *id, const ch
 	return STORE_MATCH_NONE;
 }
 
-static bool token_ok(const char *s, size_t n)
-{
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
-			return false;
-	return true;
-}
-
 bool store_owner_is_valid(const char *owner)
 {
-	const char *sep = strstr(owner, "\r\n");
-
-	if (!sep)
-		return token_ok(owner, strlen(owner));
-	return token_ok(owner, (size_t)(sep - owner)) && token_ok(sep + 2, strlen(sep + 2));
+	return owner[0] != '\0';
 }
 
 void store_owner_split(const char *owner, char *id, size_t id_size, char *ifname, size_t if_size)
@@ -243,9 +229,15 @@ static int read_small(struct store *s, const char *name, char *buf, size_t size)
 	if (k < 0)
 		return negative_errno();
 	raw[k] = '\0';
-	/* A NUL inside the record makes it garbage, never a shorter valid owner. */
-	if (memchr(raw, '\0', (size_t)k))
-		raw[0] = '\x01', raw[1] = '\0';
+	/* A NUL never makes a shorter valid owner: only NULs and spaces (blocks a file system lost)
+	 * read as empty; anything else with a NUL reads as an owner that no request can name. */
+	if (memchr(raw, '\0', (size_t)k)) {
+		bool blank = true;
+		for (ssize_t i = 0; i < k && blank; i++)
+			blank = raw[i] == '\0' || strchr(" \t\r\n\v\f", raw[i]);
+		raw[0] = blank ? '\0' : '\x01';
+		raw[1] = '\0';
+	}
 	snprintf(buf, size, "%s", trim(raw));
 	return 0;
 }

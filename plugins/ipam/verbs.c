@@ -377,44 +377,55 @@ static bool in_prev(const struct ipam_ctx *c, const struct cni_result *prev,
 	return false;
 }
 
-/* Release the leases that the entry of owner lists (legacy records too when `legacy`), then
- * drop the entry. Returns the number released; 0 when the index turned out unusable. */
-static int release_entry(struct ipam_ctx *c, const struct cni_result *prev, const char *owner,
-			 bool legacy, struct cni_error *err)
+/* The addresses the index lists for owner, minus those DEL already handled through
+ * prevResult; the entry is dropped (DEL removes every lease it names). Appends to v. */
+static size_t entry_hints(struct ipam_ctx *c, const struct cni_result *prev, const char *owner,
+			  struct ipaddr *v, size_t n, size_t max)
 {
-	const struct cni_env *env = &c->req->env;
 	struct ipaddr hint[STORE_INDEX_MAX];
-	int n = store_index_get(&c->store, owner, hint, ARRAY_SIZE(hint)), found = 0, r;
+	int k = store_index_get(&c->store, owner, hint, ARRAY_SIZE(hint));
 
-	for (int k = 0; k < n; k++) {
-		if (in_prev(c, prev, &hint[k]))
-			continue;
-		r = store_release_if_owner(&c->store, &hint[k], env->container_id, env->ifname,
-					   legacy, err);
-		if (r < 0)
-			return r;
-		found += r;
-	}
-	if (n > 0)
+	for (int i = 0; i < k && n < max; i++)
+		if (!in_prev(c, prev, &hint[i]))
+			v[n++] = hint[i];
+	if (k > 0)
 		store_index_put(&c->store, owner, NULL, 0);
-	return found;
+	return n;
 }
 
+/* Release what the index names: exact records first; legacy ID-only records only when no exact
+ * one exists (as a scan does). The legacy candidates are the legacy entry's addresses and also
+ * the exact entry's: a lease rewritten in place to the older format (a directory's mtime does
+ * not change for that, so the index stays sealed) is still listed under its old owner. */
 static int release_by_index(struct ipam_ctx *c, const struct cni_result *prev, size_t *found,
 			    struct cni_error *err)
 {
 	const struct cni_env *env = &c->req->env;
+	struct ipaddr hints[2 * STORE_INDEX_MAX];
 	char owner[OWNER_MAX];
+	size_t n_exact, n;
+	bool have_exact;
 	int r;
 
 	if (store_owner_format(env->container_id, env->ifname, owner, sizeof(owner)) < 0)
 		return 0; /* no lease can hold it */
-	if ((r = release_entry(c, prev, owner, false, err)) < 0)
-		return r;
-	*found += (size_t)r;
-	if (*found == 0 && (r = release_entry(c, prev, env->container_id, true, err)) < 0)
-		return r;
-	*found += (size_t)r;
+	n_exact = entry_hints(c, prev, owner, hints, 0, STORE_INDEX_MAX);
+	n = entry_hints(c, prev, env->container_id, hints, n_exact, ARRAY_SIZE(hints));
+	for (size_t i = 0; i < n_exact; i++) {
+		r = store_release_if_owner(&c->store, &hints[i], env->container_id, env->ifname,
+					   false, err);
+		if (r < 0)
+			return r;
+		*found += (size_t)r;
+	}
+	have_exact = *found > 0;
+	for (size_t i = 0; i < n && !have_exact; i++) {
+		r = store_release_if_owner(&c->store, &hints[i], env->container_id, env->ifname,
+					   true, err);
+		if (r < 0)
+			return r;
+		*found += (size_t)r;
+	}
 	return 0;
 }
 

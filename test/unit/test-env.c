@@ -20,6 +20,28 @@ TEST(ifname_rules)
 	ASSERT_ERR(cni_validate_ifname("a b", NULL));
 	ASSERT_ERR(cni_validate_ifname("a\tb", NULL));
 	ASSERT_ERR(cni_validate_ifname("eth\n", NULL));
+	/* Go's unicode.IsSpace over runes: non-ASCII and control bytes are fine, Unicode spaces
+	 * (well-formed only) are not. */
+	ASSERT_OK(cni_validate_ifname("eth\xc3\xa9", NULL)); /* ethé */
+	ASSERT_OK(cni_validate_ifname("eth\x01\x7f", NULL));
+	ASSERT_OK(cni_validate_ifname("eth\xa0", NULL)); /* lone byte: U+FFFD in Go */
+	ASSERT_OK(cni_validate_ifname("eth%d", NULL));
+	ASSERT_ERR(cni_validate_ifname("eth\xc2\xa0", NULL)); /* U+00A0 */
+	ASSERT_ERR(cni_validate_ifname("eth\xc2\x85", NULL)); /* U+0085 */
+	ASSERT_ERR(cni_validate_ifname("a\xe2\x80\x83" "b", NULL)); /* U+2003 */
+	ASSERT_ERR(cni_validate_ifname("a\xe3\x80\x80", NULL));	   /* U+3000 */
+	ASSERT_OK(cni_validate_ifname("a\xe2\x80\x8b", NULL));	   /* U+200B is not a space */
+}
+
+TEST(ifname_kernel_rules)
+{
+	ASSERT_TRUE(cni_ifname_kernel_problem("eth0") == NULL);
+	ASSERT_TRUE(cni_ifname_kernel_problem("eth\xc3\xa9") == NULL);
+	ASSERT_TRUE(cni_ifname_kernel_problem("eth%d") != NULL);
+	ASSERT_TRUE(cni_ifname_kernel_problem("%") != NULL);
+	ASSERT_TRUE(cni_ifname_kernel_problem("eth\xc3\xa0") != NULL); /* "à": 0xA0 */
+	ASSERT_TRUE(cni_ifname_kernel_problem("a b") != NULL);
+	ASSERT_TRUE(cni_ifname_kernel_problem(NULL) != NULL);
 }
 
 TEST(container_id_rules)
