@@ -56,7 +56,8 @@ struct br_state {
 	enum masq_backend masq_backend;
 };
 
-/* /var/lib/cni/bridge/<network>/<containerID>-<ifname>, written atomically (temp + rename). */
+/* /var/lib/cni/bridge/<network>/<containerID>:<ifname> (a hash of both where that is too long
+ * for a file name), written atomically (temp + rename). */
 int br_state_write(const char *network, const char *container_id, const char *ifname,
 		   const struct br_state *s, struct cni_error *err);
 /* -ENOENT (err untouched) when there is no record. */
@@ -70,7 +71,7 @@ void br_state_clear(struct br_state *s);
  * in-process removes its own): DEL's job. */
 void br_state_remove_tmp(const char *network, const char *container_id, const char *ifname);
 /* Every record of the network (GC): fn(containerID, ifname, record, data), in no order. The names
- * come from the record's content (a file name "<id>-<ifname>" cannot be split reliably). */
+ * come from the record's content (a hashed file name cannot be split). */
 int br_state_foreach(const char *network,
 		     int (*fn)(const char *container_id, const char *ifname,
 			       const struct br_state *s, void *data),

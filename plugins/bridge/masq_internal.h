@@ -20,6 +20,7 @@
 #include "masq.h"
 
 #define MASQ_IPT_CHAIN_LEN 28 /* "CNI-" + 24 hex */
+#define MASQ_IPT_FIELD_LEN 32 /* a hashed comment field: "sha512-" + 24 hex, NUL */
 #define MASQ_NFT_TABLE	   "cni_plugins_masquerade"
 #define MASQ_NFT_TAG_LEN   33 /* "<16 hex>-<16 hex>" */
 

@@ -289,24 +289,45 @@ bool masq_ipt_table_present(int family)
 	return false;
 }
 
-/* The comment of our rules for attachment a; with_if=false gives the reference's. */
+/* A comment field: the value, or "sha512-<hex>" of it. */
+static const char *comment_field(const char *v, bool hashed, char buf[MASQ_IPT_FIELD_LEN])
+{
+	char hex[2 * 12 + 1];
+
+	if (!hashed)
+		return v;
+	sha512_hex_prefix(v, strlen(v), 12, hex);
+	snprintf(buf, MASQ_IPT_FIELD_LEN, "sha512-%s", hex);
+	return buf;
+}
+
+/* The comment of our rules for attachment a; with_if=false gives the reference's. The reference
+ * fails where it does not fit the 255 bytes of the comment match (long IDs or network names), and
+ * GC parses it back by its quotes: so an ifname with a '"' is hashed, then the ID where the whole
+ * does not fit, then the network name. Always succeeds for valid names. */
 static int make_comment(const struct masq_attachment *a, bool with_if, char *buf,
 			struct cni_error *err)
 {
-	int n;
+	char hn[MASQ_IPT_FIELD_LEN], hi[MASQ_IPT_FIELD_LEN], hf[MASQ_IPT_FIELD_LEN];
+	const char *ifn = comment_field(a->ifname, strchr(a->ifname, '"'), hf);
 
-	if (with_if)
-		n = snprintf(buf, XT_MAX_COMMENT_LEN, "name: \"%s\" id: \"%s\" if: \"%s\"",
-			     a->network, a->container_id, a->ifname);
-	else
-		n = snprintf(buf, XT_MAX_COMMENT_LEN, "name: \"%s\" id: \"%s\"", a->network,
-			     a->container_id);
-	if (n < 0 || n >= XT_MAX_COMMENT_LEN)
-		return cni_error_set(
-			err, CNI_ERR_CONFIG, ENAMETOOLONG, NULL,
-			"iptables rule comment for network \"%s\" container \"%s\" is longer than %d bytes",
-			a->network, a->container_id, XT_MAX_COMMENT_LEN - 1);
-	return 0;
+	for (int level = 0; level < 3; level++) {
+		const char *net = comment_field(a->network, level >= 2, hn);
+		const char *id = comment_field(a->container_id, level >= 1, hi);
+		int n;
+
+		if (with_if)
+			n = snprintf(buf, XT_MAX_COMMENT_LEN, "name: \"%s\" id: \"%s\" if: \"%s\"",
+				     net, id, ifn);
+		else
+			n = snprintf(buf, XT_MAX_COMMENT_LEN, "name: \"%s\" id: \"%s\"", net, id);
+		if (n >= 0 && n < XT_MAX_COMMENT_LEN)
+			return 0;
+	}
+	return cni_error_set(
+		err, CNI_ERR_INTERNAL, ENAMETOOLONG, NULL,
+		"iptables rule comment for network \"%s\" container \"%s\" does not fit",
+		a->network, a->container_id);
 }
 
 static bool take_quoted(const char **c, const char *key, char *out)
@@ -834,14 +855,14 @@ out:
 	return r;
 }
 
-static bool attachment_valid(const char *id, const char *ifname, const struct cni_attachment *valid,
-			     size_t n_valid)
+/* Whether comment is one that attachment v of network writes (ours or the reference's form). */
+static bool comment_of(const char *comment, const char *network, const struct cni_attachment *v)
 {
-	for (size_t i = 0; i < n_valid; i++)
-		if (strcmp(valid[i].container_id, id) == 0 &&
-		    (!ifname[0] || strcmp(valid[i].ifname, ifname) == 0))
-			return true;
-	return false;
+	struct masq_attachment a = {network, v->container_id, v->ifname};
+	char c[XT_MAX_COMMENT_LEN];
+
+	return (make_comment(&a, true, c, NULL) >= 0 && strcmp(c, comment) == 0) ||
+	       (make_comment(&a, false, c, NULL) >= 0 && strcmp(c, comment) == 0);
 }
 
 /* Is this rule of `network` and stale? */
@@ -849,10 +870,15 @@ static bool rule_stale(const struct rule *r, const char *network,
 		       const struct cni_attachment *valid, size_t n_valid)
 {
 	char net[XT_MAX_COMMENT_LEN], id[XT_MAX_COMMENT_LEN], ifname[XT_MAX_COMMENT_LEN];
+	char hashed[MASQ_IPT_FIELD_LEN];
 
-	if (!masq_ipt_parse_comment(r->comment, net, id, ifname) || strcmp(net, network) != 0)
+	if (!masq_ipt_parse_comment(r->comment, net, id, ifname) ||
+	    (strcmp(net, network) != 0 && strcmp(net, comment_field(network, true, hashed)) != 0))
 		return false;
-	return !attachment_valid(id, ifname, valid, n_valid);
+	for (size_t i = 0; i < n_valid; i++)
+		if (comment_of(r->comment, network, &valid[i]))
+			return false;
+	return true;
 }
 
 static int gc_chain(const struct tc_ops *ops, struct xtc_handle *h, const char *chain,

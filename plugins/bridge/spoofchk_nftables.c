@@ -5,6 +5,7 @@
  *     chain cni-br-iface-<id>-<if> { jump cni-br-iface-<id>-<if>-mac comment ... }
  *     chain cni-br-iface-<id>-<if>-mac { ether saddr <mac> return comment ...; drop comment ... }
  *   }
+ * Where "<id>-<if>" is not a plain identifier or too long, a hash stands in for it (ref_id).
  * Differences: one transaction per call instead of two, and teardown errors are reported
  * instead of only logged. ADD, DEL and CHECK speak nf_tables netlink directly (masq_internal.h:
  * the expressions nft generates, so nft lists the rules as before). */
@@ -20,7 +21,9 @@
 
 #include "macro.h"
 #include "masq_internal.h"
+#include "sha512.h"
 #include "spoofchk.h"
+#include "cni_env.h"
 
 #define BT "bridge nat"
 
@@ -48,25 +51,40 @@ static bool mac_ok(const char *s)
 	return true;
 }
 
+/* The reference names the chains and comments after "<containerID>-<ifname>"; where that is
+ * not a plain nft identifier (non-ASCII or control bytes in the ifname) or too long for our
+ * buffers (IDs may be 1024 bytes), "sha512-<hex>" of "<id>:<ifname>" stands in for it, so every
+ * attachment the environment check accepts gets rules (the reference fails there). The hex is
+ * longer than an ifname can be, so it never equals a readable name. */
+#define SPOOF_REF_MAX 100
+
+static void ref_id(const struct spoofchk_attachment *a, char buf[SPOOF_REF_MAX + 1])
+{
+	int n = snprintf(buf, SPOOF_REF_MAX + 1, "%s-%s", a->container_id, a->ifname);
+
+	if (n > 0 && n <= SPOOF_REF_MAX && name_ok(a->container_id) && name_ok(a->ifname))
+		return;
+	char hex[2 * 24 + 1], both[CNI_CONTAINER_ID_MAX + 1 + CNI_IFNAME_MAX + 1];
+	n = snprintf(both, sizeof(both), "%s:%s", a->container_id, a->ifname);
+	sha512_hex_prefix(both, n > 0 ? strnlen(both, sizeof(both)) : 0, 24, hex);
+	snprintf(buf, SPOOF_REF_MAX + 1, "sha512-%s", hex);
+}
+
 static int make_names(const struct spoofchk_attachment *a, bool need_link, struct names *n,
 		      struct cni_error *err)
 {
-	if (!name_ok(a->container_id) || !name_ok(a->ifname))
-		return cni_error_set(
-			err, CNI_ERR_INTERNAL, EINVAL, NULL,
-			"macspoofchk: container ID \"%s\" / ifname \"%s\" not usable in nftables chain names",
-			a->container_id ? a->container_id : "", a->ifname ? a->ifname : "");
+	char ref[SPOOF_REF_MAX + 1];
+
+	if (!a->container_id || !*a->container_id || !a->ifname || !*a->ifname)
+		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
+				     "macspoofchk: no container ID or ifname");
 	if (need_link && (!name_ok(a->host_ifname) || !mac_ok(a->mac)))
 		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
 				     "macspoofchk: host interface \"%s\" / MAC \"%s\" not usable",
 				     a->host_ifname ? a->host_ifname : "", a->mac ? a->mac : "");
-	if ((size_t)snprintf(n->chain, sizeof(n->chain), "cni-br-iface-%s-%s", a->container_id,
-			     a->ifname) >= sizeof(n->chain) ||
-	    (size_t)snprintf(n->comment, sizeof(n->comment), "macspoofchk-%s-%s", a->container_id,
-			     a->ifname) >= sizeof(n->comment))
-		return cni_error_set(err, CNI_ERR_INTERNAL, ENAMETOOLONG, NULL,
-				     "macspoofchk: container ID \"%s\" too long for a chain name",
-				     a->container_id);
+	ref_id(a, ref);
+	snprintf(n->chain, sizeof(n->chain), "cni-br-iface-%s", ref);
+	snprintf(n->comment, sizeof(n->comment), "macspoofchk-%s", ref);
 	snprintf(n->mac_chain, sizeof(n->mac_chain), "%s-mac", n->chain);
 	return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "bridge.h"
 #include "json.h"
+#include "sha512.h"
 
 void br_state_clear(struct br_state *s)
 {
@@ -19,12 +20,60 @@ void br_state_clear(struct br_state *s)
 	s->n_ips = 0;
 }
 
+/* The record's file name: "<containerID>:<ifname>" (neither may contain ':', so the name is
+ * unambiguous), or "sha512-<hex>" of both where that would not fit a file name: container IDs
+ * may be 1024 bytes (cni_env.h). Earlier versions wrote "<containerID>-<ifname>", which two
+ * attachments can share ("a-b"/"c" and "a"/"b-c"); such a record is still read and removed when
+ * its content names this attachment (legacy_path). The temp file of a write starts with '.', so
+ * no record name (an ID starts with an alphanumeric) can be mistaken for one. */
+#define STATE_NAME_MAX (NAME_MAX - 5) /* room for the temp file's "." and ".tmp" */
+
+static int state_name(const char *container_id, const char *ifname, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s:%s", container_id, ifname);
+
+	if (n < 0)
+		return -EINVAL;
+	if ((size_t)n <= STATE_NAME_MAX && (size_t)n < size)
+		return 0;
+	_cleanup_free_ char *both = NULL;
+	char hex[2 * 32 + 1];
+	if (asprintf(&both, "%s:%s", container_id, ifname) < 0)
+		return -ENOMEM;
+	sha512_hex_prefix(both, strlen(both), 32, hex);
+	n = snprintf(buf, size, "sha512-%s", hex);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
 static int state_path(const char *network, const char *container_id, const char *ifname, char *buf,
 		      size_t size)
+{
+	char name[NAME_MAX + 1];
+	int r = state_name(container_id, ifname, name, sizeof(name));
+
+	if (r < 0)
+		return r;
+	r = snprintf(buf, size, BR_STATE_DIR "/%s/%s", network, name);
+	return r < 0 || (size_t)r >= size ? -ENAMETOOLONG : 0;
+}
+
+static int legacy_path(const char *network, const char *container_id, const char *ifname, char *buf,
+		       size_t size)
 {
 	int n = snprintf(buf, size, BR_STATE_DIR "/%s/%s-%s", network, container_id, ifname);
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
+
+/* "<dir>/.<name>.tmp" beside path. */
+static void tmp_path(const char *path, char *buf, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	snprintf(buf, size, "%.*s/.%s.tmp", (int)(slash - path), path, slash + 1);
+}
+
+static int remove_legacy(const char *network, const char *container_id, const char *ifname,
+			 struct cni_error *err);
 
 static int mkdir_p(const char *network)
 {
@@ -90,7 +139,7 @@ int br_state_write(const char *network, const char *container_id, const char *if
 				     BR_STATE_DIR, network);
 	if (!(o = state_to_json(container_id, ifname, s)) || !(text = json_print(o, false)))
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	tmp_path(path, tmp, sizeof(tmp));
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "create state record %s", tmp);
@@ -105,7 +154,8 @@ int br_state_write(const char *network, const char *container_id, const char *if
 		(void)unlink(tmp);
 		return cni_error_set(err, CNI_ERR_IO, r, NULL, "rename state record to %s", path);
 	}
-	return 0;
+	/* One record per attachment: the one under the earlier name is replaced. */
+	return remove_legacy(network, container_id, ifname, err);
 }
 
 static int parse_state(const char *text, size_t len, const char *path, struct br_state *ret,
@@ -167,19 +217,58 @@ static int read_file(const char *path, char **ret, size_t *ret_len, struct cni_e
 	return cni_read_all(fd, 1 << 16, ret, ret_len, err);
 }
 
+/* Read and parse the record at path; -ENOENT when absent, or when it names another attachment
+ * (a legacy name can be shared). */
+static int read_record(const char *path, const char *container_id, const char *ifname,
+		       struct br_state *ret, struct cni_error *err)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_(cJSON_Deletep) cJSON *o = NULL;
+	const char *id = NULL, *ifn = NULL;
+	struct br_state s = {0};
+	size_t len;
+	int r;
+
+	if ((r = read_file(path, &text, &len, err)) < 0 ||
+	    (r = parse_state(text, len, path, &s, &id, &ifn, &o, err)) < 0)
+		return r;
+	/* Records without the names are from before they were written: trust the file name. */
+	if ((id && strcmp(id, container_id) != 0) || (ifn && strcmp(ifn, ifname) != 0)) {
+		br_state_clear(&s);
+		return -ENOENT;
+	}
+	*ret = s;
+	return 0;
+}
+
 int br_state_read(const char *network, const char *container_id, const char *ifname,
 		  struct br_state *ret, struct cni_error *err)
 {
-	_cleanup_free_ char *text = NULL;
 	char path[PATH_MAX];
-	size_t len;
 	int r;
 
 	if (state_path(network, container_id, ifname, path, sizeof(path)) < 0)
 		return -ENOENT;
-	if ((r = read_file(path, &text, &len, err)) < 0)
+	r = read_record(path, container_id, ifname, ret, err);
+	if (r != -ENOENT || legacy_path(network, container_id, ifname, path, sizeof(path)) < 0)
 		return r;
-	return parse_state(text, len, path, ret, NULL, NULL, NULL, err);
+	return read_record(path, container_id, ifname, ret, err);
+}
+
+/* The record under the name earlier versions gave it, if it is this attachment's. */
+static int remove_legacy(const char *network, const char *container_id, const char *ifname,
+			 struct cni_error *err)
+{
+	char path[PATH_MAX];
+	struct br_state s = {0};
+
+	if (legacy_path(network, container_id, ifname, path, sizeof(path)) < 0 ||
+	    read_record(path, container_id, ifname, &s, NULL) < 0)
+		return 0;
+	br_state_clear(&s);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "remove state record %s", path);
+	return 0;
 }
 
 int br_state_remove(const char *network, const char *container_id, const char *ifname,
@@ -191,7 +280,7 @@ int br_state_remove(const char *network, const char *container_id, const char *i
 		return 0;
 	if (unlink(path) < 0 && errno != ENOENT)
 		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "remove state record %s", path);
-	return 0;
+	return remove_legacy(network, container_id, ifname, err);
 }
 
 void br_state_remove_tmp(const char *network, const char *container_id, const char *ifname)
@@ -199,6 +288,11 @@ void br_state_remove_tmp(const char *network, const char *container_id, const ch
 	char path[PATH_MAX], tmp[PATH_MAX + 8];
 
 	if (state_path(network, container_id, ifname, path, sizeof(path)) < 0)
+		return;
+	tmp_path(path, tmp, sizeof(tmp));
+	(void)unlink(tmp);
+	/* Earlier versions' temp name: "<legacy name>.tmp". */
+	if (legacy_path(network, container_id, ifname, path, sizeof(path)) < 0)
 		return;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	(void)unlink(tmp);
@@ -229,7 +323,9 @@ int br_state_foreach(const char *network,
 		size_t len;
 		int r;
 
-		if (de->d_name[0] == '.' || strstr(de->d_name, ".tmp"))
+		/* Our temp files start with '.'; earlier versions' ended in ".tmp", and a record
+		 * name can end so too ("<id>:x.tmp"), so those are told apart by their content. */
+		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		if (read_file(path, &text, &len, NULL) < 0 ||

@@ -28,9 +28,11 @@ TEST(ifname_rules)
 	ASSERT_OK(cni_validate_ifname("eth%d", NULL));
 	ASSERT_ERR(cni_validate_ifname("eth\xc2\xa0", NULL)); /* U+00A0 */
 	ASSERT_ERR(cni_validate_ifname("eth\xc2\x85", NULL)); /* U+0085 */
-	ASSERT_ERR(cni_validate_ifname("a\xe2\x80\x83" "b", NULL)); /* U+2003 */
-	ASSERT_ERR(cni_validate_ifname("a\xe3\x80\x80", NULL));	   /* U+3000 */
-	ASSERT_OK(cni_validate_ifname("a\xe2\x80\x8b", NULL));	   /* U+200B is not a space */
+	ASSERT_ERR(cni_validate_ifname("a\xe2\x80\x83"
+				       "b",
+				       NULL));			/* U+2003 */
+	ASSERT_ERR(cni_validate_ifname("a\xe3\x80\x80", NULL)); /* U+3000 */
+	ASSERT_OK(cni_validate_ifname("a\xe2\x80\x8b", NULL));	/* U+200B is not a space */
 }
 
 TEST(ifname_kernel_rules)

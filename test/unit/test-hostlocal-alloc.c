@@ -155,7 +155,8 @@ TEST(owner_every_valid_request)
 		for (size_t k = 0; k < ARRAY_SIZE(names); k++) {
 			if (cni_validate_ifname(names[k], NULL) < 0)
 				continue;
-			ASSERT_TRUE(store_owner_format(long_id, names[k], owner, sizeof(owner)) > 0);
+			ASSERT_TRUE(store_owner_format(long_id, names[k], owner, sizeof(owner)) >
+				    0);
 			ASSERT_TRUE(store_owner_is_valid(owner));
 			store_owner_split(owner, id, sizeof(id), ifn, sizeof(ifn));
 			ASSERT_STREQ(id, long_id);
