@@ -12,6 +12,7 @@
 #include <linux/ip.h>
 #include <linux/rtnetlink.h>
 
+#include "attachment_lock.h"
 #include "br_internal.h"
 #include "invoke.h"
 #include "monotonic.h"
@@ -730,12 +731,15 @@ static int check_new_ifname(const char *ifname, struct cni_error *err)
 
 int br_cmd_add(const struct cni_request *req, struct cni_result **ret, struct cni_error *err)
 {
+	_cleanup_close_ int lock = -EBADF; /* declared first: released after everything else */
 	_cleanup_(ctx_clear) struct br_ctx ctx = {.req = req, .ns_fd = -EBADF, .link_mon = -EBADF};
 	struct spoofchk_attachment sa;
 	struct masq_attachment ma;
 	int r;
 
 	if ((r = check_new_ifname(req->env.ifname, err)) < 0 ||
+	    (r = cni_attachment_lock(req->name, req->env.container_id, req->env.ifname, true,
+				     &lock, err)) < 0 ||
 	    (r = br_conf_parse(req, true, &ctx.conf, err)) < 0 ||
 	    (r = check_expressible(req, &ctx.conf, err)) < 0 ||
 	    (r = netns_open(req->env.netns, &ctx.ns_fd, err)) < 0 ||

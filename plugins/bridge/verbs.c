@@ -5,6 +5,7 @@
 #include <strings.h>
 #include <linux/rtnetlink.h>
 
+#include "attachment_lock.h"
 #include "br_internal.h"
 #include "invoke.h"
 #include "netns.h"
@@ -35,6 +36,7 @@ static int del_host_veth(struct nl_sock *hsk, const char *name, struct cni_error
 
 int br_cmd_del(const struct cni_request *req, struct cni_error *err)
 {
+	_cleanup_close_ int lock = -EBADF;
 	_cleanup_(nlu_closep) struct nl_sock *hsk = NULL;
 	struct br_conf conf = {0};
 	struct br_state st = {0};
@@ -44,7 +46,9 @@ int br_cmd_del(const struct cni_request *req, struct cni_error *err)
 	bool have;
 	int r, first = 0;
 
-	if ((r = br_conf_parse(req, false, &conf, err)) < 0)
+	if ((r = cni_attachment_lock(req->name, req->env.container_id, req->env.ifname, true,
+				     &lock, err)) < 0 ||
+	    (r = br_conf_parse(req, false, &conf, err)) < 0)
 		return r;
 	/* SPEC.md › DEL: always release the IPAM reservation, netns or not. Started first: it runs
 	 * while the kernel unregisters the veth (RCU waits of about 20 ms). */
@@ -349,10 +353,13 @@ static int check_rules(struct check *c, struct cni_error *err)
 
 int br_cmd_check(const struct cni_request *req, struct cni_error *err)
 {
+	_cleanup_close_ int lock = -EBADF;
 	_cleanup_(check_clear) struct check c = {.req = req, .ns_fd = -EBADF};
 	int r;
 
-	if ((r = br_conf_parse(req, true, &c.conf, err)) < 0 ||
+	if ((r = cni_attachment_lock(req->name, req->env.container_id, req->env.ifname, true,
+				     &lock, err)) < 0 ||
+	    (r = br_conf_parse(req, true, &c.conf, err)) < 0 ||
 	    (r = cni_request_prev_result(req, &c.prev, err)) < 0)
 		return r;
 	if (!c.prev)
@@ -407,6 +414,11 @@ static int gc_one(const char *id, const char *ifname, const struct br_state *s, 
 	for (size_t i = 0; i < g->n_valid; i++)
 		if (!strcmp(g->valid[i].container_id, id) && !strcmp(g->valid[i].ifname, ifname))
 			return 0;
+	/* A verb of this attachment is running (a DEL finishing the job, or an ADD the runtime
+	 * did not list yet): it is not ours to undo now. */
+	_cleanup_close_ int lock = -EBADF;
+	if (cni_attachment_lock(g->network, id, ifname, false, &lock, NULL) < 0)
+		return 0;
 	/* SPEC.md › GC: the runtime no longer knows this attachment; its netns is presumed gone. */
 	if (s->host_ifname[0] && g->hsk)
 		keep_first(&r, del_host_veth(g->hsk, s->host_ifname, g->err));

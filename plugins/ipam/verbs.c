@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "attachment_lock.h"
 #include "hostlocal.h"
 
 #define OWNER_MAX STORE_OWNER_MAX
@@ -642,6 +643,7 @@ out:
 /* GC (SPEC.md › GC): release every lease whose attachment is not in the valid list. No list
  * means the runtime gave none: do nothing. Errors do not stop the sweep; they are reported. */
 struct gc_ctx {
+	const char *network;
 	const struct cni_attachment *valid;
 	size_t n_valid;
 	size_t failed, released;
@@ -667,6 +669,11 @@ static int gc_cb(struct store *s, const struct store_lease *l, void *userdata,
 	store_owner_split(l->owner, id, sizeof(id), ifname, sizeof(ifname));
 	if (gc_is_valid(g, id, ifname))
 		return 0;
+	/* A verb of this attachment is running (attachment_lock.h): an ADD the runtime did not
+	 * list yet would be left with an address that has no lease. */
+	_cleanup_close_ int lock = -EBADF;
+	if (*ifname && cni_attachment_lock(g->network, id, ifname, false, &lock, NULL) < 0)
+		return 0;
 	if (store_release(s, &l->ip, &g->first) < 0)
 		g->failed++;
 	else
@@ -688,6 +695,7 @@ static int cmd_gc(const struct cni_request *req, struct cni_error *err)
 	    !present)
 		goto out;
 	g.valid = valid;
+	g.network = req->name;
 	if ((r = ctx_open(&c, false, err)) < 0 || c.store.dirfd < 0)
 		goto out;
 	if ((r = store_scan(&c.store, true, gc_cb, &g, err)) < 0)

@@ -1,0 +1,23 @@
+/* One attachment's verbs exclude each other: an ADD and a DEL of the same (network, container
+ * ID, ifname) never interleave, so a DEL can not release the lease of an ADD that then configures
+ * the address (an address without a lease, handed out again). Runtimes should not overlap them,
+ * but a node must stay consistent when one does. Other attachments are not held up. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "cni_error.h"
+
+/* Where the lock lives: per boot, so on the run-time file system. */
+#define CNI_ATTACHMENT_LOCK_FILE "/run/cni/attachments.lock"
+/* How long a verb waits for another verb of its attachment (an ADD can take seconds). */
+#define CNI_ATTACHMENT_LOCK_TIMEOUT_MS 30000
+
+/* Take the attachment's lock: an open-file-description lock on one byte of the lock file, at
+ * an offset hashed from the three names (two attachments sharing an offset only wait for each
+ * other; nothing is created per attachment). Released when *ret_fd is closed, also by the kernel
+ * when the process dies. `wait` false: -EAGAIN at once when held. Timeout: code 11. Where the
+ * lock file cannot be created (a read-only /run), *ret_fd is -EBADF and 0 is returned: the verb
+ * runs unlocked, as the reference always does. */
+int cni_attachment_lock(const char *network, const char *container_id, const char *ifname,
+			bool wait, int *ret_fd, struct cni_error *err);
