@@ -96,8 +96,9 @@ int br_ensure_bridge(struct br_ctx *ctx, struct cni_error *err)
 		return cni_error_set(err, CNI_ERR_CONFIG, EEXIST, NULL,
 				     "\"%s\" already exists but is not a bridge (bridge: \"%s\")",
 				     c->bridge, c->bridge);
-	if (ctx->br_created)
-		(void)sysctl_set("ipv6", c->bridge, "accept_ra", "0", false, NULL);
+	/* Also on a bridge that existed, as the reference does: a router advertisement on the
+	 * bridge must not give the host a route through a container. One read when already 0. */
+	(void)sysctl_set("ipv6", c->bridge, "accept_ra", "0", false, NULL);
 	if (!(ctx->br.flags & IFF_UP) &&
 	    (r = nlu_link_set_up(ctx->hsk, ctx->br.ifindex, true, err)) < 0)
 		return r;
@@ -738,8 +739,8 @@ int br_cmd_add(const struct cni_request *req, struct cni_result **ret, struct cn
 	int r;
 
 	if ((r = check_new_ifname(req->env.ifname, err)) < 0 ||
-	    (r = cni_attachment_lock(req->name, req->env.container_id, req->env.ifname, true,
-				     &lock, err)) < 0 ||
+	    (r = cni_attachment_lock(req->name, req->env.container_id, req->env.ifname, true, &lock,
+				     err)) < 0 ||
 	    (r = br_conf_parse(req, true, &ctx.conf, err)) < 0 ||
 	    (r = check_expressible(req, &ctx.conf, err)) < 0 ||
 	    (r = netns_open(req->env.netns, &ctx.ns_fd, err)) < 0 ||

@@ -46,8 +46,8 @@ int br_cmd_del(const struct cni_request *req, struct cni_error *err)
 	bool have;
 	int r, first = 0;
 
-	if ((r = cni_attachment_lock(req->name, req->env.container_id, req->env.ifname, true,
-				     &lock, err)) < 0 ||
+	if ((r = cni_attachment_lock(req->name, req->env.container_id, req->env.ifname, true, &lock,
+				     err)) < 0 ||
 	    (r = br_conf_parse(req, false, &conf, err)) < 0)
 		return r;
 	/* SPEC.md › DEL: always release the IPAM reservation, netns or not. Started first: it runs
@@ -357,8 +357,8 @@ int br_cmd_check(const struct cni_request *req, struct cni_error *err)
 	_cleanup_(check_clear) struct check c = {.req = req, .ns_fd = -EBADF};
 	int r;
 
-	if ((r = cni_attachment_lock(req->name, req->env.container_id, req->env.ifname, true,
-				     &lock, err)) < 0 ||
+	if ((r = cni_attachment_lock(req->name, req->env.container_id, req->env.ifname, true, &lock,
+				     err)) < 0 ||
 	    (r = br_conf_parse(req, true, &c.conf, err)) < 0 ||
 	    (r = cni_request_prev_result(req, &c.prev, err)) < 0)
 		return r;
