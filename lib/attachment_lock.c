@@ -34,7 +34,8 @@ static int open_lock_file(void)
 	*strrchr(dir, '/') = '\0';
 	fd = open(CNI_ATTACHMENT_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0 && errno == ENOENT && fs_mkdir_p(dir, 0755) >= 0)
-		fd = open(CNI_ATTACHMENT_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		fd = open(CNI_ATTACHMENT_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+			  0600);
 	return fd >= 0 ? fd : negative_errno();
 }
 
