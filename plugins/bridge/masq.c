@@ -75,6 +75,16 @@ int masq_del(const struct masq_attachment *a, const struct ipprefix *ips, size_t
 	return r;
 }
 
+void masq_hold_sockets(void)
+{
+	nfs_defer_closes();
+}
+
+void masq_release_sockets(void)
+{
+	nfs_close_deferred();
+}
+
 int masq_check(enum masq_backend b, const struct masq_attachment *a, const struct ipprefix *ips,
 	       size_t n_ips, struct cni_error *err)
 {

@@ -43,6 +43,12 @@ int masq_add(enum masq_backend b, const struct masq_attachment *a, const struct 
 int masq_del(const struct masq_attachment *a, const struct ipprefix *ips, size_t n_ips,
 	     struct cni_error *err);
 
+/* DEL's order: masq_hold_sockets(), the rule deletions, the veth deletion, then
+ * masq_release_sockets(), so the grace period that nf_tables' rule deletion costs runs while
+ * the kernel unregisters the veth (nfs_defer_closes). */
+void masq_hold_sockets(void);
+void masq_release_sockets(void);
+
 /* Verify the rules for exactly these ips exist in backend b (resolved like masq_add).
  * Missing or different: code 999 naming what is missing. */
 int masq_check(enum masq_backend b, const struct masq_attachment *a, const struct ipprefix *ips,

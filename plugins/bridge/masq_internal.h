@@ -105,6 +105,18 @@ void nfb_rule_end(struct nfb *b, size_t exprs, const char *comment);
 void nfb_del_rule(struct nfb *b, const char *chain, uint64_t handle);
 
 int nfs_open(int *ret_fd, struct cni_error *err);
+/* Closing a netfilter netlink socket waits for the netns's pending nf_tables destroy work (a
+ * synchronize_rcu(), queued by a batch that deleted rules: ../shared/docs/performance.md §6).
+ * Between nfs_defer_closes() and nfs_close_deferred(), nfs_close() keeps the socket open
+ * instead, so a verb can run its other RCU-bound work (DEL deleting the veth) meanwhile and pay
+ * one grace period for both. nfs_close() closes at once otherwise; -EBADF is ignored. */
+void nfs_defer_closes(void);
+void nfs_close(int fd);
+void nfs_close_deferred(void);
+static inline void nfs_closep(int *fd)
+{
+	nfs_close(*fd);
+}
 /* Commit the batch (all or nothing). Kernel errors are code 999 with errno, the kernel's text
  * and the failing command. *ret_unknown (may be NULL) is set when the batch was sent but its
  * outcome could not be read. */

@@ -96,12 +96,32 @@ static void masq_rule_text(const struct ipprefix *ip, const char *comment, char 
 		 ipaddr_format(&ip->addr, a), p, net, comment);
 }
 
+/* The three rules of chain postrouting. */
+static void nfb_base_rules(struct nfb *b)
+{
+	static const uint8_t mc4[4] = {224}, mc6[16] = {0xff};
+	size_t ex;
+
+	ex = nfb_rule_begin(b, "postrouting"); /* ip daddr 224.0.0.0/4 return */
+	ex_nfproto(b, NFPROTO_IPV4);
+	ex_addr_match(b, AF_INET, true, mc4, 4, false);
+	nfb_verdict(b, NFT_RETURN, NULL);
+	nfb_rule_end(b, ex, NULL);
+	ex = nfb_rule_begin(b, "postrouting"); /* ip6 daddr ff00::/8 return */
+	ex_nfproto(b, NFPROTO_IPV6);
+	ex_addr_match(b, AF_INET6, true, mc6, 8, false);
+	nfb_verdict(b, NFT_RETURN, NULL);
+	nfb_rule_end(b, ex, NULL);
+	ex = nfb_rule_begin(b, "postrouting"); /* goto masq_checks */
+	nfb_verdict(b, NFT_GOTO, "masq_checks");
+	nfb_rule_end(b, ex, NULL);
+}
+
 /* add table; add chain masq_checks; add chain postrouting { type nat hook postrouting
  * priority srcnat; }; flush chain postrouting; its three rules. */
 static void nfb_add_base(struct nfb *b)
 {
-	static const uint8_t mc4[4] = {224}, mc6[16] = {0xff};
-	size_t hook, ex;
+	size_t hook;
 
 	nfb_nft(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
 	nfb_str(b, NFTA_TABLE_NAME, MASQ_NFT_TABLE);
@@ -123,19 +143,24 @@ static void nfb_add_base(struct nfb *b)
 	nfb_str(b, NFTA_RULE_TABLE, MASQ_NFT_TABLE);
 	nfb_str(b, NFTA_RULE_CHAIN, "postrouting");
 	nfb_end(b);
-	ex = nfb_rule_begin(b, "postrouting"); /* ip daddr 224.0.0.0/4 return */
-	ex_nfproto(b, NFPROTO_IPV4);
-	ex_addr_match(b, AF_INET, true, mc4, 4, false);
-	nfb_verdict(b, NFT_RETURN, NULL);
-	nfb_rule_end(b, ex, NULL);
-	ex = nfb_rule_begin(b, "postrouting"); /* ip6 daddr ff00::/8 return */
-	ex_nfproto(b, NFPROTO_IPV6);
-	ex_addr_match(b, AF_INET6, true, mc6, 8, false);
-	nfb_verdict(b, NFT_RETURN, NULL);
-	nfb_rule_end(b, ex, NULL);
-	ex = nfb_rule_begin(b, "postrouting"); /* goto masq_checks */
-	nfb_verdict(b, NFT_GOTO, "masq_checks");
-	nfb_rule_end(b, ex, NULL);
+	nfb_base_rules(b);
+}
+
+/* Whether table, both chains and the three base rules are in place (the goto in postrouting
+ * implies masq_checks: the kernel keeps a chain that a rule jumps to). Then ADD sends only its
+ * own rules: re-sending an existing chain or flushing one queues transactions that the socket's
+ * close waits for with a synchronize_rcu() (../shared/docs/performance.md §6), 8-12 ms. */
+static bool base_in_place(int fd)
+{
+	struct nfb want = {.family = NFPROTO_INET, .table = MASQ_NFT_TABLE};
+	bool found[3] = {false};
+	int r;
+
+	nfb_base_rules(&want);
+	r = nfs_rules_present(fd, NFPROTO_INET, MASQ_NFT_TABLE, "postrouting", &want, found,
+			      ARRAY_SIZE(found), NULL);
+	nfb_free(&want);
+	return r >= 0 && found[0] && found[1] && found[2];
 }
 
 /* <ip|ip6> saddr <addr> <ip|ip6> daddr != <subnet> masquerade comment "<comment>" */
@@ -153,7 +178,7 @@ static void nfb_masq_rule(struct nfb *b, const struct ipprefix *ip, const char *
 
 static int delete_where(rule_pred stale, const void *arg, const char *what, struct cni_error *err)
 {
-	_cleanup_close_ int fd = -EBADF;
+	_cleanup_(nfs_closep) int fd = -EBADF;
 	struct cni_error tmp = {0};
 	int r = nfs_open(&fd, &tmp);
 
@@ -194,7 +219,7 @@ static int delete_where(rule_pred stale, const void *arg, const char *what, stru
 int masq_nft_add(const struct masq_attachment *a, const struct ipprefix *ips, size_t n_ips,
 		 struct cni_error *err)
 {
-	_cleanup_close_ int fd = -EBADF;
+	_cleanup_(nfs_closep) int fd = -EBADF;
 	char tag[MASQ_NFT_TAG_LEN + 1], comment[128];
 	bool unknown = false;
 	int r;
@@ -204,7 +229,10 @@ int masq_nft_add(const struct masq_attachment *a, const struct ipprefix *ips, si
 	r = nfs_open(&fd, err);
 	if (r < 0)
 		return r;
-	for (int attempt = 0; attempt < 2; attempt++) {
+	/* Attempts: rules only when the base is in place, else (or when an object vanished
+	 * between the dumps and the batch, or a stale handle did) the full batch; once more. */
+	bool base = base_in_place(fd);
+	for (int attempt = 0; attempt < 3; attempt++) {
 		_cleanup_free_ uint64_t *hv = NULL;
 		struct handles stale = {0};
 		struct cni_error tmp = {0};
@@ -216,15 +244,18 @@ int masq_nft_add(const struct masq_attachment *a, const struct ipprefix *ips, si
 		if (r < 0)
 			return r;
 		nfb_batch(&b);
-		nfb_add_base(&b);
+		if (!base)
+			nfb_add_base(&b);
 		for (size_t i = 0; i < stale.n; i++)
 			nfb_del_rule(&b, "masq_checks", stale.v[i]);
 		for (size_t i = 0; i < n_ips; i++)
 			nfb_masq_rule(&b, &ips[i], comment);
 		r = nfs_commit(fd, &b, "add masquerade rules", &unknown, &tmp);
 		nfb_free(&b);
-		if (r == -ENOENT && attempt == 0 && stale.n > 0)
+		if (r == -ENOENT && attempt < 2 && (base || stale.n > 0)) {
+			base = false;
 			continue;
+		}
 		if (r < 0 && err && !cni_error_is_set(err))
 			*err = tmp;
 		break;
@@ -281,7 +312,7 @@ int masq_nft_check(const struct masq_attachment *a, const struct ipprefix *ips, 
 	_cleanup_free_ bool *found = calloc(n_ips + 1, sizeof(*found));
 	struct nfb goto_rule = {.family = NFPROTO_INET, .table = MASQ_NFT_TABLE};
 	struct nfb want = {.family = NFPROTO_INET, .table = MASQ_NFT_TABLE};
-	_cleanup_close_ int fd = -EBADF;
+	_cleanup_(nfs_closep) int fd = -EBADF;
 	char comment[128], rule[512];
 	bool has_goto = false;
 	size_t ex;

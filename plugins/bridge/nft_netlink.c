@@ -280,6 +280,36 @@ int nfs_open(int *ret_fd, struct cni_error *err)
 	return 0;
 }
 
+/* Sockets kept open by nfs_close() while closes are deferred. Few: one per call of a verb. */
+static struct {
+	bool on;
+	int fd[8];
+	size_t n;
+} deferred;
+
+void nfs_defer_closes(void)
+{
+	deferred.on = true;
+}
+
+void nfs_close(int fd)
+{
+	if (fd < 0)
+		return;
+	if (deferred.on && deferred.n < ARRAY_SIZE(deferred.fd)) {
+		deferred.fd[deferred.n++] = fd;
+		return;
+	}
+	close(fd);
+}
+
+void nfs_close_deferred(void)
+{
+	while (deferred.n > 0)
+		close(deferred.fd[--deferred.n]);
+	deferred.on = false;
+}
+
 static int nfs_send(int fd, const struct nfb *b, const char *what, struct cni_error *err)
 {
 	struct sockaddr_nl k = {.nl_family = AF_NETLINK};

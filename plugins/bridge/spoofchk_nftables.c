@@ -272,7 +272,7 @@ static int attempt_once(int fd, const struct names *n, const struct spoofchk_att
 
 static int apply(const struct spoofchk_attachment *a, bool add, struct cni_error *err)
 {
-	_cleanup_close_ int fd = -EBADF;
+	_cleanup_(nfs_closep) int fd = -EBADF;
 	struct cni_error tmp = {0};
 	uint8_t mac[6] = {0};
 	bool unknown = false;
@@ -326,7 +326,7 @@ int spoofchk_check(const struct spoofchk_attachment *a, struct cni_error *err)
 	struct nfb jump = {.family = NFPROTO_BRIDGE, .table = "nat"};
 	struct nfb to_mac = {.family = NFPROTO_BRIDGE, .table = "nat"};
 	struct nfb mac_rules = {.family = NFPROTO_BRIDGE, .table = "nat"};
-	_cleanup_close_ int fd = -EBADF;
+	_cleanup_(nfs_closep) int fd = -EBADF;
 	bool found[4] = {false};
 	const char *chain[4];
 	char text[4][512];

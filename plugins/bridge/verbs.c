@@ -57,23 +57,29 @@ int br_cmd_del(const struct cni_request *req, struct cni_error *err)
 			   invoke_delegate_start(req, conf.ipam_type, CNI_CMD_DEL, &ipam, err));
 	have = br_state_read(req->name, req->env.container_id, req->env.ifname, &st, NULL) >= 0;
 	if (have && st.host_ifname[0]) {
+		sa.host_ifname = st.host_ifname;
+		sa.mac = st.mac;
+	}
+	/* Rules first, their nf_tables sockets held open until the veth is gone: the grace
+	 * period their deletion queues then elapses during the veth's own (masq.h). */
+	masq_hold_sockets();
+	if (conf.macspoofchk || st.spoofchk)
+		keep_first(&first, spoofchk_del(&sa, err));
+	if (conf.ip_masq || st.ip_masq)
+		keep_first(&first, masq_del(&ma, st.ips, st.n_ips, err));
+	if (have && st.host_ifname[0]) {
 		r = nlu_open(&hsk, err);
 		if (r >= 0)
 			r = del_host_veth(hsk, st.host_ifname, err);
 		keep_first(&first, r);
-		sa.host_ifname = st.host_ifname;
-		sa.mac = st.mac;
 	} else if (req->env.netns && *req->env.netns) {
 		fprintf(stderr,
 			"bridge: DEL %s/%s: no state record, leaving any \"%s\" in %s alone (not provably ours)\n",
 			req->env.container_id, req->env.ifname, req->env.ifname, req->env.netns);
 	}
+	masq_release_sockets();
 	if (ipam.running)
 		keep_first(&first, invoke_delegate_finish(req, &ipam, NULL, err));
-	if (conf.macspoofchk || st.spoofchk)
-		keep_first(&first, spoofchk_del(&sa, err));
-	if (conf.ip_masq || st.ip_masq)
-		keep_first(&first, masq_del(&ma, st.ips, st.n_ips, err));
 	br_state_remove_tmp(req->name, req->env.container_id, req->env.ifname);
 	/* Keep the record while something failed, so a retried DEL can finish the job. */
 	if (first >= 0)

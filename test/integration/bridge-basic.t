@@ -27,7 +27,7 @@ is "host veth: no IPv6 link-local address (no DAD/MLD floods)" "$(ip -o -6 addr 
 like "container keeps its link-local address" "$(ip -n c1 -o -6 addr show dev eth0)" "fe80::"
 is "ip_forward on" "$(cat /proc/sys/net/ipv4/ip_forward)" 1
 is "arp_notify on in container" "$(ip netns exec c1 cat /proc/sys/net/ipv4/conf/eth0/arp_notify)" 1
-like "state record written" "$(cat $ST_DIR/net1/ctr1-eth0)" "\"hostInterface\":\"$HV\""
+like "state record written" "$(cat $ST_DIR/net1/ctr1:eth0)" "\"hostInterface\":\"$HV\""
 BRMAC=$(json_get "$R1" interfaces.0.mac)
 
 br ADD "$C" ctr2 /run/netns/c2; ok_rc "ADD c2"

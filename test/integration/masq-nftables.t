@@ -125,6 +125,24 @@ ok_masq "CHECK with a cut comment" -b nftables check net1 "$LONGID" eth0 10.0.0.
 ok_masq "DEL with a cut comment" del net1 "$LONGID" eth0
 is "long-ID rule gone" "$(rules)" 0
 
+# ADD sends only its own rules when table, chains and base rules are in place (re-sending
+# them queues work whose grace period the socket's close waits for): the base rules keep their
+# handles. Where something is missing, the full batch puts it back.
+handles() { nft -a list chain $TBL postrouting | grep -o 'handle [0-9]*' | tr '\n' ' '; }
+ok_masq "ADD fast1" -b nftables add net1 fast1 eth0 10.0.0.31/24
+H1=$(handles)
+ok_masq "ADD fast2" -b nftables add net1 fast2 eth0 10.0.0.32/24 fd00:1::32/64
+is "the second ADD left the base rules as they were" "$(handles)" "$H1"
+nft delete table $TBL
+ok_masq "ADD after the table was deleted" -b nftables add net1 fast3 eth0 10.0.0.33/24
+ok_masq "CHECK: base and rule back" -b nftables check net1 fast3 eth0 10.0.0.33/24
+nft flush chain $TBL postrouting
+ok_masq "ADD after postrouting was flushed" -b nftables add net1 fast4 eth0 10.0.0.34/24
+ok_masq "CHECK: goto back" -b nftables check net1 fast4 eth0 10.0.0.34/24
+is "postrouting has its 3 rules once" "$(nft list chain $TBL postrouting | grep -cE 'return|goto')" 3
+for c in fast1 fast2 fast3 fast4; do ok_masq "DEL $c" -b nftables del net1 $c eth0; done
+is "no fast-path rule left" "$(rules)" 0
+
 # GC
 ok_masq "ADD ctr1" -b nftables add net1 ctr1 eth0 10.0.0.21/24
 ok_masq "ADD ctr2" -b nftables add net1 ctr2 eth0 10.0.0.22/24 fd00:1::22/64
