@@ -181,30 +181,45 @@ static void rule_jump(struct nfb *b, const struct names *n, const char *host_ifn
 	nfb_rule_end(b, ex, n->comment);
 }
 
-/* add table bridge nat; add chain PREROUTING { type filter hook prerouting priority -300;
- * policy accept; }; both chains of the attachment added and flushed; their rules; the jump. */
+/* What of the layout exists already: re-sending an existing chain or flushing one queues work
+ * whose grace period the socket's close waits for (masq_internal.h: nfs_close), so ADD only
+ * sends what is missing. A missing object the batch then refers to fails it with ENOENT, and
+ * apply() lists again. */
+struct present {
+	int base, chain, mac_chain; /* 1 = exists */
+};
+
+/* [add table bridge nat; add chain PREROUTING { type filter hook prerouting priority -300;
+ * policy accept; }]; both chains of the attachment (flushed where they existed); their rules;
+ * the jump. */
 static void emit_add(struct nfb *b, const struct names *n, const struct spoofchk_attachment *a,
-		     const uint8_t mac[6])
+		     const uint8_t mac[6], const struct present *p)
 {
 	size_t hook;
 
-	nfb_nft(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-	nfb_str(b, NFTA_TABLE_NAME, b->table);
-	nfb_end(b);
-	nfb_nft(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE);
-	nfb_str(b, NFTA_CHAIN_TABLE, b->table);
-	nfb_str(b, NFTA_CHAIN_NAME, "PREROUTING");
-	hook = nfb_nest(b, NFTA_CHAIN_HOOK);
-	nfb_be32(b, NFTA_HOOK_HOOKNUM, 0); /* NF_BR_PRE_ROUTING */
-	nfb_be32(b, NFTA_HOOK_PRIORITY, (uint32_t)-300);
-	nfb_nest_end(b, hook);
-	nfb_be32(b, NFTA_CHAIN_POLICY, NF_ACCEPT);
-	nfb_str(b, NFTA_CHAIN_TYPE, "filter");
-	nfb_end(b);
-	add_chain(b, n->chain);
-	flush_chain(b, n->chain);
-	add_chain(b, n->mac_chain);
-	flush_chain(b, n->mac_chain);
+	if (!p->base) {
+		nfb_nft(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+		nfb_str(b, NFTA_TABLE_NAME, b->table);
+		nfb_end(b);
+		nfb_nft(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE);
+		nfb_str(b, NFTA_CHAIN_TABLE, b->table);
+		nfb_str(b, NFTA_CHAIN_NAME, "PREROUTING");
+		hook = nfb_nest(b, NFTA_CHAIN_HOOK);
+		nfb_be32(b, NFTA_HOOK_HOOKNUM, 0); /* NF_BR_PRE_ROUTING */
+		nfb_be32(b, NFTA_HOOK_PRIORITY, (uint32_t)-300);
+		nfb_nest_end(b, hook);
+		nfb_be32(b, NFTA_CHAIN_POLICY, NF_ACCEPT);
+		nfb_str(b, NFTA_CHAIN_TYPE, "filter");
+		nfb_end(b);
+	}
+	if (p->chain)
+		flush_chain(b, n->chain);
+	else
+		add_chain(b, n->chain);
+	if (p->mac_chain)
+		flush_chain(b, n->mac_chain);
+	else
+		add_chain(b, n->mac_chain);
 	rule_to_mac(b, n);
 	rule_mac_return(b, n, mac);
 	rule_drop(b, n);
@@ -228,36 +243,34 @@ static int attempt_once(int fd, const struct names *n, const struct spoofchk_att
 	_cleanup_free_ uint64_t *hv = NULL;
 	struct nfb b = {.family = NFPROTO_BRIDGE, .table = "nat"};
 	struct handles h = {0};
-	int r, chain = 0, mac_chain = 0;
+	struct present p = {0};
 	size_t empty;
+	int r;
 
 	r = nfs_rule_handles(fd, NFPROTO_BRIDGE, "nat", "PREROUTING", pred_jump, n->comment, &h,
 			     err);
 	hv = h.v;
 	if (r < 0)
 		return r;
-	if (!add) {
-		chain = nfs_chain_exists(fd, NFPROTO_BRIDGE, "nat", n->chain, err);
-		if (chain < 0)
-			return chain;
-		mac_chain = nfs_chain_exists(fd, NFPROTO_BRIDGE, "nat", n->mac_chain, err);
-		if (mac_chain < 0)
-			return mac_chain;
-	}
+	if ((add &&
+	     (r = p.base = nfs_chain_exists(fd, NFPROTO_BRIDGE, "nat", "PREROUTING", err)) < 0) ||
+	    (r = p.chain = nfs_chain_exists(fd, NFPROTO_BRIDGE, "nat", n->chain, err)) < 0 ||
+	    (r = p.mac_chain = nfs_chain_exists(fd, NFPROTO_BRIDGE, "nat", n->mac_chain, err)) < 0)
+		return r;
 	nfb_batch(&b);
 	empty = b.len;
 	for (size_t i = 0; i < h.n; i++)
 		nfb_del_rule(&b, "PREROUTING", h.v[i]);
 	if (add) {
-		emit_add(&b, n, add, mac);
+		emit_add(&b, n, add, mac, &p);
 	} else {
-		if (chain)
+		if (p.chain)
 			flush_chain(&b, n->chain);
-		if (mac_chain)
+		if (p.mac_chain)
 			flush_chain(&b, n->mac_chain);
-		if (chain)
+		if (p.chain)
 			delete_chain(&b, n->chain);
-		if (mac_chain)
+		if (p.mac_chain)
 			delete_chain(&b, n->mac_chain);
 	}
 	if (b.len == empty) {
