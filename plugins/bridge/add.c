@@ -152,6 +152,10 @@ static int refuse_live_attachment(struct br_ctx *ctx, struct cni_error *err)
 	return 0;
 }
 
+/* net/bridge/br_private.h: BR_MAX_PORTS is 1 << BR_PORT_BITS (10), and port number 0 is never
+ * given out (br_if.c find_portno), so a bridge holds 1023 ports. */
+#define BR_KERNEL_MAX_PORTS 1023
+
 /* Random host name veth+8 hex, retried when taken; the container end is born in the container
  * netns with its MAC and MTU, the host end is enslaved and up, all in one request. */
 static int create_veth(struct br_ctx *ctx, struct cni_error *err)
@@ -182,6 +186,11 @@ static int create_veth(struct br_ctx *ctx, struct cni_error *err)
 		r = nlu_veth_create(ctx->hsk, &v, &e);
 		if (r >= 0)
 			break;
+		if (r == -EXFULL)
+			return cni_error_set(
+				err, CNI_ERR_INTERNAL, EXFULL, e.details[0] ? e.details : NULL,
+				"bridge \"%s\" is full: the kernel allows at most %d ports on one bridge (BR_MAX_PORTS %d, port 0 reserved)",
+				c->bridge, BR_KERNEL_MAX_PORTS, BR_KERNEL_MAX_PORTS + 1);
 		if (r != -EEXIST) {
 			*err = e;
 			cni_error_prefix(err, "netns \"%s\"", ctx->req->env.netns);
