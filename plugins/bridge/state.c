@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "bridge.h"
+#include "fsutil.h"
 #include "json.h"
 
 void br_state_clear(struct br_state *s)
@@ -24,22 +25,6 @@ static int state_path(const char *network, const char *container_id, const char 
 {
 	int n = snprintf(buf, size, BR_STATE_DIR "/%s/%s-%s", network, container_id, ifname);
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
-static int mkdir_p(const char *network)
-{
-	char dir[PATH_MAX];
-
-	snprintf(dir, sizeof(dir), BR_STATE_DIR "/%s", network);
-	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
-		return 0;
-	if (errno != ENOENT)
-		return -errno;
-	if (mkdir(BR_STATE_DIR, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 static cJSON *state_to_json(const char *container_id, const char *ifname, const struct br_state *s)
@@ -76,7 +61,7 @@ int br_state_write(const char *network, const char *container_id, const char *if
 {
 	_cleanup_(cJSON_Deletep) cJSON *o = NULL;
 	_cleanup_free_ char *text = NULL;
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	char path[PATH_MAX], tmp[PATH_MAX + 8], dir[PATH_MAX];
 	_cleanup_close_ int fd = -EBADF;
 	size_t len;
 	int r;
@@ -85,9 +70,10 @@ int br_state_write(const char *network, const char *container_id, const char *if
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENAMETOOLONG, NULL,
 				     "state record path for %s/%s is too long", container_id,
 				     ifname);
-	if ((r = mkdir_p(network)) < 0)
-		return cni_error_set(err, CNI_ERR_IO, -r, NULL, "create state directory %s/%s",
-				     BR_STATE_DIR, network);
+	/* Every level: on a fresh node not even /var/lib/cni exists. */
+	snprintf(dir, sizeof(dir), BR_STATE_DIR "/%s", network);
+	if ((r = fs_mkdir_p(dir, 0700)) < 0)
+		return cni_error_set(err, CNI_ERR_IO, -r, NULL, "create state directory %s", dir);
 	if (!(o = state_to_json(container_id, ifname, s)) || !(text = json_print(o, false)))
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
