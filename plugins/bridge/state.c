@@ -1,6 +1,18 @@
 /* Per-attachment state record: what ADD created, so DEL and GC can undo it when the netns is gone,
  * CNI_NETNS is empty or prevResult is missing (plugins#810), and so DEL only deletes interfaces
- * this attachment owns. One small JSON file per attachment, replaced atomically. */
+ * this attachment owns. One small JSON file per attachment, replaced atomically.
+ *
+ * The record is something we add, not something ADD needs: the reference keeps none, so ADD works
+ * wherever the reference's does. When the record cannot be stored (/var/lib/cni read-only, full,
+ * not a directory: br_state_write fails with code 5), ADD warns on stderr and goes on without it
+ * (add.c: br_state_save). DEL of an attachment without a record then goes by what the reference
+ * goes by, the netns contents and prevResult, and deletes CNI_IFNAME only when nothing says it is
+ * another container's: it is a veth, its host end is a port of the configured bridge, no record
+ * of any attachment names that host end, and its MAC is the one prevResult reports, if any
+ * (verbs.c: del_unrecorded). Rules and leases need no record (found by name, released by IPAM).
+ * Without one, DEL with an empty CNI_NETNS leaves the veth to the netns teardown, GC cannot
+ * remove the veth of a stale attachment whose netns lives on, and a repeated ADD of a live
+ * attachment is refused by the veth creation, after IPAM, not before it: what the reference does. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -175,7 +187,8 @@ int br_state_remove(const char *network, const char *container_id, const char *i
 
 	if (state_path(network, container_id, ifname, path, sizeof(path)) < 0)
 		return 0;
-	if (unlink(path) < 0 && errno != ENOENT)
+	/* A name too long for the file system was never written: ADD went on without it. */
+	if (unlink(path) < 0 && errno != ENOENT && errno != ENAMETOOLONG)
 		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "remove state record %s", path);
 	return 0;
 }
