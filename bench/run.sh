@@ -1,7 +1,7 @@
 #!/bin/bash
 # make bench: our bridge/host-local against the reference (Debian containernetworking-plugins),
 # alternately in one run, inside a throw-away network + mount namespace like
-# test/integration/sandbox.sh (tmpfs over /run, /var/lib/cni, /etc/cni, /opt/cni). Everything
+# test/integration/sandbox.sh (a fresh node: tools/cni-dirs.sh). Everything
 # the bench creates (bridges, veths, container netns, leases, firewall rules) lives there and
 # dies with it.
 #
@@ -24,17 +24,11 @@ if [ -z "${CNI_SANDBOXED:-}" ]; then
 	make -C "$ROOT" --no-print-directory -s build/bench/driver build/bench/rusage-shim || exit 1
 	# BENCH_NICE<0 favours the whole run (both sides alike) over other work on a shared box;
 	# it does not help against kernel lock contention (rtnl) from other netns churn.
-	. "$ROOT/tools/cni-dirs.sh"
-	cni_dirs_create
-	nice -n "${BENCH_NICE:-0}" unshare --net --mount --propagation private -- \
+	exec nice -n "${BENCH_NICE:-0}" unshare --net --mount --propagation private -- \
 		env CNI_SANDBOXED=1 "$0" "$@"
-	rc=$?
-	cni_dirs_remove
-	exit $rc
 fi
-for d in /run /var/lib/cni /etc/cni /opt/cni; do
-	mount -t tmpfs -o mode=0755 tmpfs "$d" || { echo "bench: cannot mount tmpfs on $d" >&2; exit 1; }
-done
+. "$ROOT/tools/cni-dirs.sh"
+cni_fresh_node || { echo "bench: cannot build the sandbox" >&2; exit 1; }
 mkdir -p /run/netns "$ROOT/build/bench"
 ip link set lo up
 # Bridge for the in-process kernel baseline (the plugins create their own bridges).

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cni_skel.h"
+#include "fsutil.h"
 #include "json.h"
 #include "runtime.h"
 
@@ -74,24 +75,6 @@ char *cache_path(const char *cache_dir, const char *net, const char *cid, const 
 	if (asprintf(&p, "%s/results/%s-%s-%s", cache_dir, net, cid, ifname) < 0)
 		return NULL;
 	return p;
-}
-
-static int mkdir_p(const char *path, mode_t mode)
-{
-	_cleanup_free_ char *copy = strdup(path);
-	if (!copy)
-		return -ENOMEM;
-	for (char *p = copy + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, mode) < 0 && errno != EEXIST)
-			return negative_errno();
-		*p = '/';
-	}
-	if (mkdir(copy, mode) < 0 && errno != EEXIST)
-		return negative_errno();
-	return 0;
 }
 
 static int write_atomic(const char *path, const char *data, size_t len, mode_t mode)
@@ -159,7 +142,7 @@ int cache_write(const struct netconf *nc, const struct rt_conf *rt, const cJSON 
 	    !(path = cache_path(rt->cache_dir, nc->name, rt->container_id, rt->ifname)) ||
 	    asprintf(&dir, "%s/results", rt->cache_dir) < 0)
 		goto oom;
-	if ((r = mkdir_p(dir, 0700)) < 0)
+	if ((r = fs_mkdir_p(dir, 0700)) < 0)
 		return cni_error_set(err, CNI_ERR_IO, -r, NULL, "create cache dir %s", dir);
 	if ((r = write_atomic(path, text, strlen(text), 0600)) < 0)
 		return cni_error_set(err, CNI_ERR_IO, -r, NULL, "write cache file %s", path);

@@ -11,6 +11,7 @@
 
 #include "cni_skel.h"
 #include "conf.h"
+#include "fsutil.h"
 #include "json.h"
 #include "state.h"
 
@@ -35,24 +36,6 @@ struct state *state_free(struct state *s)
 	free(s->nets);
 	free(s);
 	return NULL;
-}
-
-static int mkdir_parents(const char *dir)
-{
-	_cleanup_free_ char *copy = strdup(dir);
-	if (!copy)
-		return -ENOMEM;
-	for (char *p = copy + 1;; p++) {
-		if (*p && *p != '/')
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(copy, 0700) < 0 && errno != EEXIST)
-			return negative_errno();
-		if (!c)
-			return 0;
-		*p = c;
-	}
 }
 
 static cJSON *add_str(cJSON *o, const char *key, const char *v)
@@ -97,7 +80,7 @@ int state_write(const char *dir, const struct state *s, struct cni_error *err)
 	if (!(text = json_print(o, true)) || asprintf(&path, "%s/%s.json", dir, s->id) < 0 ||
 	    asprintf(&tmp, "%s/.%s.json.tmp", dir, s->id) < 0)
 		goto oom;
-	if ((r = mkdir_parents(dir)) < 0)
+	if ((r = fs_mkdir_p(dir, 0700)) < 0)
 		return cni_error_set(err, CNI_ERR_IO, -r, NULL, "create state dir %s", dir);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
 		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "write state file %s", tmp);
@@ -311,7 +294,7 @@ int state_lock(const char *dir, bool exclusive, int *ret_fd, struct cni_error *e
 	_cleanup_free_ char *path = NULL;
 	int fd, r;
 
-	if ((r = mkdir_parents(dir)) < 0)
+	if ((r = fs_mkdir_p(dir, 0700)) < 0)
 		return cni_error_set(err, CNI_ERR_IO, -r, NULL, "create state dir %s", dir);
 	if (asprintf(&path, "%s/lock", dir) < 0)
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");

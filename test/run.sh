@@ -12,11 +12,7 @@ jobs=${TEST_JOBS:-$(nproc)}
 passed=0 failed=0 skipped=0
 failures=()
 log_dir=$(mktemp -d /tmp/cni-test-logs.XXXXXX)
-# Mount points for every sandbox of this run, created once (not racing per test) when missing.
-. tools/cni-dirs.sh
-[ "$(id -u)" = 0 ] && cni_dirs_create
-# An interrupted run leaves no logs behind (a failed one keeps them and says where); set after
-# cni_dirs_create, which owns the EXIT trap that still runs.
+# An interrupted run leaves no logs behind (a failed one keeps them and says where).
 trap 'rm -rf "$log_dir"; exit 143' TERM INT
 
 . test/tally.sh

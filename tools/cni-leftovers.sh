@@ -17,7 +17,7 @@ cni_leases() {
 cni_leftovers() {
 	local d
 	ip -o link show type veth | awk -F': ' '{print "veth " $2}'
-	ls /run/netns | sed 's/^/netns /'
+	ls /run/netns 2>/dev/null | sed 's/^/netns /'
 	ls "$1/results" 2>/dev/null | sed 's/^/cache /'
 	find "$2" -mindepth 1 -maxdepth 1 ! -name lock -printf 'state %f\n' 2>/dev/null
 	cni_leases | sed 's/^/lease /'

@@ -12,18 +12,12 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 if [ -z "${CNICTL_DEMO_SANDBOXED:-}" ]; then
-	. "$ROOT/tools/cni-dirs.sh"
-	cni_dirs_create
-	unshare --net --mount --propagation private -- env CNICTL_DEMO_SANDBOXED=1 "$0" "$@"
-	rc=$?
-	cni_dirs_remove
-	exit $rc
+	exec unshare --net --mount --propagation private -- env CNICTL_DEMO_SANDBOXED=1 "$0" "$@"
 fi
-# Private /run (for /run/netns) and /var/lib/cni (host-local leases, bridge records) in this
-# mount namespace.
-for d in /run /var/lib/cni; do
-	mount -t tmpfs -o mode=0755 tmpfs "$d" || exit 1
-done
+# A fresh node in this mount namespace: empty /run, no /var/lib/cni (host-local leases, bridge
+# records), /etc/cni or /opt/cni; what the demo writes there stays private.
+. "$ROOT/tools/cni-dirs.sh"
+cni_fresh_node || exit 1
 ip link set lo up
 D=$(mktemp -d /tmp/cnictl-demo.XXXXXX)
 trap 'rm -rf "$D"' EXIT

@@ -604,14 +604,20 @@ static int wait_port_up(struct br_ctx *ctx, struct cni_error *err)
 
 /* ---- state record ---- */
 
+/* A record that cannot be stored (code 5) does not fail ADD (state.c says why): one warning and
+ * no further attempts in this ADD. A record written earlier stays if it names our veth; one
+ * written before the veth existed goes, since its host name may have been someone else's. */
 int br_state_save(struct br_ctx *ctx, struct cni_error *err)
 {
 	_cleanup_free_ struct ipprefix *ips = NULL;
 	struct br_state s = {.ip_masq = ctx->conf.ip_masq && ctx->conf.ipam_type,
 			     .spoofchk = ctx->conf.macspoofchk,
 			     .masq_backend = ctx->conf.masq_backend};
+	struct cni_error e = {0};
 	int r;
 
+	if (ctx->state_unwritable)
+		return 0;
 	snprintf(s.host_ifname, sizeof(s.host_ifname), "%s", ctx->host_ifname);
 	snprintf(s.mac, sizeof(s.mac), "%s", ctx->cont_mac_str);
 	snprintf(s.bridge, sizeof(s.bridge), "%s", ctx->conf.bridge);
@@ -624,10 +630,24 @@ int br_state_save(struct br_ctx *ctx, struct cni_error *err)
 		s.n_ips = ctx->ipam->n_ips;
 	}
 	r = br_state_write(ctx->req->name, ctx->req->env.container_id, ctx->req->env.ifname, &s,
-			   err);
-	if (r >= 0)
+			   &e);
+	if (r >= 0) {
 		ctx->state_written = true;
-	return r;
+		return r;
+	}
+	if (e.code != CNI_ERR_IO) {
+		*err = e;
+		return r;
+	}
+	fprintf(stderr, "bridge: ADD %s/%s: %s: %s; going on without a state record\n",
+		ctx->req->env.container_id, ctx->req->env.ifname, e.msg, e.details);
+	ctx->state_unwritable = true;
+	if (ctx->state_written && !ctx->veth_created) {
+		(void)br_state_remove(ctx->req->name, ctx->req->env.container_id,
+				      ctx->req->env.ifname, NULL);
+		ctx->state_written = false;
+	}
+	return 0;
 }
 
 /* ---- result ---- */

@@ -23,7 +23,8 @@ struct br_ctx {
 	struct invoke_delegation ipam_call; /* IPAM ADD, started early (run_ipam) */
 	struct cni_result *ipam; /* IPAM's result, gateways and default routes filled in */
 	bool veth_created, ipam_done, masq_done, state_written;
-	struct nlu_link leg; /* isGateway + vlan: "<bridge>.<vlan>"; ifindex 0 = none */
+	bool state_unwritable; /* a record write failed: this ADD goes on without one */
+	struct nlu_link leg;   /* isGateway + vlan: "<bridge>.<vlan>"; ifindex 0 = none */
 	bool leg_created;
 };
 

@@ -1,6 +1,18 @@
 /* Per-attachment state record: what ADD created, so DEL and GC can undo it when the netns is gone,
  * CNI_NETNS is empty or prevResult is missing (plugins#810), and so DEL only deletes interfaces
- * this attachment owns. One small JSON file per attachment, replaced atomically. */
+ * this attachment owns. One small JSON file per attachment, replaced atomically.
+ *
+ * The record is something we add, not something ADD needs: the reference keeps none, so ADD works
+ * wherever the reference's does. When the record cannot be stored (/var/lib/cni read-only, full,
+ * not a directory: br_state_write fails with code 5), ADD warns on stderr and goes on without it
+ * (add.c: br_state_save). DEL of an attachment without a record then goes by what the reference
+ * goes by, the netns contents and prevResult, and deletes CNI_IFNAME only when nothing says it is
+ * another container's: it is a veth, its host end is a port of the configured bridge, no record
+ * of any attachment names that host end, and its MAC is the one prevResult reports, if any
+ * (verbs.c: del_unrecorded). Rules and leases need no record (found by name, released by IPAM).
+ * Without one, DEL with an empty CNI_NETNS leaves the veth to the netns teardown, GC cannot
+ * remove the veth of a stale attachment whose netns lives on, and a repeated ADD of a live
+ * attachment is refused by the veth creation, after IPAM, not before it: what the reference does. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "bridge.h"
+#include "fsutil.h"
 #include "json.h"
 #include "sha512.h"
 
@@ -75,22 +88,6 @@ static void tmp_path(const char *path, char *buf, size_t size)
 static int remove_legacy(const char *network, const char *container_id, const char *ifname,
 			 struct cni_error *err);
 
-static int mkdir_p(const char *network)
-{
-	char dir[PATH_MAX];
-
-	snprintf(dir, sizeof(dir), BR_STATE_DIR "/%s", network);
-	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
-		return 0;
-	if (errno != ENOENT)
-		return -errno;
-	if (mkdir(BR_STATE_DIR, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static cJSON *state_to_json(const char *container_id, const char *ifname, const struct br_state *s)
 {
 	cJSON *o = cJSON_CreateObject(), *ips;
@@ -125,7 +122,7 @@ int br_state_write(const char *network, const char *container_id, const char *if
 {
 	_cleanup_(cJSON_Deletep) cJSON *o = NULL;
 	_cleanup_free_ char *text = NULL;
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	char path[PATH_MAX], tmp[PATH_MAX + 8], dir[PATH_MAX];
 	_cleanup_close_ int fd = -EBADF;
 	size_t len;
 	int r;
@@ -134,9 +131,10 @@ int br_state_write(const char *network, const char *container_id, const char *if
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENAMETOOLONG, NULL,
 				     "state record path for %s/%s is too long", container_id,
 				     ifname);
-	if ((r = mkdir_p(network)) < 0)
-		return cni_error_set(err, CNI_ERR_IO, -r, NULL, "create state directory %s/%s",
-				     BR_STATE_DIR, network);
+	/* Every level: on a fresh node not even /var/lib/cni exists. */
+	snprintf(dir, sizeof(dir), BR_STATE_DIR "/%s", network);
+	if ((r = fs_mkdir_p(dir, 0700)) < 0)
+		return cni_error_set(err, CNI_ERR_IO, -r, NULL, "create state directory %s", dir);
 	if (!(o = state_to_json(container_id, ifname, s)) || !(text = json_print(o, false)))
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
 	tmp_path(path, tmp, sizeof(tmp));
@@ -278,7 +276,8 @@ int br_state_remove(const char *network, const char *container_id, const char *i
 
 	if (state_path(network, container_id, ifname, path, sizeof(path)) < 0)
 		return 0;
-	if (unlink(path) < 0 && errno != ENOENT)
+	/* A name too long for the file system was never written: ADD went on without it. */
+	if (unlink(path) < 0 && errno != ENOENT && errno != ENAMETOOLONG)
 		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "remove state record %s", path);
 	return remove_legacy(network, container_id, ifname, err);
 }

@@ -1,4 +1,5 @@
 /* bridge DEL, CHECK, STATUS, GC. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,14 @@ static void keep_first(int *first, int r)
 		*first = r;
 }
 
+/* A MAC as prevResult reports it ("" or NULL: not reported) against a link's. */
+static bool mac_equal(const char *s, const struct nlu_link *l)
+{
+	uint8_t m[NLU_MAC_LEN];
+	return !s || !*s ||
+	       (nlu_mac_parse(s, m) == 0 && l->has_mac && !memcmp(m, l->mac, sizeof(m)));
+}
+
 /* ---- DEL ---- */
 
 /* Delete the host veth named in the record (its container end goes with it). The record is the
@@ -32,6 +41,113 @@ static int del_host_veth(struct nl_sock *hsk, const char *name, struct cni_error
 	if (r < 0 || strcmp(l.kind, "veth") != 0)
 		return 0; /* not ours any more (name reused by something else) */
 	return nlu_link_del(hsk, l.ifindex, name, err);
+}
+
+struct claim {
+	const char *host_ifname;
+	bool found;
+};
+
+static int claim_one(const char *id, const char *ifname, const struct br_state *s, void *data)
+{
+	struct claim *c = data;
+
+	(void)id;
+	(void)ifname;
+	if (!strcmp(s->host_ifname, c->host_ifname))
+		c->found = true;
+	return 0;
+}
+
+/* Does the record of some attachment, of any network (two may share a bridge), name this host
+ * veth? No state directory: no records. Unreadable records count as none. */
+static int host_veth_claimed(const char *host_ifname, bool *ret, struct cni_error *err)
+{
+	struct claim c = {host_ifname, false};
+	struct dirent *de;
+	DIR *d = opendir(BR_STATE_DIR);
+	int r = 0;
+
+	if (!d) {
+		if (errno != ENOENT)
+			return cni_error_set(err, CNI_ERR_IO, errno, NULL,
+					     "open state directory %s", BR_STATE_DIR);
+		*ret = false;
+		return 0;
+	}
+	while (r >= 0 && !c.found && (de = readdir(d)))
+		if (de->d_name[0] != '.' && (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN))
+			r = br_state_foreach(de->d_name, claim_one, &c, err);
+	closedir(d);
+	if (r < 0)
+		return r;
+	*ret = c.found;
+	return 0;
+}
+
+/* Does prevResult report this container interface with another MAC? One that does not decode
+ * says nothing (the reference's DEL never decodes it). */
+static bool prev_mac_differs(const struct cni_request *req, const struct nlu_link *cl)
+{
+	_cleanup_(cni_result_freep) struct cni_result *prev = NULL;
+
+	if (cni_request_prev_result(req, &prev, NULL) < 0 || !prev)
+		return false;
+	for (size_t i = 0; i < prev->n_interfaces; i++) {
+		const struct cni_interface *itf = &prev->interfaces[i];
+		if (!strcmp(itf->name, req->env.ifname) && itf->sandbox &&
+		    !strcmp(itf->sandbox, req->env.netns) && !mac_equal(itf->mac, cl))
+			return true;
+	}
+	return false;
+}
+
+/* DEL without a record (state.c): CNI_IFNAME in CNI_NETNS, which the reference deletes
+ * unconditionally (cni-reference.md §2.6), goes only when nothing says it is another
+ * container's. Leaving it is no failure: it goes with the netns. A netns that is gone (or no
+ * netns at all) took the veth with it. */
+static int del_unrecorded(const struct cni_request *req, const struct br_conf *conf,
+			  struct nl_sock **hsk, struct cni_error *err)
+{
+	_cleanup_close_ int ns_fd = -EBADF;
+	_cleanup_(nlu_closep) struct nl_sock *csk = NULL;
+	const char *ifname = req->env.ifname, *why = NULL;
+	struct nlu_link cl, hl, br;
+	bool claimed = false;
+	int r;
+
+	if (netns_open(req->env.netns, &ns_fd, NULL) < 0)
+		return 0;
+	if ((r = nlu_open_in_netns(ns_fd, NULL, NULL, &csk, err)) < 0)
+		return r;
+	r = nlu_link_get(csk, ifname, 0, &cl, NULL);
+	if (r == -ENODEV)
+		return 0;
+	if (r < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, -r, NULL,
+				     "look up \"%s\" in netns \"%s\"", ifname, req->env.netns);
+	if ((r = nlu_open(hsk, err)) < 0)
+		return r;
+	if (strcmp(cl.kind, "veth") != 0)
+		why = "is no veth";
+	else if (cl.peer <= 0 || nlu_link_get(*hsk, NULL, cl.peer, &hl, NULL) < 0 ||
+		 strcmp(hl.kind, "veth") != 0 || hl.peer != cl.ifindex)
+		why = "has its peer outside this host netns";
+	else if (nlu_link_get(*hsk, conf->bridge, 0, &br, NULL) < 0 || hl.master != br.ifindex)
+		why = "is not attached to the configured bridge";
+	else if (prev_mac_differs(req, &cl))
+		why = "has another MAC than prevResult's";
+	else if (host_veth_claimed(hl.name, &claimed, NULL) < 0)
+		why = "cannot be checked against the state records";
+	else if (claimed)
+		why = "has a host end that another attachment's state record names";
+	if (why) {
+		fprintf(stderr,
+			"bridge: DEL %s/%s: no state record, and \"%s\" in %s %s: left alone\n",
+			req->env.container_id, ifname, ifname, req->env.netns, why);
+		return 0;
+	}
+	return nlu_link_del(*hsk, hl.ifindex, hl.name, err);
 }
 
 int br_cmd_del(const struct cni_request *req, struct cni_error *err)
@@ -73,9 +189,7 @@ int br_cmd_del(const struct cni_request *req, struct cni_error *err)
 			r = del_host_veth(hsk, st.host_ifname, err);
 		keep_first(&first, r);
 	} else if (req->env.netns && *req->env.netns) {
-		fprintf(stderr,
-			"bridge: DEL %s/%s: no state record, leaving any \"%s\" in %s alone (not provably ours)\n",
-			req->env.container_id, req->env.ifname, req->env.ifname, req->env.netns);
+		keep_first(&first, del_unrecorded(req, &conf, &hsk, err));
 	}
 	masq_release_sockets();
 	if (ipam.running)
@@ -112,13 +226,6 @@ static void check_clear(struct check *c)
 	c->prev = cni_result_free(c->prev);
 	br_state_clear(&c->st);
 	br_conf_clear(&c->conf);
-}
-
-static bool mac_equal(const char *s, const struct nlu_link *l)
-{
-	uint8_t m[NLU_MAC_LEN];
-	return !s || !*s ||
-	       (nlu_mac_parse(s, m) == 0 && l->has_mac && !memcmp(m, l->mac, sizeof(m)));
 }
 
 static int check_container_iface(struct check *c, struct cni_error *err)

@@ -17,6 +17,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "fsutil.h"
 #include "hostlocal.h"
 #include "monotonic.h"
 
@@ -25,27 +26,6 @@
 #define LEASE_MODE    0600
 #define DIR_MODE      0755
 #define OWNER_MAX     STORE_OWNER_MAX
-
-static int mkdir_p(const char *path)
-{
-	char buf[4096];
-	size_t len = strlen(path);
-
-	if (len == 0 || len >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, len + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, DIR_MODE) < 0 && errno != EEXIST)
-			return negative_errno();
-		*p = '/';
-	}
-	if (mkdir(buf, DIR_MODE) < 0 && errno != EEXIST)
-		return negative_errno();
-	return 0;
-}
 
 int store_open(struct store *s, const char *data_dir, const char *name, bool create,
 	       struct cni_error *err)
@@ -63,7 +43,7 @@ int store_open(struct store *s, const char *data_dir, const char *name, bool cre
 	if (snprintf(s->dir, sizeof(s->dir), "%s/%s", data_dir, name) >= (int)sizeof(s->dir))
 		return cni_error_set(err, CNI_ERR_CONFIG, ENAMETOOLONG, NULL,
 				     "ipam.dataDir: path \"%s\" is too long", data_dir);
-	if (create && (r = mkdir_p(s->dir)) < 0)
+	if (create && (r = fs_mkdir_p(s->dir, DIR_MODE)) < 0)
 		return cni_error_set(err, CNI_ERR_IO, -r, NULL, "create lease directory \"%s\"",
 				     s->dir);
 	s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

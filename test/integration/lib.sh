@@ -69,3 +69,10 @@ print(json.dumps(v) if isinstance(v,(dict,list)) else ("" if v is None else v))'
 netns_new() {
 	ip netns add "$1" && ip -n "$1" link set lo up
 }
+
+# sandbox_prepared_dirs : opt out of the fresh node (sandbox.sh) for a test that needs the
+# layout a packaged install leaves: empty /etc/cni/net.d, /opt/cni/bin and /var/lib/cni (private
+# to the sandbox, like everything written there).
+sandbox_prepared_dirs() {
+	mkdir -p /etc/cni/net.d /opt/cni/bin /var/lib/cni
+}

@@ -1,8 +1,10 @@
 #!/bin/bash
 # Run one integration test in a throw-away world: a new network namespace (so links, routes,
-# sysctls and firewall tables are private), a new mount namespace with tmpfs over /run,
-# /var/lib/cni, /etc/cni and /opt/cni (so /run/netns, the xtables lock, leases and configs are
-# private), and a scratch $T directory. Nothing outside survives or is touched.
+# sysctls and firewall tables are private), a new mount namespace that looks like a fresh node
+# (tools/cni-dirs.sh: no /etc/cni, /var/lib/cni, /opt/cni, an empty tmpfs /run; what the test
+# writes there stays private), and a scratch $T directory. Nothing outside survives or is
+# touched. A test that wants the CNI directories prepared says so (lib.sh:
+# sandbox_prepared_dirs).
 # Exit 77 (skip) when the sandbox cannot be built (not root, no unshare).
 set -u
 test_file=$1
@@ -18,17 +20,13 @@ if [ -z "${CNI_SANDBOXED:-}" ]; then
 		echo "1..0 # SKIP cannot create namespaces"
 		exit 77
 	fi
-	. "$(dirname "$0")/../../tools/cni-dirs.sh"
-	cni_dirs_create
-	unshare --net --mount --propagation private -- env CNI_SANDBOXED=1 "$0" "$@"
-	rc=$?
-	cni_dirs_remove
-	exit $rc
+	exec unshare --net --mount --propagation private -- env CNI_SANDBOXED=1 "$0" "$@"
 fi
-for d in /run /var/lib/cni /etc/cni /opt/cni; do
-	mount -t tmpfs -o mode=0755 tmpfs "$d" || { echo "1..0 # SKIP cannot mount tmpfs on $d"; exit 77; }
-done
-mkdir -p /run/netns
+. "$(dirname "$0")/../../tools/cni-dirs.sh"
+if ! err=$(cni_fresh_node 2>&1); then
+	echo "1..0 # SKIP cannot build a fresh-node sandbox: $err"
+	exit 77
+fi
 ip link set lo up
 T=$(mktemp -d /tmp/cni-it.XXXXXX)
 export T

@@ -1,0 +1,153 @@
+/* fs_mkdir_p: every missing level, what may already be there, what may not, and concurrent
+ * creators. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "../tap.h"
+
+static char root[] = "/tmp/test-fsutil.XXXXXX";
+
+/* root/rel, in one of two buffers: two of them may be live at once (symlink()). */
+static const char *at(const char *rel)
+{
+	static char buf[2][PATH_MAX];
+	static int next;
+	char *b = buf[next++ % 2];
+	snprintf(b, PATH_MAX, "%s/%s", root, rel);
+	return b;
+}
+
+static bool is_dir(const char *rel, mode_t mode)
+{
+	struct stat st;
+	return stat(at(rel), &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == mode;
+}
+
+static void touch(const char *rel)
+{
+	int fd = open(at(rel), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+}
+
+TEST(setup)
+{
+	umask(0);
+	ASSERT_TRUE(mkdtemp(root) != NULL);
+}
+
+TEST(deep_path)
+{
+	ASSERT_OK(fs_mkdir_p(at("deep/a/b/c/d/e/f"), 0750));
+	ASSERT_TRUE(is_dir("deep", 0750));
+	ASSERT_TRUE(is_dir("deep/a/b/c", 0750));
+	ASSERT_TRUE(is_dir("deep/a/b/c/d/e/f", 0750));
+}
+
+TEST(existing_path)
+{
+	ASSERT_OK(fs_mkdir_p(at("exist/x"), 0700));
+	ASSERT_OK(fs_mkdir_p(at("exist/x"), 0755));
+	ASSERT_TRUE(is_dir("exist/x", 0700)); /* left as it was */
+	ASSERT_OK(fs_mkdir_p(at("exist"), 0755));
+	ASSERT_OK(fs_mkdir_p("/", 0755));
+	/* A symlink to a directory is a directory for what comes after. */
+	ASSERT_EQ(symlink(at("exist/x"), at("exist/link")), 0);
+	ASSERT_OK(fs_mkdir_p(at("exist/link"), 0755));
+	ASSERT_OK(fs_mkdir_p(at("exist/link/y"), 0755));
+	ASSERT_TRUE(is_dir("exist/x/y", 0755));
+}
+
+TEST(file_in_the_way)
+{
+	ASSERT_OK(fs_mkdir_p(at("file"), 0755));
+	touch("file/leaf");
+	ASSERT_EQ(fs_mkdir_p(at("file/leaf"), 0755), -ENOTDIR);
+	ASSERT_EQ(fs_mkdir_p(at("file/leaf/"), 0755), -ENOTDIR);
+	ASSERT_EQ(fs_mkdir_p(at("file/leaf/sub/deeper"), 0755), -ENOTDIR);
+	ASSERT_EQ(symlink(at("file/nowhere"), at("file/dangling")), 0);
+	ASSERT_EQ(fs_mkdir_p(at("file/dangling"), 0755), -ENOTDIR);
+	ASSERT_EQ(fs_mkdir_p(at("file/dangling/sub"), 0755), -ENOTDIR);
+}
+
+TEST(trailing_and_doubled_slashes)
+{
+	ASSERT_OK(fs_mkdir_p(at("slash/a/b///"), 0755));
+	ASSERT_TRUE(is_dir("slash/a/b", 0755));
+	ASSERT_OK(fs_mkdir_p(at("slash//c//d/"), 0755));
+	ASSERT_TRUE(is_dir("slash/c", 0755));
+	ASSERT_TRUE(is_dir("slash/c/d", 0755));
+	ASSERT_OK(fs_mkdir_p("//", 0755));
+}
+
+TEST(bad_paths)
+{
+	static char longpath[PATH_MAX + 2];
+
+	ASSERT_EQ(fs_mkdir_p("", 0755), -EINVAL);
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[0] = '/';
+	ASSERT_EQ(fs_mkdir_p(longpath, 0755), -ENAMETOOLONG);
+}
+
+TEST(relative_path)
+{
+	char cwd[PATH_MAX];
+
+	ASSERT_TRUE(getcwd(cwd, sizeof(cwd)) != NULL);
+	ASSERT_EQ(chdir(root), 0);
+	int r = fs_mkdir_p("rel/a/b", 0755);
+	ASSERT_EQ(chdir(cwd), 0);
+	ASSERT_OK(r);
+	ASSERT_TRUE(is_dir("rel/a/b", 0755));
+}
+
+/* Children released at once by closing a pipe all create the same deep path and its siblings:
+ * each one loses some races (EEXIST) and must still succeed. */
+TEST(concurrent_creators)
+{
+	enum { N = 16 };
+	pid_t pids[N];
+	int gate[2], failed = 0;
+
+	ASSERT_OK(pipe2(gate, O_CLOEXEC));
+	for (int i = 0; i < N; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			char c, mine[PATH_MAX];
+			close(gate[1]);
+			(void)!read(gate[0], &c, 1);
+			snprintf(mine, sizeof(mine), "%s/race/a/b/c/d/e/child%d", root, i);
+			_exit(fs_mkdir_p(at("race/a/b/c/d/e/f"), 0755) < 0 ||
+			      fs_mkdir_p(mine, 0755) < 0);
+		}
+		ASSERT_TRUE(pids[i] > 0);
+	}
+	close(gate[0]);
+	close(gate[1]);
+	for (int i = 0; i < N; i++) {
+		int st = 0;
+		waitpid(pids[i], &st, 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			failed++;
+	}
+	ASSERT_EQ(failed, 0);
+	ASSERT_TRUE(is_dir("race/a/b/c/d/e/f", 0755));
+	ASSERT_TRUE(is_dir("race/a/b/c/d/e/child0", 0755));
+	ASSERT_TRUE(is_dir("race/a/b/c/d/e/child15", 0755));
+}
+
+TEST(cleanup)
+{
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	ASSERT_EQ(system(cmd), 0);
+}
+
+TAP_MAIN
