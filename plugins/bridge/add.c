@@ -767,11 +767,12 @@ int br_cmd_add(const struct cni_request *req, struct cni_result **ret, struct cn
 	struct masq_attachment ma;
 	int r;
 
+	/* Bad input is refused before anything is touched, the lock file included. */
 	if ((r = check_new_ifname(req->env.ifname, err)) < 0 ||
-	    (r = cni_attachment_lock(req->name, req->env.container_id, req->env.ifname, true, &lock,
-				     err)) < 0 ||
 	    (r = br_conf_parse(req, true, &ctx.conf, err)) < 0 ||
 	    (r = check_expressible(req, &ctx.conf, err)) < 0 ||
+	    (r = cni_attachment_lock(req->name, req->env.container_id, req->env.ifname, true, &lock,
+				     err)) < 0 ||
 	    (r = netns_open(req->env.netns, &ctx.ns_fd, err)) < 0 ||
 	    (r = nlu_open(&ctx.hsk, err)) < 0)
 		return r;

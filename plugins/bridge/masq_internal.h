@@ -136,6 +136,18 @@ int nfs_rule_handles(int fd, uint8_t family, const char *table, const char *chai
  * kernel's extra default attributes ignored) and the same comment. */
 int nfs_rules_present(int fd, uint8_t family, const char *table, const char *chain,
 		      const struct nfb *want, bool *found, size_t n, struct cni_error *err);
+/* A chain as the kernel lists it: whether it exists, and for a base chain its hook. */
+struct nftx_chain {
+	bool exists, base;
+	uint32_t hooknum;
+	int32_t priority;
+	char type[16];
+};
+int nfs_chain_get(int fd, uint8_t family, const char *table, const char *chain,
+		  struct nftx_chain *ret, struct cni_error *err);
+/* Whether c is a base chain of exactly this hook, priority and type. */
+bool nftx_chain_is(const struct nftx_chain *c, uint32_t hooknum, int32_t priority,
+		   const char *type);
 /* 1 when the chain exists, 0 when it, its table or nf_tables does not. */
 int nfs_chain_exists(int fd, uint8_t family, const char *table, const char *chain,
 		     struct cni_error *err);

@@ -154,8 +154,12 @@ static bool base_in_place(int fd)
 {
 	struct nfb want = {.family = NFPROTO_INET, .table = MASQ_NFT_TABLE};
 	bool found[3] = {false};
+	struct nftx_chain c;
 	int r;
 
+	if (nfs_chain_get(fd, NFPROTO_INET, MASQ_NFT_TABLE, "postrouting", &c, NULL) < 0 ||
+	    !nftx_chain_is(&c, NF_INET_POST_ROUTING, 100 /* srcnat */, "nat"))
+		return false;
 	nfb_base_rules(&want);
 	r = nfs_rules_present(fd, NFPROTO_INET, MASQ_NFT_TABLE, "postrouting", &want, found,
 			      ARRAY_SIZE(found), NULL);

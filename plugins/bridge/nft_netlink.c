@@ -743,19 +743,40 @@ int nfs_rules_present(int fd, uint8_t family, const char *table, const char *cha
 
 static int note_chain(const struct nlmsghdr *h, void *arg)
 {
-	if (h->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWCHAIN))
-		*(int *)arg = 1;
+	size_t off = NLMSG_LENGTH(sizeof(struct nfgenmsg));
+	const uint8_t *p = (const uint8_t *)h + off;
+	size_t n = h->nlmsg_len > off ? h->nlmsg_len - off : 0;
+	struct nftx_chain *c = arg;
+	const struct nlattr *hook, *a;
+
+	if (h->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWCHAIN))
+		return 0;
+	*c = (struct nftx_chain){.exists = true};
+	if ((hook = nla_find(p, n, NFTA_CHAIN_HOOK))) {
+		uint32_t v;
+		c->base = true;
+		if ((a = nla_find(NLA_DATA_OF(hook), NLA_LEN_OF(hook), NFTA_HOOK_HOOKNUM)) &&
+		    NLA_LEN_OF(a) == 4)
+			memcpy(&v, NLA_DATA_OF(a), 4), c->hooknum = ntohl(v);
+		if ((a = nla_find(NLA_DATA_OF(hook), NLA_LEN_OF(hook), NFTA_HOOK_PRIORITY)) &&
+		    NLA_LEN_OF(a) == 4)
+			memcpy(&v, NLA_DATA_OF(a), 4), c->priority = (int32_t)ntohl(v);
+	}
+	if ((a = nla_find(p, n, NFTA_CHAIN_TYPE)))
+		snprintf(c->type, sizeof(c->type), "%.*s",
+			 (int)strnlen((const char *)NLA_DATA_OF(a), NLA_LEN_OF(a)),
+			 (const char *)NLA_DATA_OF(a));
 	return 0;
 }
 
-/* 1 when chain exists in table, 0 when it (or the table, or nf_tables) does not. */
-int nfs_chain_exists(int fd, uint8_t family, const char *table, const char *chain,
-		     struct cni_error *err)
+int nfs_chain_get(int fd, uint8_t family, const char *table, const char *chain,
+		  struct nftx_chain *ret, struct cni_error *err)
 {
 	_cleanup_free_ char *buf = malloc(NFT_RCVBUF);
 	struct nfb b = {.family = family, .table = table};
-	int found = 0, r;
+	int r;
 
+	*ret = (struct nftx_chain){0};
 	if (!buf)
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL,
 				     "nftables: look up a chain");
@@ -764,9 +785,24 @@ int nfs_chain_exists(int fd, uint8_t family, const char *table, const char *chai
 	nfb_str(&b, NFTA_CHAIN_TABLE, table);
 	nfb_str(&b, NFTA_CHAIN_NAME, chain);
 	nfb_end(&b);
-	r = nfs_request(fd, buf, &b, "look up a chain", note_chain, &found, NULL, err);
+	r = nfs_request(fd, buf, &b, "look up a chain", note_chain, ret, NULL, err);
 	nfb_free(&b);
-	return r < 0 ? r : found;
+	return r < 0 ? r : 0;
+}
+
+int nfs_chain_exists(int fd, uint8_t family, const char *table, const char *chain,
+		     struct cni_error *err)
+{
+	struct nftx_chain c;
+	int r = nfs_chain_get(fd, family, table, chain, &c, err);
+
+	return r < 0 ? r : c.exists;
+}
+
+bool nftx_chain_is(const struct nftx_chain *c, uint32_t hooknum, int32_t priority, const char *type)
+{
+	return c->exists && c->base && c->hooknum == hooknum && c->priority == priority &&
+	       strcmp(c->type, type) == 0;
 }
 
 void nfb_del_rule(struct nfb *b, const char *chain, uint64_t handle)

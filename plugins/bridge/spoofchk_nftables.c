@@ -244,6 +244,7 @@ static int attempt_once(int fd, const struct names *n, const struct spoofchk_att
 	struct nfb b = {.family = NFPROTO_BRIDGE, .table = "nat"};
 	struct handles h = {0};
 	struct present p = {0};
+	struct nftx_chain pre = {0};
 	size_t empty;
 	int r;
 
@@ -252,9 +253,11 @@ static int attempt_once(int fd, const struct names *n, const struct spoofchk_att
 	hv = h.v;
 	if (r < 0)
 		return r;
-	if ((add &&
-	     (r = p.base = nfs_chain_exists(fd, NFPROTO_BRIDGE, "nat", "PREROUTING", err)) < 0) ||
-	    (r = p.chain = nfs_chain_exists(fd, NFPROTO_BRIDGE, "nat", n->chain, err)) < 0 ||
+	if (add && (r = nfs_chain_get(fd, NFPROTO_BRIDGE, "nat", "PREROUTING", &pre, err)) < 0)
+		return r;
+	/* A PREROUTING of another hook is not ours to use: the full batch then fails on it. */
+	p.base = nftx_chain_is(&pre, 0 /* NF_BR_PRE_ROUTING */, -300, "filter");
+	if ((r = p.chain = nfs_chain_exists(fd, NFPROTO_BRIDGE, "nat", n->chain, err)) < 0 ||
 	    (r = p.mac_chain = nfs_chain_exists(fd, NFPROTO_BRIDGE, "nat", n->mac_chain, err)) < 0)
 		return r;
 	nfb_batch(&b);

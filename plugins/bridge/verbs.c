@@ -162,10 +162,13 @@ int br_cmd_del(const struct cni_request *req, struct cni_error *err)
 	bool have;
 	int r, first = 0;
 
-	if ((r = cni_attachment_lock(req->name, req->env.container_id, req->env.ifname, true, &lock,
-				     err)) < 0 ||
-	    (r = br_conf_parse(req, false, &conf, err)) < 0)
+	if ((r = br_conf_parse(req, false, &conf, err)) < 0)
 		return r;
+	if ((r = cni_attachment_lock(req->name, req->env.container_id, req->env.ifname, true, &lock,
+				     err)) < 0) {
+		br_conf_clear(&conf);
+		return r;
+	}
 	/* SPEC.md › DEL: always release the IPAM reservation, netns or not. Started first: it runs
 	 * while the kernel unregisters the veth (RCU waits of about 20 ms). */
 	if (conf.ipam_type)
@@ -470,14 +473,15 @@ int br_cmd_check(const struct cni_request *req, struct cni_error *err)
 	_cleanup_(check_clear) struct check c = {.req = req, .ns_fd = -EBADF};
 	int r;
 
-	if ((r = cni_attachment_lock(req->name, req->env.container_id, req->env.ifname, true, &lock,
-				     err)) < 0 ||
-	    (r = br_conf_parse(req, true, &c.conf, err)) < 0 ||
+	if ((r = br_conf_parse(req, true, &c.conf, err)) < 0 ||
 	    (r = cni_request_prev_result(req, &c.prev, err)) < 0)
 		return r;
 	if (!c.prev)
 		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
 				     "Required prevResult missing");
+	if ((r = cni_attachment_lock(req->name, req->env.container_id, req->env.ifname, true, &lock,
+				     err)) < 0)
+		return r;
 	c.have_state =
 		br_state_read(req->name, req->env.container_id, req->env.ifname, &c.st, NULL) >= 0;
 	if ((r = netns_open(req->env.netns, &c.ns_fd, err)) < 0 ||

@@ -379,7 +379,7 @@ static bool in_prev(const struct ipam_ctx *c, const struct cni_result *prev,
 }
 
 /* The addresses the index lists for owner, minus those DEL already handled through
- * prevResult; the entry is dropped (DEL removes every lease it names). Appends to v. */
+ * prevResult, appended to v. */
 static size_t entry_hints(struct ipam_ctx *c, const struct cni_result *prev, const char *owner,
 			  struct ipaddr *v, size_t n, size_t max)
 {
@@ -389,15 +389,32 @@ static size_t entry_hints(struct ipam_ctx *c, const struct cni_result *prev, con
 	for (int i = 0; i < k && n < max; i++)
 		if (!in_prev(c, prev, &hint[i]))
 			v[n++] = hint[i];
-	if (k > 0)
-		store_index_put(&c->store, owner, NULL, 0);
 	return n;
+}
+
+/* Release the leases in hints[0..n) that hold this attachment's record (legacy ID-only ones too
+ * when `legacy`); adds the number released to *found. */
+static int release_hints(struct ipam_ctx *c, const struct ipaddr *hints, size_t n, bool legacy,
+			 size_t *found, struct cni_error *err)
+{
+	const struct cni_env *env = &c->req->env;
+
+	for (size_t i = 0; i < n; i++) {
+		int r = store_release_if_owner(&c->store, &hints[i], env->container_id, env->ifname,
+					       legacy, err);
+		if (r < 0)
+			return r;
+		*found += (size_t)r;
+	}
+	return 0;
 }
 
 /* Release what the index names: exact records first; legacy ID-only records only when no exact
  * one exists (as a scan does). The legacy candidates are the legacy entry's addresses and also
  * the exact entry's: a lease rewritten in place to the older format (a directory's mtime does
- * not change for that, so the index stays sealed) is still listed under its old owner. */
+ * not change for that, so the index stays sealed) is still listed under its old owner. An
+ * entry is dropped once every lease it lists was handled; the legacy entry stays while an exact
+ * record kept its leases. */
 static int release_by_index(struct ipam_ctx *c, const struct cni_result *prev, size_t *found,
 			    struct cni_error *err)
 {
@@ -405,28 +422,22 @@ static int release_by_index(struct ipam_ctx *c, const struct cni_result *prev, s
 	struct ipaddr hints[2 * STORE_INDEX_MAX];
 	char owner[OWNER_MAX];
 	size_t n_exact, n;
-	bool have_exact;
 	int r;
 
 	if (store_owner_format(env->container_id, env->ifname, owner, sizeof(owner)) < 0)
 		return 0; /* no lease can hold it */
 	n_exact = entry_hints(c, prev, owner, hints, 0, STORE_INDEX_MAX);
+	if ((r = release_hints(c, hints, n_exact, false, found, err)) < 0)
+		return r;
+	if (n_exact > 0)
+		store_index_put(&c->store, owner, NULL, 0);
+	if (*found > 0)
+		return 0;
 	n = entry_hints(c, prev, env->container_id, hints, n_exact, ARRAY_SIZE(hints));
-	for (size_t i = 0; i < n_exact; i++) {
-		r = store_release_if_owner(&c->store, &hints[i], env->container_id, env->ifname,
-					   false, err);
-		if (r < 0)
-			return r;
-		*found += (size_t)r;
-	}
-	have_exact = *found > 0;
-	for (size_t i = 0; i < n && !have_exact; i++) {
-		r = store_release_if_owner(&c->store, &hints[i], env->container_id, env->ifname,
-					   true, err);
-		if (r < 0)
-			return r;
-		*found += (size_t)r;
-	}
+	if ((r = release_hints(c, hints, n, true, found, err)) < 0)
+		return r;
+	if (n > n_exact)
+		store_index_put(&c->store, env->container_id, NULL, 0);
 	return 0;
 }
 
