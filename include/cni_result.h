@@ -82,6 +82,12 @@ int cni_result_dup(const struct cni_result *r, struct cni_result **ret);
  * code 1 on an unknown version. */
 int cni_result_decode(const cJSON *json, enum cni_version fallback, struct cni_result **ret,
 		      struct cni_error *err);
+/* cni_result_decode() of a result the reference holds as a map[string]interface{} and
+ * re-marshals before decoding it (prevResult in version.ParsePrevResult, the cached result in
+ * libcni getCachedResult): its keys are then in byte order, and that order decides which of
+ * two spellings of one key ("ips", "IPs") is read. json itself is not changed. */
+int cni_result_decode_remarshaled(const cJSON *json, enum cni_version fallback,
+				  struct cni_result **ret, struct cni_error *err);
 
 /* One route object {dst, gw, and with `full` the 1.1.0 mtu/advmss/priority/table/scope}.
  * Shared by result decoding (code 6) and config parsing (code 7): malformed input is reported

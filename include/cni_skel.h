@@ -16,8 +16,8 @@ struct cni_request {
 	cJSON *config;		     /* parsed stdin, owned by the skeleton */
 	const char *name;	     /* network name (validated) */
 	const char *type;	     /* plugin type, may be NULL */
-	const cJSON *runtime_config; /* "runtimeConfig" object or NULL */
-	const cJSON *prev_result;    /* "prevResult" object or NULL */
+	const cJSON *runtime_config; /* "runtimeConfig" object (any spelling) or NULL */
+	const cJSON *prev_result;    /* "prevResult" object (any spelling) or NULL */
 	struct cni_args args;	     /* parsed CNI_ARGS */
 };
 
@@ -47,7 +47,8 @@ struct cni_call {
  * linked into the calling program (invoke.h's in-process delegation). */
 int cni_run(const struct cni_plugin *plugin, const struct cni_call *call);
 
-/* Decode req->prevResult (converted to the in-memory model). *ret = NULL when absent. */
+/* Decode req->prevResult (converted to the in-memory model) as version.ParsePrevResult does,
+ * after a round trip through a map (cni_result_decode_remarshaled). *ret = NULL when absent. */
 int cni_request_prev_result(const struct cni_request *req, struct cni_result **ret,
 			    struct cni_error *err);
 

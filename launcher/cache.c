@@ -179,7 +179,7 @@ int cache_read(const char *cache_dir, const char *net, const char *cid, const ch
 	if ((r = read_entry(path, &o, err)) < 0)
 		return r;
 	/* Pre-cniCacheV1 caches held the bare result. */
-	if (!cJSON_GetObjectItemCaseSensitive(o, "kind")) {
+	if (!json_field(o, "kind")) {
 		cJSON *wrap = cJSON_CreateObject();
 		if (!wrap || !cJSON_AddItemToObject(wrap, "result", TAKE_PTR(o))) {
 			cJSON_Delete(wrap);
@@ -231,7 +231,7 @@ int cache_remove(const char *cache_dir, const char *net, const char *cid, const 
 
 int cache_config(const cJSON *entry, struct netconf **ret, struct cni_error *err)
 {
-	const cJSON *c = cJSON_GetObjectItemCaseSensitive(entry, "config");
+	const cJSON *c = json_field(entry, "config");
 	_cleanup_free_ char *bytes = NULL;
 	size_t len;
 

@@ -56,18 +56,39 @@ bool conf_version_at_least(const char *version, const char *min)
 	return ok && c >= 0;
 }
 
+/* libcni reads the list's own keys from a map[string]interface{} (NetworkConfFromBytes), so
+ * they match exactly: a list's "Name" is not its name. Plugin objects are decoded into a
+ * struct (types.PluginConf) and match in any case (json_field). A present key of the wrong
+ * type, null included, is an error there; *ret = NULL when the key is absent. */
+static int list_key(const cJSON *list, const char *key, cJSON_bool (*is)(const cJSON *),
+		    const char *want, const char *source, const cJSON **ret, struct cni_error *err)
+{
+	const cJSON *v = json_map_get(list, key);
+
+	*ret = NULL;
+	if (!v)
+		return 0;
+	if (!is(v))
+		return cni_error_set(
+			err, CNI_ERR_CONFIG, EINVAL, NULL,
+			"error parsing configuration list %s: invalid type for \"%s\": expected %s, got %s",
+			source, key, want, json_type_name(v));
+	*ret = v;
+	return 0;
+}
+
 /* SPEC.md › Version considerations: the highest of cniVersion ∪ cniVersions we support. */
 static int select_version(const cJSON *list, const char *source, char **ret, struct cni_error *err)
 {
-	const char *v = NULL, *best = NULL;
-	const cJSON *versions = NULL, *it;
+	const char *best = NULL;
+	const cJSON *v, *versions, *it;
 	enum cni_version dummy;
 	int r;
 
-	if ((r = json_get_string(list, NULL, "cniVersion", false, &v, err)) < 0 ||
-	    (r = json_get_array(list, NULL, "cniVersions", false, &versions, err)) < 0)
-		return cni_error_prefix(err, "%s", source), r;
-	best = v;
+	if ((r = list_key(list, "cniVersion", cJSON_IsString, "string", source, &v, err)) < 0 ||
+	    (r = list_key(list, "cniVersions", cJSON_IsArray, "array", source, &versions, err)) < 0)
+		return r;
+	best = v ? v->valuestring : NULL;
 	cJSON_ArrayForEach(it, versions) {
 		if (!cJSON_IsString(it))
 			return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
@@ -83,13 +104,14 @@ static int select_version(const cJSON *list, const char *source, char **ret, str
 	return 0;
 }
 
-/* libcni accepts a JSON bool or the strings "true"/"false" for disableCheck/disableGC. */
+/* libcni accepts a JSON bool or the strings "true"/"false" (any case) for disableCheck,
+ * disableGC and loadOnlyInlinedPlugins; the key is a map key (list_key). */
 static int get_loose_bool(const cJSON *obj, const char *key, const char *source, bool *ret,
 			  struct cni_error *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const cJSON *v = json_map_get(obj, key);
 	*ret = false;
-	if (!v || cJSON_IsNull(v))
+	if (!v)
 		return 0;
 	if (cJSON_IsBool(v)) {
 		*ret = cJSON_IsTrue(v);
@@ -108,8 +130,8 @@ int conf_from_bytes(const char *bytes, size_t len, const char *source, struct ne
 		    struct cni_error *err)
 {
 	_cleanup_(conf_freep) struct netconf *nc = NULL;
-	const char *name = NULL;
-	const cJSON *it;
+	const cJSON *jname, *plugins;
+	cJSON *it;
 	int r, i = 0;
 
 	if (!(nc = calloc(1, sizeof(*nc))) || !(nc->source = strdup(source)) ||
@@ -123,12 +145,16 @@ int conf_from_bytes(const char *bytes, size_t len, const char *source, struct ne
 	if (!cJSON_IsObject(nc->json))
 		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
 				     "%s: configuration list is not a JSON object", source);
-	if ((r = json_get_string(nc->json, NULL, "name", true, &name, err)) < 0)
+	if ((r = list_key(nc->json, "name", cJSON_IsString, "string", source, &jname, err)) < 0)
+		return r;
+	if (!jname)
+		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
+				     "error parsing configuration list %s: no name", source);
+	if ((r = cni_validate_network_name(jname->valuestring, err)) < 0)
 		return cni_error_prefix(err, "%s", source), r;
-	if ((r = cni_validate_network_name(name, err)) < 0)
-		return cni_error_prefix(err, "%s", source), r;
-	if ((r = json_get_array(nc->json, NULL, "plugins", false, &nc->plugins, err)) < 0)
-		return cni_error_prefix(err, "%s", source), r;
+	if ((r = list_key(nc->json, "plugins", cJSON_IsArray, "array", source, &plugins, err)) < 0)
+		return r;
+	nc->plugins = plugins;
 	if (!nc->plugins)
 		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
 				     "error parsing configuration list %s: no 'plugins' key",
@@ -137,13 +163,18 @@ int conf_from_bytes(const char *bytes, size_t len, const char *source, struct ne
 		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
 				     "error parsing configuration list %s: no plugins in list",
 				     source);
-	cJSON_ArrayForEach(it, nc->plugins) {
+	/* The list owns its plugins; nc->plugins is a read-only view of them. */
+	cJSON_ArrayForEach(it, json_map_get(nc->json, "plugins")) {
 		char where[32];
 		const char *type = NULL;
 		snprintf(where, sizeof(where), "plugins[%d]", i++);
 		if (!cJSON_IsObject(it))
 			return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
 					     "%s: %s is not an object", source, where);
+		/* libcni re-marshals each plugin object from the map (keys in byte order) and
+		 * decodes that; the order decides between two spellings of one key. */
+		if (json_sort_keys(it) < 0)
+			return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
 		if ((r = json_get_string(it, where, "type", true, &type, err)) < 0)
 			return cni_error_prefix(err, "%s", source), r;
 	}
@@ -151,7 +182,7 @@ int conf_from_bytes(const char *bytes, size_t len, const char *source, struct ne
 	    (r = get_loose_bool(nc->json, "disableCheck", source, &nc->disable_check, err)) < 0 ||
 	    (r = get_loose_bool(nc->json, "disableGC", source, &nc->disable_gc, err)) < 0)
 		return r;
-	if (!(nc->name = strdup(name)))
+	if (!(nc->name = strdup(jname->valuestring)))
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
 	*ret = TAKE_PTR(nc);
 	return 0;
@@ -263,7 +294,8 @@ static int conf_upconvert(const char *bytes, size_t len, const char *source, str
 	    !cJSON_AddStringToObject(list, "name", name ? name : ""))
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
 	cJSON *arr = cJSON_AddArrayToObject(list, "plugins");
-	if (!arr || !cJSON_AddItemToArray(arr, TAKE_PTR(plugin)) ||
+	/* The bytes libcni caches: json.Marshal of a map, keys in byte order at every level. */
+	if (!arr || !cJSON_AddItemToArray(arr, TAKE_PTR(plugin)) || json_sort_keys(list) < 0 ||
 	    !(text = json_print(list, false)))
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
 	return conf_from_bytes(text, strlen(text), source, ret, err);
@@ -354,7 +386,8 @@ int conf_load(const char *dir, const char *name, struct netconf **ret, struct cn
 		if ((r = read_file(singles[i], &buf, &len, err)) < 0 ||
 		    (r = json_parse(buf, len, singles[i], &obj, err)) < 0)
 			return r;
-		jn = cJSON_GetObjectItemCaseSensitive(obj, "name");
+		/* libcni LoadConf: the name decoded into types.PluginConf, any spelling. */
+		jn = json_field(obj, "name");
 		if (cJSON_IsString(jn) && strcmp(jn->valuestring, name) == 0)
 			return conf_upconvert(buf, len, singles[i], ret, err);
 	}
@@ -399,7 +432,9 @@ int conf_list_names(const char *dir, char ***ret, struct cni_error *err)
 		if (read_file(files[i], &buf, &len, NULL) < 0 ||
 		    json_parse(buf, len, files[i], &obj, NULL) < 0)
 			continue;
-		const cJSON *jn = cJSON_GetObjectItemCaseSensitive(obj, "name");
+		/* A list's name is a map key, a single plugin's a struct field (conf_load). */
+		const cJSON *jn = has_ext(files[i], ".conflist") ? json_map_get(obj, "name")
+								 : json_field(obj, "name");
 		if (cJSON_IsString(jn) && names_add(&names, &n, jn->valuestring) < 0)
 			return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
 	}
@@ -411,8 +446,8 @@ int conf_list_names(const char *dir, char ***ret, struct cni_error *err)
 
 bool conf_plugin_has_cap(const cJSON *plugin, const char *cap)
 {
-	const cJSON *caps = cJSON_GetObjectItemCaseSensitive(plugin, "capabilities");
-	return cJSON_IsObject(caps) && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(caps, cap));
+	/* capabilities is a field of types.PluginConf, of type map[string]bool. */
+	return cJSON_IsTrue(json_map_get(json_field(plugin, "capabilities"), cap));
 }
 
 bool conf_has_cap(const struct netconf *nc, const char *cap)

@@ -83,7 +83,7 @@ static char *state_ips(const struct state *s)
 		if (cache_read(s->cache_dir, s->nets[i].name, s->id, s->nets[i].ifname, &e, NULL) <
 		    0)
 			continue;
-		const cJSON *res = cJSON_GetObjectItemCaseSensitive(e, "result");
+		const cJSON *res = json_field(e, "result");
 		if (!res || !(ips = table_result_ips(res, NULL)) || !*ips)
 			continue;
 		if (asprintf(&n, "%s%s%s", out, *out ? " " : "", ips) < 0)
@@ -317,9 +317,9 @@ static int collect_valid(const struct globals *g, char **ids, const cJSON *entri
 				return -ENOMEM;
 	}
 	cJSON_ArrayForEach(e, entries) {
-		const cJSON *cid = cJSON_GetObjectItemCaseSensitive(e, "containerId");
-		const cJSON *ifn = cJSON_GetObjectItemCaseSensitive(e, "ifName");
-		const cJSON *ns = cJSON_GetObjectItemCaseSensitive(e, "netns");
+		const cJSON *cid = json_field(e, "containerId");
+		const cJSON *ifn = json_field(e, "ifName");
+		const cJSON *ns = json_field(e, "netns");
 		bool owned = false;
 		if (!cJSON_IsString(cid) || !cJSON_IsString(ifn))
 			continue;
@@ -362,7 +362,7 @@ static int gc_networks(const struct globals *g, const cJSON *valid, const cJSON 
 		}
 	}
 	cJSON_ArrayForEach(e, entries) {
-		const cJSON *net = cJSON_GetObjectItemCaseSensitive(e, "networkName");
+		const cJSON *net = json_field(e, "networkName");
 		_cleanup_(conf_freep) struct netconf *nc = NULL;
 		bool known = false;
 		if (!cJSON_IsString(net))

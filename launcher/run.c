@@ -111,18 +111,20 @@ static int add_net(struct run_opts *o, const char *spec)
 	return n->name && n->ifname ? 0 : -ENOMEM;
 }
 
-/* Merge a capability value into o->cap_args (replacing the key). */
+/* Merge a capability value into o->cap_args (replacing the key: capability args are a map,
+ * libcni RuntimeConf.CapabilityArgs). */
 static int cap_set(struct run_opts *o, const char *key, cJSON *val)
 {
-	if (!val || (!o->cap_args && !(o->cap_args = cJSON_CreateObject())))
+	if (!o->cap_args && !(o->cap_args = cJSON_CreateObject())) {
+		cJSON_Delete(val);
 		return -ENOMEM;
-	cJSON_DeleteItemFromObjectCaseSensitive(o->cap_args, key);
-	return cJSON_AddItemToObject(o->cap_args, key, val) ? 0 : -ENOMEM;
+	}
+	return json_map_set(o->cap_args, key, val);
 }
 
 static int cap_add_ip(struct run_opts *o, const char *ip)
 {
-	cJSON *ips = o->cap_args ? cJSON_GetObjectItemCaseSensitive(o->cap_args, "ips") : NULL;
+	cJSON *ips = json_map_get(o->cap_args, "ips");
 	struct ipprefix p;
 	bool has_len;
 
@@ -133,7 +135,7 @@ static int cap_add_ip(struct run_opts *o, const char *ip)
 	if (!cJSON_IsArray(ips)) {
 		if (cap_set(o, "ips", cJSON_CreateArray()) < 0)
 			return -ENOMEM;
-		ips = cJSON_GetObjectItemCaseSensitive(o->cap_args, "ips");
+		ips = json_map_get(o->cap_args, "ips");
 	}
 	return cJSON_AddItemToArray(ips, cJSON_CreateString(ip)) ? 0 : -ENOMEM;
 }
@@ -326,9 +328,8 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	o->argv = argv + optind;
 	/* --cap-args first, then the dedicated flags override their keys. */
 	if (extra) {
-		cJSON *ips = o->cap_args
-				     ? cJSON_DetachItemFromObjectCaseSensitive(o->cap_args, "ips")
-				     : NULL;
+		cJSON *ips =
+			cJSON_DetachItemViaPointer(o->cap_args, json_map_get(o->cap_args, "ips"));
 		cJSON_Delete(o->cap_args);
 		o->cap_args = TAKE_PTR(extra);
 		if (ips && cap_set(o, "ips", ips) < 0)

@@ -23,24 +23,27 @@ static int oom(struct cni_error *err)
 	return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
 }
 
-/* Replace (or add) key in obj; takes ownership of val. */
+/* libcni InjectConf's config[key] = val: exactly that key is replaced (or added); takes
+ * ownership of val. */
 static int set_key(cJSON *obj, const char *key, cJSON *val, struct cni_error *err)
 {
-	if (!val)
-		return oom(err);
-	cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
-	if (!cJSON_AddItemToObject(obj, key, val)) {
-		cJSON_Delete(val);
-		return oom(err);
-	}
-	return 0;
+	return json_map_set(obj, key, val) < 0 ? oom(err) : 0;
+}
+
+/* InjectConf re-marshals the config from its map: keys in byte order at every level. A key
+ * injected next to another spelling of it (the plugin's "RuntimeConfig" stays beside the
+ * injected "runtimeConfig") then wins or loses in the plugin's decoder by that order, as
+ * with libcni. */
+static int sort_keys(cJSON *conf, struct cni_error *err)
+{
+	return json_sort_keys(conf) < 0 ? oom(err) : 0;
 }
 
 int rt_build_config(const struct netconf *nc, const cJSON *plugin, const cJSON *prev_result,
 		    const cJSON *cap_args, cJSON **ret, struct cni_error *err)
 {
 	_cleanup_(cJSON_Deletep) cJSON *conf = json_dup(plugin), *rc = NULL;
-	const cJSON *caps = cJSON_GetObjectItemCaseSensitive(plugin, "capabilities"), *c;
+	const cJSON *caps = json_field(plugin, "capabilities"), *c;
 	int r;
 
 	if (!conf)
@@ -51,10 +54,11 @@ int rt_build_config(const struct netconf *nc, const cJSON *plugin, const cJSON *
 	if (prev_result && (r = set_key(conf, "prevResult", json_dup(prev_result), err)) < 0)
 		return r;
 	/* libcni injectRuntimeConfig: only capabilities the plugin declares true and the
-	 * runtime supplies; runtimeConfig is replaced only when something is injected. */
+	 * runtime supplies; runtimeConfig is replaced only when something is injected. Both
+	 * are maps (capability names match exactly). */
 	if (cJSON_IsObject(caps) && cJSON_IsObject(cap_args)) {
 		cJSON_ArrayForEach(c, caps) {
-			const cJSON *v = cJSON_GetObjectItemCaseSensitive(cap_args, c->string);
+			const cJSON *v = json_map_get(cap_args, c->string);
 			if (!cJSON_IsTrue(c) || !v)
 				continue;
 			if (!rc && !(rc = cJSON_CreateObject()))
@@ -65,7 +69,12 @@ int rt_build_config(const struct netconf *nc, const cJSON *plugin, const cJSON *
 	}
 	if (rc && (r = set_key(conf, "runtimeConfig", TAKE_PTR(rc), err)) < 0)
 		return r;
-	cJSON_DeleteItemFromObjectCaseSensitive(conf, "capabilities");
+	/* SPEC.md › Deriving request configuration from plugin configuration: capabilities
+	 * "must not be set" (libcni leaves it). Every spelling goes, or a Go plugin would still
+	 * decode one of them. */
+	json_remove_field(conf, "capabilities");
+	if ((r = sort_keys(conf, err)) < 0)
+		return r;
 	*ret = TAKE_PTR(conf);
 	return 0;
 }
@@ -113,8 +122,8 @@ static int exec_plugin(const struct netconf *nc, const cJSON *plugin, const cJSO
 			    *v_if = NULL, *v_path = NULL;
 	_cleanup_(invoke_env_freep) char **envp = NULL;
 	_cleanup_(cJSON_Deletep) cJSON *out = NULL;
-	const cJSON *jt = cJSON_GetObjectItemCaseSensitive(plugin, "type");
-	const cJSON *jname = cJSON_GetObjectItemCaseSensitive(plugin, "name");
+	const cJSON *jt = json_field(plugin, "type");
+	const cJSON *jname = json_field(plugin, "name");
 	const char *type = cJSON_IsString(jt) ? jt->valuestring : "";
 	bool per_container = cmd != CNI_CMD_GC && cmd != CNI_CMD_STATUS;
 	char who[160];
@@ -159,10 +168,13 @@ fail:
 	return r;
 }
 
-/* libcni fixupResultVersion: a result without cniVersion is in the config's version. */
+/* libcni fixupResultVersion: a result without cniVersion (a map key there: exactly that name,
+ * and a non-empty string) is in the config's version. */
 static int fix_result_version(const struct netconf *nc, cJSON *result, struct cni_error *err)
 {
-	if (cJSON_GetObjectItemCaseSensitive(result, "cniVersion"))
+	const cJSON *v = json_map_get(result, "cniVersion");
+
+	if (cJSON_IsString(v) && *v->valuestring)
 		return 0;
 	return set_key(result, "cniVersion", cJSON_CreateString(nc->version), err);
 }
@@ -183,10 +195,9 @@ int rt_add_list(const struct netconf *nc, const struct rt_conf *rt, cJSON **ret_
 		    (r = exec_plugin(nc, plugin, conf, CNI_CMD_ADD, rt, &out, err)) < 0)
 			return r;
 		if (!out)
-			return cni_error_set(
-				err, CNI_ERR_DECODE, EINVAL, NULL,
-				"plugin type=\"%s\" printed no result (add)",
-				cJSON_GetObjectItemCaseSensitive(plugin, "type")->valuestring);
+			return cni_error_set(err, CNI_ERR_DECODE, EINVAL, NULL,
+					     "plugin type=\"%s\" printed no result (add)",
+					     json_field(plugin, "type")->valuestring);
 		if ((r = fix_result_version(nc, out, err)) < 0)
 			return r;
 		cJSON_Delete(prev);
@@ -211,11 +222,12 @@ static int cached_prev_result(const struct netconf *nc, const struct rt_conf *rt
 	*ret = NULL;
 	if (cache_read(rt->cache_dir, nc->name, rt->container_id, rt->ifname, &entry, NULL) < 0)
 		return 0;
-	result = cJSON_GetObjectItemCaseSensitive(entry, "result");
+	result = json_field(entry, "result");
 	if (!cJSON_IsObject(result) || cni_version_parse(nc->version, &want) < 0)
 		goto drop;
 	fallback = want;
-	if (cni_result_decode(result, fallback, &res, NULL) < 0 ||
+	/* getCachedResult: the result is held as a map and re-marshaled before decoding. */
+	if (cni_result_decode_remarshaled(result, fallback, &res, NULL) < 0 ||
 	    cni_result_encode(res, want, &enc, NULL) < 0)
 		goto drop;
 	*ret = TAKE_PTR(enc);
@@ -240,7 +252,7 @@ int rt_del_list(const struct netconf *nc, const struct rt_conf *rt, struct cni_e
 	 * leaks whatever the earlier plugins hold. The first error is returned. */
 	for (int i = n - 1; i >= 0; i--) {
 		const cJSON *plugin = cJSON_GetArrayItem(nc->plugins, i);
-		const cJSON *jt = cJSON_GetObjectItemCaseSensitive(plugin, "type");
+		const cJSON *jt = json_field(plugin, "type");
 		_cleanup_(cJSON_Deletep) cJSON *conf = NULL;
 		_cleanup_free_ char *path = NULL;
 		struct cni_error perr = {0};
@@ -315,8 +327,8 @@ static bool attachment_valid(const cJSON *valid, const char *cid, const char *if
 {
 	const cJSON *a;
 	cJSON_ArrayForEach(a, valid) {
-		const cJSON *c = cJSON_GetObjectItemCaseSensitive(a, "containerID");
-		const cJSON *i = cJSON_GetObjectItemCaseSensitive(a, "ifname");
+		const cJSON *c = json_field(a, "containerID");
+		const cJSON *i = json_field(a, "ifname");
 		if (cJSON_IsString(c) && cJSON_IsString(i) && strcmp(c->valuestring, cid) == 0 &&
 		    strcmp(i->valuestring, ifname) == 0)
 			return true;
@@ -327,7 +339,7 @@ static bool attachment_valid(const cJSON *valid, const char *cid, const char *if
 /* CNI_ARGS pairs from a cache entry's "cniArgs": [[k, v], ...]. */
 static int cached_args(const cJSON *entry, struct cni_args *ret)
 {
-	const cJSON *pairs = cJSON_GetObjectItemCaseSensitive(entry, "cniArgs"), *p;
+	const cJSON *pairs = json_field(entry, "cniArgs"), *p;
 	int n = cJSON_IsArray(pairs) ? cJSON_GetArraySize(pairs) : 0;
 
 	*ret = (struct cni_args){0};
@@ -352,7 +364,7 @@ static int cached_args(const cJSON *entry, struct cni_args *ret)
 
 static const char *entry_str(const cJSON *entry, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(entry, key);
+	const cJSON *v = json_field(entry, key);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
@@ -384,7 +396,7 @@ int rt_gc_list(const struct netconf *nc, const struct rt_conf *rt, const cJSON *
 		drt.ifname = ifname;
 		drt.netns = netns ? netns : "";
 		drt.args = &args;
-		drt.cap_args = cJSON_GetObjectItemCaseSensitive(e, "capabilityArgs");
+		drt.cap_args = json_field(e, "capabilityArgs");
 		r = rt_del_list(nc, &drt, &derr);
 		cni_args_clear(&args);
 		if (r < 0) {
@@ -405,6 +417,8 @@ int rt_gc_list(const struct netconf *nc, const struct rt_conf *rt, const cJSON *
 			r = set_key(conf, "cni.dev/valid-attachments", json_dup(valid), &gerr);
 		if (r >= 0 && valid)
 			r = set_key(conf, "cni.dev/attachments", json_dup(valid), &gerr);
+		if (r >= 0 && valid)
+			r = sort_keys(conf, &gerr);
 		if (r >= 0)
 			r = exec_plugin(nc, plugin, conf, CNI_CMD_GC, rt, NULL, &gerr);
 		if (r < 0) {

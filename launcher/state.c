@@ -111,13 +111,13 @@ oom:
 
 static char *get_str(const cJSON *o, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	const cJSON *v = json_field(o, key);
 	return cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
 }
 
 static double get_num(const cJSON *o, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	const cJSON *v = json_field(o, key);
 	return cJSON_IsNumber(v) ? v->valuedouble : 0;
 }
 
@@ -163,7 +163,7 @@ int state_read(const char *dir, const char *id, struct state **ret, struct cni_e
 	if (!s->id || !s->cache_dir || !s->cni_path)
 		return cni_error_set(err, CNI_ERR_DECODE, EINVAL, NULL,
 				     "state file %s is incomplete", path);
-	args = cJSON_GetObjectItemCaseSensitive(o, "cniArgs");
+	args = json_field(o, "cniArgs");
 	if (cJSON_GetArraySize(args) > 0 &&
 	    !(s->args.items = calloc((size_t)cJSON_GetArraySize(args), sizeof(*s->args.items))))
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
@@ -174,10 +174,10 @@ int state_read(const char *dir, const char *id, struct state **ret, struct cni_e
 		s->args.items[s->args.n].key = strdup(k->valuestring);
 		s->args.items[s->args.n++].value = strdup(v->valuestring);
 	}
-	it = cJSON_GetObjectItemCaseSensitive(o, "capabilityArgs");
+	it = json_field(o, "capabilityArgs");
 	if (cJSON_IsObject(it) && !(s->cap_args = json_dup(it)))
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
-	nets = cJSON_GetObjectItemCaseSensitive(o, "networks");
+	nets = json_field(o, "networks");
 	if (cJSON_GetArraySize(nets) > 0 &&
 	    !(s->nets = calloc((size_t)cJSON_GetArraySize(nets), sizeof(*s->nets))))
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cni_result.h"
+#include "json.h"
 #include "table.h"
 
 static struct cni_result *decode(const cJSON *result, const char *version)
@@ -20,7 +21,7 @@ void table_print_result(FILE *f, const char *net, const char *ifname, const char
 			const cJSON *result)
 {
 	_cleanup_(cni_result_freep) struct cni_result *res = decode(result, version);
-	const cJSON *jv = cJSON_GetObjectItemCaseSensitive(result, "cniVersion");
+	const cJSON *jv = json_field(result, "cniVersion");
 	char a[IPPREFIX_STRLEN], g[IPADDR_STRLEN];
 
 	fprintf(f, "network %s (%s), result cniVersion %s\n", net, ifname,

@@ -302,7 +302,7 @@ int cni_route_decode(const cJSON *obj, const char *where, bool full, int code,
 				     where, gw);
 	for (size_t i = 0; full && i < ARRAY_SIZE(extras); i++) {
 		int64_t v;
-		if (!cJSON_GetObjectItemCaseSensitive(obj, extras[i].key))
+		if (!json_has_field(obj, extras[i].key))
 			continue;
 		r = json_get_int(obj, where, extras[i].key, false, INT32_MIN, INT32_MAX, &v, err);
 		if (r < 0)
@@ -369,8 +369,7 @@ static int decode_legacy(const cJSON *json, struct cni_result *res, struct cni_e
 			return r;
 		if (cni_result_add_ip(res, &cip) < 0)
 			return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
-		r = decode_routes(cJSON_GetObjectItemCaseSensitive(o, "routes"), false, res,
-				  fams[i].family, err);
+		r = decode_routes(json_field(o, "routes"), false, res, fams[i].family, err);
 		if (r < 0)
 			return r;
 	}
@@ -476,25 +475,35 @@ int cni_result_decode(const cJSON *json, enum cni_version fallback, struct cni_r
 	if (v <= CNI_V020) {
 		r = decode_legacy(json, res, err);
 	} else {
-		const cJSON *ips = cJSON_GetObjectItemCaseSensitive(json, "ips");
+		const cJSON *ips = json_field(json, "ips");
 		/* The 0.3.0 spec text named the list "ip"; libcni always wrote "ips". */
 		if (!ips && v == CNI_V030)
-			ips = cJSON_GetObjectItemCaseSensitive(json, "ip");
+			ips = json_field(json, "ip");
 		bool full = v >= CNI_V110;
-		if ((r = decode_interfaces(cJSON_GetObjectItemCaseSensitive(json, "interfaces"),
-					   full, res, err)) < 0 ||
+		if ((r = decode_interfaces(json_field(json, "interfaces"), full, res, err)) < 0 ||
 		    (r = decode_ips(ips, res, err)) < 0)
 			return r;
-		r = decode_routes(cJSON_GetObjectItemCaseSensitive(json, "routes"), full, res, 0,
-				  err);
+		r = decode_routes(json_field(json, "routes"), full, res, 0, err);
 	}
 	if (r < 0)
 		return r;
-	r = cni_dns_decode(cJSON_GetObjectItemCaseSensitive(json, "dns"), "dns", &res->dns, err);
+	r = cni_dns_decode(json_field(json, "dns"), "dns", &res->dns, err);
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(res);
 	return 0;
+}
+
+int cni_result_decode_remarshaled(const cJSON *json, enum cni_version fallback,
+				  struct cni_result **ret, struct cni_error *err)
+{
+	_cleanup_(cJSON_Deletep) cJSON *sorted = NULL;
+
+	if (!cJSON_IsObject(json))
+		return cni_result_decode(json, fallback, ret, err);
+	if (!(sorted = json_dup(json)) || json_sort_keys(sorted) < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
+	return cni_result_decode(sorted, fallback, ret, err);
 }
 
 /* ---- encoding ------------------------------------------------------------------------------ */

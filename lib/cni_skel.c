@@ -221,7 +221,7 @@ int cni_request_prev_result(const struct cni_request *req, struct cni_result **r
 	*ret = NULL;
 	if (!req->prev_result)
 		return 0;
-	int r = cni_result_decode(req->prev_result, req->version, ret, err);
+	int r = cni_result_decode_remarshaled(req->prev_result, req->version, ret, err);
 	if (r < 0)
 		cni_error_prefix(err, "prevResult");
 	return r;

@@ -1,5 +1,6 @@
-/* Strict JSON parsing and typed getters over cJSON. */
+/* Strict JSON parsing, key lookup as Go's encoding/json does it, typed getters over cJSON. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
@@ -15,7 +16,10 @@ static int check_tree(const cJSON *item, unsigned depth, const char *what, struc
 	for (const cJSON *c = item->child; c; c = c->next) {
 		if (cJSON_IsObject(item)) {
 			/* Quadratic, but configs have few keys per object; duplicates are
-			 * refused because Go and cJSON would read different values. */
+			 * refused because Go and cJSON would read different values. Keys that
+			 * differ only in case are not duplicates here: they are different
+			 * keys to a Go map, and json_field() resolves them for a struct the
+			 * way Go does (last one wins). */
 			for (const cJSON *d = item->child; d != c; d = d->next)
 				if (d->string && c->string && strcmp(d->string, c->string) == 0)
 					return cni_error_set(
@@ -113,12 +117,134 @@ const char *json_type_name(const cJSON *item)
 	return "invalid";
 }
 
+static unsigned char ascii_upper(unsigned char c)
+{
+	return c >= 'a' && c <= 'z' ? (unsigned char)(c - 'a' + 'A') : c;
+}
+
+/* foldName(key) == foldName(name) in Go's encoding/json (fold.go): each rune becomes the
+ * smallest rune of its unicode.SimpleFold orbit. Against an ASCII name, the only non-ASCII
+ * runes that can match are U+212A KELVIN SIGN (orbit K k U+212A) and U+017F LATIN SMALL LETTER
+ * LONG S (orbit S s U+017F); invalid UTF-8 folds to U+FFFD and never matches. */
+static bool key_folds_to(const char *key, const char *name)
+{
+	const unsigned char *k = (const unsigned char *)key, *n = (const unsigned char *)name;
+
+	for (; *n; n++) {
+		unsigned char c = ascii_upper(*n);
+		if (c == 'K' && k[0] == 0xe2 && k[1] == 0x84 && k[2] == 0xaa)
+			k += 3;
+		else if (c == 'S' && k[0] == 0xc5 && k[1] == 0xbf)
+			k += 2;
+		else if (ascii_upper(*k) == c)
+			k++;
+		else
+			return false;
+	}
+	return *k == '\0';
+}
+
+const cJSON *json_field(const cJSON *obj, const char *name)
+{
+	const cJSON *found = NULL;
+
+	if (!cJSON_IsObject(obj))
+		return NULL;
+	/* Go's decoder maps a key to a field by exact name first, then folded; that order only
+	 * matters between two fields whose names fold alike, which no reference type has. */
+	for (const cJSON *c = obj->child; c; c = c->next)
+		if (c->string && key_folds_to(c->string, name))
+			found = c;
+	return found;
+}
+
+bool json_has_field(const cJSON *obj, const char *name)
+{
+	const cJSON *item = json_field(obj, name);
+	return item && !cJSON_IsNull(item);
+}
+
+void json_remove_field(cJSON *obj, const char *name)
+{
+	cJSON *next;
+
+	if (!cJSON_IsObject(obj))
+		return;
+	for (cJSON *c = obj->child; c; c = next) {
+		next = c->next;
+		if (c->string && key_folds_to(c->string, name))
+			cJSON_Delete(cJSON_DetachItemViaPointer(obj, c));
+	}
+}
+
+cJSON *json_map_get(const cJSON *obj, const char *key)
+{
+	return cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+}
+
+int json_map_set(cJSON *obj, const char *key, cJSON *val)
+{
+	if (!val)
+		return -ENOMEM;
+	cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+	if (!cJSON_AddItemToObject(obj, key, val)) {
+		cJSON_Delete(val);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+struct member {
+	cJSON *item;
+	size_t pos;
+};
+
+/* Key bytes, as Go's strings.Compare; input position breaks ties so the sort is stable. */
+static int member_cmp(const void *a, const void *b)
+{
+	const struct member *x = a, *y = b;
+	int c = strcmp(x->item->string ? x->item->string : "",
+		       y->item->string ? y->item->string : "");
+
+	if (c)
+		return c;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+int json_sort_keys(cJSON *item)
+{
+	_cleanup_free_ struct member *m = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!cJSON_IsObject(item) && !cJSON_IsArray(item))
+		return 0;
+	for (cJSON *c = item->child; c; c = c->next, n++)
+		if ((r = json_sort_keys(c)) < 0)
+			return r;
+	if (!cJSON_IsObject(item) || n < 2)
+		return 0;
+	if (!(m = calloc(n, sizeof(*m))))
+		return -ENOMEM;
+	n = 0;
+	for (cJSON *c = item->child; c; c = c->next, n++)
+		m[n] = (struct member){c, n};
+	qsort(m, n, sizeof(*m), member_cmp);
+	/* cJSON's list: the first member's prev is the last member, the last one's next NULL. */
+	item->child = m[0].item;
+	for (size_t i = 0; i < n; i++) {
+		m[i].item->prev = m[i ? i - 1 : n - 1].item;
+		m[i].item->next = i + 1 < n ? m[i + 1].item : NULL;
+	}
+	return 0;
+}
+
 /* Finds key; 0 = absent (or null), 1 = present and of type `want`, <0 = error. */
 static int lookup(const cJSON *obj, const char *where, const char *key, bool required,
 		  cJSON_bool (*is)(const cJSON *), const char *want, const cJSON **ret,
 		  struct cni_error *err)
 {
-	const cJSON *item = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+	const cJSON *item = json_field(obj, key);
 
 	if (!item || cJSON_IsNull(item)) {
 		if (required)
@@ -130,7 +256,7 @@ static int lookup(const cJSON *obj, const char *where, const char *key, bool req
 	if (!is(item))
 		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
 				     "key %s%s%s: expected %s, got %s", where ? where : "",
-				     where ? "." : "", key, want, json_type_name(item));
+				     where ? "." : "", item->string, want, json_type_name(item));
 	*ret = item;
 	return 1;
 }
@@ -166,8 +292,8 @@ int json_get_int(const cJSON *obj, const char *where, const char *key, bool requ
 	if (v != floor(v) || v < (double)min || v > (double)max)
 		return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
 				     "key %s%s%s: %g is not an integer in [%lld, %lld]",
-				     where ? where : "", where ? "." : "", key, v, (long long)min,
-				     (long long)max);
+				     where ? where : "", where ? "." : "", item->string, v,
+				     (long long)min, (long long)max);
 	*ret = (int64_t)v;
 	return 0;
 }

@@ -47,7 +47,7 @@ static int parse_trunk(const cJSON *cfg, struct br_conf *c, struct cni_error *er
 		    (r = json_get_int(it, where, "maxID", false, INT32_MIN, INT32_MAX, &max, err)) <
 			    0)
 			return r;
-		if (cJSON_GetObjectItemCaseSensitive(it, "id")) {
+		if (json_has_field(it, "id")) {
 			if (id < 1 || id > 4094)
 				return cni_error_set(
 					err, CNI_ERR_CONFIG, EINVAL, NULL,
@@ -56,8 +56,8 @@ static int parse_trunk(const cJSON *cfg, struct br_conf *c, struct cni_error *er
 			c->trunk[i++] = (struct br_trunk){(unsigned)id, (unsigned)id};
 			continue;
 		}
-		bool has_min = cJSON_GetObjectItemCaseSensitive(it, "minID") != NULL;
-		bool has_max = cJSON_GetObjectItemCaseSensitive(it, "maxID") != NULL;
+		bool has_min = json_has_field(it, "minID");
+		bool has_max = json_has_field(it, "maxID");
 		if (has_min != has_max || !has_min)
 			return cni_error_set(
 				err, CNI_ERR_CONFIG, EINVAL, NULL,
@@ -185,7 +185,7 @@ static int parse_ipam_dns(const cJSON *cfg, struct br_conf *c, struct cni_error 
 		return r;
 	if (c->ipam_type && !*c->ipam_type)
 		c->ipam_type = NULL;
-	r = cni_dns_decode(cJSON_GetObjectItemCaseSensitive(cfg, "dns"), "dns", &c->dns, err);
+	r = cni_dns_decode(json_field(cfg, "dns"), "dns", &c->dns, err);
 	if (r < 0 && err && err->code == CNI_ERR_DECODE)
 		err->code = CNI_ERR_CONFIG;
 	return r;

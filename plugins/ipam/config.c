@@ -185,8 +185,7 @@ static int add_legacy_range(struct ipam_conf *conf, const cJSON *ipam, struct cn
 	struct ipam_range *rg;
 	int r;
 
-	if (!cJSON_GetObjectItemCaseSensitive(ipam, "subnet") ||
-	    cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(ipam, "subnet")))
+	if (!json_has_field(ipam, "subnet"))
 		return 0;
 	struct ipam_rangeset *sets = realloc(conf->sets, (conf->n_sets + 1) * sizeof(*sets));
 	if (!sets)

@@ -1,5 +1,5 @@
-/* Fuzz json_parse and the typed getters: never crash, and whatever parses prints back to JSON
- * that parses again to the same text. */
+/* Fuzz json_parse, the key lookups and the typed getters: never crash, and whatever parses
+ * prints back to JSON that parses again to the same text. */
 #include <string.h>
 
 #include "json.h"
@@ -36,6 +36,41 @@ static void poke_getters(const cJSON *obj)
 		}
 	}
 	FUZZ_ASSERT(json_type_name(obj) != NULL);
+}
+
+/* After json_sort_keys: every object's keys in byte order, nothing lost, a sound list. */
+static void check_sorted(const cJSON *item)
+{
+	size_t n = 0;
+	const cJSON *last = NULL;
+
+	for (const cJSON *c = item->child; c; c = c->next, n++) {
+		if (cJSON_IsObject(item) && last)
+			FUZZ_ASSERT(strcmp(last->string, c->string) <= 0);
+		check_sorted(c);
+		last = c;
+	}
+	FUZZ_ASSERT(n == (size_t)cJSON_GetArraySize(item));
+	FUZZ_ASSERT(!item->child || item->child->prev == last);
+}
+
+/* Key lookup: a key always finds a member (itself or a later spelling), and once every
+ * spelling is removed none is found. */
+static void poke_keys(const cJSON *root)
+{
+	_cleanup_(cJSON_Deletep) cJSON *sorted = json_dup(root), *cut = json_dup(root);
+
+	FUZZ_ASSERT(sorted && cut);
+	FUZZ_ASSERT(json_sort_keys(sorted) == 0);
+	check_sorted(sorted);
+	if (!cJSON_IsObject(root))
+		return;
+	for (const cJSON *c = root->child; c; c = c->next) {
+		FUZZ_ASSERT(json_field(root, c->string) != NULL);
+		FUZZ_ASSERT(json_map_get(root, c->string) == c);
+		json_remove_field(cut, c->string);
+		FUZZ_ASSERT(json_field(cut, c->string) == NULL);
+	}
 }
 
 /* Regression checks that need a fixed input, run once. */
@@ -85,6 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	poke_getters(root);
 	for (const cJSON *c = root->child; c; c = c->next)
 		poke_getters(c);
+	poke_keys(root);
 
 	FUZZ_ASSERT((dup = json_dup(root)) != NULL);
 	FUZZ_ASSERT((text = json_print(root, false)) != NULL);

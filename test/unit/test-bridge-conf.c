@@ -38,7 +38,7 @@ static int parse(const char *json, const char *cni_args)
 		return -EINVAL;
 	req.config = cfg;
 	req.name = "n";
-	req.runtime_config = cJSON_GetObjectItemCaseSensitive(cfg, "runtimeConfig");
+	req.runtime_config = json_field(cfg, "runtimeConfig"); /* as lib/cni_skel.c */
 	if (cni_args_parse(cni_args, &req.args, &e) < 0)
 		return -EINVAL;
 	r = br_conf_parse(&req, true, &c, &e);
@@ -133,6 +133,54 @@ TEST(mac_precedence)
 	/* only the chosen source is validated */
 	ASSERT_OK(parse("{\"runtimeConfig\":{\"mac\":\"02:00:00:00:00:01\"}}",
 			"MAC=junk;IgnoreUnknown=1"));
+}
+
+/* The reference decodes with encoding/json: any case, KELVIN SIGN for k, LONG S for s. */
+TEST(keys_in_any_case)
+{
+	char buf[18];
+
+	ASSERT_OK(parse(
+		"{\"Bridge\":\"br9\",\"ISDEFAULTGATEWAY\":true,\"forceaddress\":true,"
+		"\"IPMasq\":true,\"IpMasqBackend\":\"nftables\",\"MTU\":1400,"
+		"\"HairpinMode\":true,\"VLAN\":7,\"VlanTrunk\":[{\"ID\":3},{\"MinId\":10,"
+		"\"maxid\":12}],\"PreserveDefaultVlan\":true,\"MacSpoofCh\u212a\":true,"
+		"\"EnableDAD\":true,\"PortI\u017folation\":true,\"IPAM\":{\"Type\":\"host-local\"},"
+		"\"DNS\":{\"Nameservers\":[\"10.0.0.53\"]},"
+		"\"RuntimeConfig\":{\"MAC\":\"02:00:00:00:00:01\"}}",
+		NULL));
+	ASSERT_STREQ(c.bridge, "br9");
+	ASSERT_TRUE(c.is_gateway);
+	ASSERT_TRUE(c.force_address && c.ip_masq && c.hairpin && c.preserve_default_vlan);
+	ASSERT_TRUE(c.macspoofchk && c.enable_dad && c.port_isolation);
+	ASSERT_EQ(c.masq_backend, MASQ_NFTABLES);
+	ASSERT_EQ(c.mtu, 1400);
+	ASSERT_EQ(c.vlan, 7);
+	ASSERT_EQ(c.n_trunk, 2);
+	ASSERT_EQ(c.trunk[0].min, 3);
+	ASSERT_EQ(c.trunk[1].min, 10);
+	ASSERT_EQ(c.trunk[1].max, 12);
+	ASSERT_STREQ(c.ipam_type, "host-local");
+	ASSERT_STREQ(c.dns.nameservers[0], "10.0.0.53");
+	ASSERT_STREQ(nlu_mac_format(c.mac, buf), "02:00:00:00:00:01");
+	ASSERT_OK(parse("{\"ARGS\":{\"Cni\":{\"Mac\":\"02:00:00:00:00:02\"}}}", NULL));
+	ASSERT_STREQ(nlu_mac_format(c.mac, buf), "02:00:00:00:00:02");
+	/* the last spelling wins, as Go assigns keys in input order */
+	ASSERT_OK(parse("{\"ipMasq\":true,\"IPMASQ\":false,\"isGateway\":false,\"IsGateway\":true}",
+			NULL));
+	ASSERT_FALSE(c.ip_masq);
+	ASSERT_TRUE(c.is_gateway);
+	/* a key that is not a spelling of a field is ignored */
+	ASSERT_OK(parse("{\"ip_masq\":true,\"is-gateway\":true,\"mtu \":1}", NULL));
+	ASSERT_FALSE(c.ip_masq);
+	ASSERT_FALSE(c.is_gateway);
+	ASSERT_EQ(c.mtu, 0);
+	/* errors name the key as written */
+	ASSERT_ERR(parse("{\"IsGateway\":\"yes\"}", NULL));
+	ASSERT_CONTAINS(e.msg, "IsGateway");
+	/* a null id is no id (the reference's *int) */
+	ASSERT_OK(parse("{\"vlanTrunk\":[{\"id\":null,\"minID\":4,\"maxID\":6}]}", NULL));
+	ASSERT_EQ(c.trunk[0].min, 4);
 }
 
 TEST(cni_args_unknown_keys)

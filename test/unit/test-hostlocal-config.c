@@ -104,6 +104,47 @@ TEST(requested_sources_and_dedup)
 	unload(&l);
 }
 
+/* The reference decodes Net/IPAMConfig/Range with encoding/json: keys in any case. */
+TEST(keys_in_any_case)
+{
+	struct loaded l;
+	load(&l, "0.4.0",
+	     "{\"RuntimeConfig\":{\"IPRanges\":[[{\"SUBNET\":\"10.231.3.0/24\"}]],"
+	     "\"IPs\":[\"10.231.2.7\"]},"
+	     "\"ARGS\":{\"CNI\":{\"IPS\":[\"10.231.2.6\"]}},"
+	     "\"IPAM\":{\"Type\":\"host-local\",\"Subnet\":\"10.231.2.0/24\","
+	     "\"RangeStart\":\"10.231.2.5\",\"RANGEEND\":\"10.231.2.50\",\"Gateway\":\"10.231.2.9\","
+	     "\"Ranges\":[[{\"\u017fubnet\":\"10.231.1.0/24\",\"rangestart\":\"10.231.1.3\"}]],"
+	     "\"DataDir\":\"/tmp/x\",\"ResolvConf\":\"/tmp/r\","
+	     "\"Routes\":[{\"Dst\":\"0.0.0.0/0\",\"GW\":\"10.231.2.1\",\"MTU\":1300}]}}",
+	     NULL);
+	ASSERT_OK(l.r);
+	ASSERT_EQ(l.conf.n_sets, 3);
+	ASSERT_STREQ(addr(&l.conf.sets[0].ranges[0].subnet.addr), "10.231.3.0");
+	ASSERT_STREQ(addr(&l.conf.sets[1].ranges[0].start), "10.231.2.5");
+	ASSERT_STREQ(addr(&l.conf.sets[1].ranges[0].end), "10.231.2.50");
+	ASSERT_STREQ(addr(&l.conf.sets[1].ranges[0].gateway), "10.231.2.9");
+	ASSERT_STREQ(addr(&l.conf.sets[2].ranges[0].start), "10.231.1.3");
+	ASSERT_STREQ(l.conf.data_dir, "/tmp/x");
+	ASSERT_STREQ(l.conf.resolv_conf, "/tmp/r");
+	ASSERT_EQ(l.conf.n_routes, 1);
+	ASSERT_STREQ(addr(&l.conf.routes[0].gw), "10.231.2.1");
+	ASSERT_EQ(l.conf.routes[0].mtu, 1300);
+	ASSERT_EQ(l.conf.n_requested, 2);
+	ASSERT_STREQ(addr(&l.conf.requested[0]), "10.231.2.6");
+	ASSERT_STREQ(addr(&l.conf.requested[1]), "10.231.2.7");
+	unload(&l);
+	/* last spelling wins; other keys are ignored */
+	load(&l, "1.0.0",
+	     "{\"ipam\":{\"dataDir\":\"/tmp/a\",\"DATADIR\":\"/tmp/b\",\"data_dir\":\"/tmp/c\","
+	     "\"ranges\":[[{\"subnet\":\"10.231.1.0/24\"}]],\"subnets\":\"x\"}}",
+	     NULL);
+	ASSERT_OK(l.r);
+	ASSERT_STREQ(l.conf.data_dir, "/tmp/b");
+	ASSERT_EQ(l.conf.n_sets, 1);
+	unload(&l);
+}
+
 TEST(unknown_cni_args)
 {
 	struct loaded l;

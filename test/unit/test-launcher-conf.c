@@ -198,6 +198,101 @@ TEST(request_config_keeps_runtime_config_without_caps)
 	ASSERT_FALSE(cJSON_GetObjectItem(conf, "prevResult"));
 }
 
+/* The keys of an object, in order, joined by ','. */
+static const char *keys(const cJSON *o)
+{
+	static char buf[512];
+	size_t n = 0;
+	buf[0] = '\0';
+	for (const cJSON *c = o ? o->child : NULL; c && n < sizeof(buf) - 1; c = c->next)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? "," : "", c->string);
+	return buf;
+}
+
+/* libcni NetworkConfFromBytes reads the list from a map[string]interface{}: exact keys. */
+TEST(list_keys_are_exact)
+{
+	static const struct {
+		const char *json, *needle;
+	} bad[] = {
+		{"{\"Name\":\"n\",\"plugins\":[{\"type\":\"x\"}]}", "no name"},
+		{"{\"name\":\"n\",\"Plugins\":[{\"type\":\"x\"}]}", "no 'plugins' key"},
+		{"{\"name\":null,\"plugins\":[{\"type\":\"x\"}]}", "\"name\": expected string"},
+		{"{\"name\":\"n\",\"plugins\":null}", "\"plugins\": expected array"},
+		{"{\"name\":\"n\",\"cniVersion\":1,\"plugins\":[{\"type\":\"x\"}]}", "cniVersion"},
+		{"{\"name\":\"n\",\"disableCheck\":null,\"plugins\":[{\"type\":\"x\"}]}",
+		 "disableCheck"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct netconf *nc = NULL;
+		struct cni_error err = {0};
+		ASSERT_ERR(conf_from_bytes(bad[i].json, strlen(bad[i].json), "x", &nc, &err));
+		ASSERT_EQ(err.code, 7);
+		ASSERT_CONTAINS(err.msg, bad[i].needle);
+	}
+	_cleanup_(conf_freep) struct netconf *nc =
+		parse("{\"name\":\"n\",\"CNIVersion\":\"1.0.0\",\"DisableCheck\":true,"
+		      "\"plugins\":[{\"type\":\"x\"}]}");
+	ASSERT_TRUE(nc);
+	ASSERT_STREQ(nc->version, "");
+	ASSERT_FALSE(nc->disable_check);
+}
+
+/* Plugin objects are decoded into types.PluginConf (any case); libcni re-marshals each from a
+ * map first, so keys come in byte order and that order picks among spellings. */
+TEST(plugin_keys_fold_after_sorting)
+{
+	_cleanup_(conf_freep) struct netconf *nc =
+		parse("{\"name\":\"n\",\"plugins\":[{\"Type\":\"bridge\",\"ipMasq\":true,"
+		      "\"IPMasq\":false,\"Capabilities\":{\"ips\":true,\"MAC\":true},"
+		      "\"ipam\":{\"type\":\"host-local\",\"Subnet\":\"s\"}}]}");
+	const cJSON *p;
+	ASSERT_TRUE(nc);
+	p = cJSON_GetArrayItem(nc->plugins, 0);
+	ASSERT_STREQ(keys(p), "Capabilities,IPMasq,Type,ipMasq,ipam");
+	ASSERT_STREQ(keys(json_field(p, "ipam")), "Subnet,type");
+	ASSERT_TRUE(cJSON_IsTrue(json_field(p, "ipMasq"))); /* "ipMasq" sorts last */
+	/* capability names are map keys: exact */
+	ASSERT_TRUE(conf_plugin_has_cap(p, "ips"));
+	ASSERT_TRUE(conf_plugin_has_cap(p, "MAC"));
+	ASSERT_FALSE(conf_plugin_has_cap(p, "mac"));
+	ASSERT_FALSE(conf_plugin_has_cap(p, "IPs"));
+	struct netconf *bad = NULL;
+	const char *notype = "{\"name\":\"n\",\"plugins\":[{\"type_\":\"x\"}]}";
+	ASSERT_ERR(conf_from_bytes(notype, strlen(notype), "x", &bad, NULL));
+}
+
+/* InjectConf sets exactly "name", "cniVersion", "prevResult", "runtimeConfig" in a map and
+ * re-marshals it: other spellings stay, and the plugin's decoder then takes whichever sorts
+ * last. capabilities goes in every spelling (SPEC.md: must not be set). */
+TEST(request_config_injection_other_spellings)
+{
+	_cleanup_(conf_freep) struct netconf *nc = parse(
+		"{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"plugins\":[{\"type\":\"x\","
+		"\"Name\":\"wrong\",\"CNIVersion\":\"0.1.0\",\"RuntimeConfig\":{\"old\":1},"
+		"\"runtimeconfig\":{\"older\":1},\"PrevResult\":{},\"Capabilities\":{\"ips\":true},"
+		"\"CAPABILITIES\":{}}]}");
+	_cleanup_(cJSON_Deletep) cJSON *caps = NULL, *prev = NULL, *conf = NULL;
+	const char *c = "{\"ips\":[\"10.0.0.5/24\"],\"IPs\":[\"10.0.0.6/24\"]}";
+	const char *p = "{\"cniVersion\":\"1.0.0\"}";
+	ASSERT_TRUE(nc);
+	ASSERT_OK(json_parse(c, strlen(c), "caps", &caps, NULL));
+	ASSERT_OK(json_parse(p, strlen(p), "prev", &prev, NULL));
+	/* "Capabilities" sorts after "CAPABILITIES": {"ips": true} is the one declared */
+	ASSERT_OK(rt_build_config(nc, cJSON_GetArrayItem(nc->plugins, 0), prev, caps, &conf, NULL));
+	ASSERT_STREQ(keys(conf), "CNIVersion,Name,PrevResult,RuntimeConfig,cniVersion,name,"
+				 "prevResult,runtimeConfig,runtimeconfig,type");
+	ASSERT_STREQ(json_field(conf, "name")->valuestring, "n");
+	ASSERT_STREQ(json_field(conf, "cniVersion")->valuestring, "1.0.0");
+	ASSERT_TRUE(json_map_get(json_field(conf, "prevResult"), "cniVersion"));
+	const cJSON *rc = json_map_get(conf, "runtimeConfig");
+	ASSERT_STREQ(keys(rc), "ips");
+	ASSERT_STREQ(cJSON_GetArrayItem(json_map_get(rc, "ips"), 0)->valuestring, "10.0.0.5/24");
+	/* as with libcni, the plugin reads the stale "runtimeconfig": it sorts after */
+	ASSERT_TRUE(json_map_get(json_field(conf, "runtimeConfig"), "older"));
+	ASSERT_FALSE(json_field(conf, "capabilities"));
+}
+
 TEST(cleanup_dir)
 {
 	char cmd[600];

@@ -249,6 +249,77 @@ TEST(malformed_results)
 	}
 }
 
+/* Results are decoded by encoding/json into types100.Result etc.: keys in any case. */
+TEST(keys_in_any_case)
+{
+	struct cni_error err = {0};
+	char a[IPPREFIX_STRLEN];
+	struct cni_result *r = decode_str(
+		"{\"CNIVersion\":\"1.1.0\",\"Interfaces\":[{\"Name\":\"br0\"},{\"NAME\":\"eth0\","
+		"\"Mac\":\"0a:00:00:00:00:02\",\"Sandbox\":\"/run/netns/x\",\"MTU\":1400,"
+		"\"SocketPath\":\"/s\",\"PciId\":\"p\"}],\"IPs\":[{\"Interface\":1,"
+		"\"Address\":\"10.1.0.2/24\",\"Gateway\":\"10.1.0.1\"}],\"Routes\":[{\"Dst\":"
+		"\"0.0.0.0/0\",\"GW\":\"10.1.0.1\",\"Table\":7,\"\u017fcope\":0}],"
+		"\"DNS\":{\"Nameservers\":[\"10.1.0.1\"],\"Domain\":\"ex\",\"Search\":[\"a\"],"
+		"\"Options\":[\"o\"]},\"cni_version\":\"junk\"}",
+		CNI_V010, &err);
+	ASSERT_TRUE(r != NULL);
+	ASSERT_EQ(r->n_interfaces, 2);
+	ASSERT_STREQ(r->interfaces[1].name, "eth0");
+	ASSERT_STREQ(r->interfaces[1].mac, "0a:00:00:00:00:02");
+	ASSERT_STREQ(r->interfaces[1].sandbox, "/run/netns/x");
+	ASSERT_EQ(r->interfaces[1].mtu, 1400); /* 1.1.0 shape: the version key was read */
+	ASSERT_STREQ(r->interfaces[1].pci_id, "p");
+	ASSERT_EQ(r->n_ips, 1);
+	ASSERT_EQ(r->ips[0].interface, 1);
+	ASSERT_STREQ(ipprefix_format(&r->ips[0].address, a), "10.1.0.2/24");
+	ASSERT_STREQ(ipaddr_format(&r->ips[0].gateway, a), "10.1.0.1");
+	ASSERT_EQ(r->n_routes, 1);
+	ASSERT_EQ(r->routes[0].table, 7);
+	ASSERT_TRUE(r->routes[0].has & CNI_ROUTE_SCOPE);
+	ASSERT_STREQ(r->dns.domain, "ex");
+	ASSERT_STREQ(r->dns.options[0], "o");
+	cni_result_free(r);
+	/* legacy shape too */
+	r = decode_str("{\"cniVersion\":\"0.2.0\",\"IP4\":{\"IP\":\"10.0.0.2/24\","
+		       "\"Routes\":[{\"DST\":\"0.0.0.0/0\"}]}}",
+		       CNI_V010, &err);
+	ASSERT_TRUE(r != NULL);
+	ASSERT_EQ(r->n_ips, 1);
+	ASSERT_EQ(r->n_routes, 1);
+	cni_result_free(r);
+	/* a null route extra is no extra (was read uninitialised) */
+	r = decode_str("{\"cniVersion\":\"1.1.0\",\"routes\":[{\"dst\":\"0.0.0.0/0\","
+		       "\"mtu\":null}]}",
+		       CNI_V010, &err);
+	ASSERT_TRUE(r != NULL);
+	ASSERT_FALSE(r->routes[0].has & CNI_ROUTE_MTU);
+	cni_result_free(r);
+}
+
+/* Straight from a plugin's stdout the last spelling wins; after the reference's map round trip
+ * (prevResult, cached results) keys are in byte order first ("IPs" < "ips"). */
+TEST(last_spelling_wins_in_input_or_map_order)
+{
+	const char *s = "{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.0.0.1/24\"}],"
+			"\"IPs\":[{\"address\":\"10.0.0.2/24\"}]}";
+	struct cni_result *r = decode_str(s, CNI_V010, NULL);
+	cJSON *j = NULL;
+	char a[IPPREFIX_STRLEN];
+
+	ASSERT_TRUE(r != NULL);
+	ASSERT_STREQ(ipprefix_format(&r->ips[0].address, a), "10.0.0.2/24");
+	cni_result_free(r);
+	r = NULL;
+	ASSERT_OK(json_parse(s, strlen(s), "test", &j, NULL));
+	ASSERT_OK(cni_result_decode_remarshaled(j, CNI_V010, &r, NULL));
+	ASSERT_STREQ(ipprefix_format(&r->ips[0].address, a), "10.0.0.1/24");
+	/* the input itself is left as it was */
+	ASSERT_STREQ(cJSON_GetArrayItem(j, 1)->string, "ips");
+	cni_result_free(r);
+	cJSON_Delete(j);
+}
+
 TEST(dup_is_deep)
 {
 	struct cni_error err = {0};
