@@ -379,9 +379,9 @@ static bool in_prev(const struct ipam_ctx *c, const struct cni_result *prev,
 }
 
 /* The addresses the index lists for owner, minus those DEL already handled through
- * prevResult, appended to v. */
+ * prevResult, appended to v; *ret_listed tells whether the owner has an entry at all. */
 static size_t entry_hints(struct ipam_ctx *c, const struct cni_result *prev, const char *owner,
-			  struct ipaddr *v, size_t n, size_t max)
+			  struct ipaddr *v, size_t n, size_t max, bool *ret_listed)
 {
 	struct ipaddr hint[STORE_INDEX_MAX];
 	int k = store_index_get(&c->store, owner, hint, ARRAY_SIZE(hint));
@@ -389,6 +389,7 @@ static size_t entry_hints(struct ipam_ctx *c, const struct cni_result *prev, con
 	for (int i = 0; i < k && n < max; i++)
 		if (!in_prev(c, prev, &hint[i]))
 			v[n++] = hint[i];
+	*ret_listed = k > 0;
 	return n;
 }
 
@@ -422,21 +423,22 @@ static int release_by_index(struct ipam_ctx *c, const struct cni_result *prev, s
 	struct ipaddr hints[2 * STORE_INDEX_MAX];
 	char owner[OWNER_MAX];
 	size_t n_exact, n;
+	bool listed;
 	int r;
 
 	if (store_owner_format(env->container_id, env->ifname, owner, sizeof(owner)) < 0)
 		return 0; /* no lease can hold it */
-	n_exact = entry_hints(c, prev, owner, hints, 0, STORE_INDEX_MAX);
+	n_exact = entry_hints(c, prev, owner, hints, 0, STORE_INDEX_MAX, &listed);
 	if ((r = release_hints(c, hints, n_exact, false, found, err)) < 0)
 		return r;
-	if (n_exact > 0)
+	if (listed)
 		store_index_put(&c->store, owner, NULL, 0);
 	if (*found > 0)
 		return 0;
-	n = entry_hints(c, prev, env->container_id, hints, n_exact, ARRAY_SIZE(hints));
+	n = entry_hints(c, prev, env->container_id, hints, n_exact, ARRAY_SIZE(hints), &listed);
 	if ((r = release_hints(c, hints, n, true, found, err)) < 0)
 		return r;
-	if (n > n_exact)
+	if (listed)
 		store_index_put(&c->store, env->container_id, NULL, 0);
 	return 0;
 }
