@@ -107,7 +107,7 @@ const char *cni_ifname_kernel_problem(const char *name)
 		return "interface name contains '%' (the kernel would expand it as a template)";
 	/* dev_valid_name() uses the kernel's isspace(), which is true for the byte 0xA0 alone
 	 * (lib/ctype.c), e.g. the second byte of "\u00e0". */
-	if (strchr(name, '\xa0'))
+	if (strchr(name, 0xa0))
 		return "interface name contains the byte 0xA0, which the kernel counts as a space";
 	return NULL;
 }
