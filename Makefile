@@ -5,6 +5,7 @@
 #   make bench      ours vs the reference plugins, side by side
 #   make install    PREFIX=/usr/local DESTDIR= CNI_BIN_DIR=/opt/cni/bin
 #   STATIC=0        link bridge and host-local dynamically (tools/static-link.mk)
+#   V=1             print every command in full (default: one short line per step)
 
 CC       ?= cc
 PKGS     := libnl-3.0 libnl-route-3.0 libcjson
@@ -35,6 +36,15 @@ LIBCNI   := $(BUILD)/libcni.a
 LIBS_JSON := -lcjson -lm
 LIBS_NL   := -lnl-route-3 -lnl-3
 
+# Quiet build: `$(call say,CC,$@)cmd` prints "  CC      target" (less "build/") instead of cmd;
+# V=1 prints cmd.
+V ?= 0
+ifeq ($(V),1)
+say =
+else
+say = @printf '  %-7s %s\n' '$(1)' '$(patsubst build/%,%,$(2))';
+endif
+
 PROGRAMS :=
 all: programs
 
@@ -42,15 +52,16 @@ include tools/static-link.mk
 
 # Link beside the target and rename over it: a test running while someone rebuilds never execs
 # a half-written binary ("Permission denied" / ENOEXEC). Usage: $(call link_program,OBJS LIBS)
-link_program = mkdir -p $(dir $@) && $(CC) $(LDFLAGS) -o $@.tmp $(1) && mv -f $@.tmp $@
+link_program = $(call say,LD,$@)mkdir -p $(dir $@) && $(CC) $(LDFLAGS) -o $@.tmp $(1) && \
+	mv -f $@.tmp $@
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(LIBCNI): $(LIB_OBJS)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(call say,AR,$@)$(AR) rcs $@ $^
 
 include plugins/ipam/rules.mk
 include plugins/bridge/rules.mk
@@ -60,6 +71,7 @@ include test/rules.mk
 -include bench/rules.mk test/fuzz/rules.mk test/interop/rules.mk
 
 programs: $(PROGRAMS)
+	@:
 
 deps:
 	@tools/deps.sh

@@ -46,10 +46,10 @@ $(DEBIAN_SRC)/cjson/.debian-version $(DEBIAN_SRC)/iptables/.debian-version &: \
 # Compiled as Debian's packages compile them (their own flags, not our warnings).
 $(BUILD)/static-deps/cJSON.o: $(DEBIAN_SRC)/cjson/.debian-version
 	@mkdir -p $(dir $@)
-	$(CC) $(OPT) -c -o $@ $(DEBIAN_SRC)/cjson/cJSON.c
+	$(call say,CC,$@)$(CC) $(OPT) -c -o $@ $(DEBIAN_SRC)/cjson/cJSON.c
 $(BUILD)/static-deps/libip%tc.o: $(DEBIAN_SRC)/iptables/.debian-version
 	@mkdir -p $(dir $@)
-	$(CC) $(OPT) -D_GNU_SOURCE -D_REENTRANT -D_FILE_OFFSET_BITS=64 \
+	$(call say,CC,$@)$(CC) $(OPT) -D_GNU_SOURCE -D_REENTRANT -D_FILE_OFFSET_BITS=64 \
 		-I$(DEBIAN_SRC)/iptables/include -c -o $@ $(DEBIAN_SRC)/iptables/libiptc/libip$*tc.c
 
 # The static link warns that getaddrinfo, getprotobyname/number and dlopen "require at runtime
