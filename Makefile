@@ -8,7 +8,9 @@
 #   V=1             print every command in full (default: one short line per step)
 
 CC       ?= cc
-PKGS     := libnl-3.0 libnl-route-3.0 libcjson
+# libnl-3's core only: lib/nlutil.c builds its rtnetlink requests itself (include/nlutil.h says
+# why) and nothing calls libnl-route-3 (nm finds no rtnl_* reference), so it is not linked.
+PKGS     := libnl-3.0 libcjson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 OPT      ?= -O2 -g
 WARN     := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -34,7 +36,7 @@ LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIBCNI   := $(BUILD)/libcni.a
 LIBS_JSON := -lcjson -lm
-LIBS_NL   := -lnl-route-3 -lnl-3
+LIBS_NL   := -lnl-3
 
 # Quiet build: `$(call say,CC,$@)cmd` prints "  CC      target" (less "build/") instead of cmd;
 # V=1 prints cmd.

@@ -3,7 +3,7 @@
 # (dpkg-dev unpacks the Debian sources of the static build: tools/debian-source.sh.)
 # Usage: tools/deps.sh [extra-package ...]
 set -eu
-pkgs="gcc make pkg-config libc6-dev libcjson-dev libnl-3-dev libnl-route-3-dev
+pkgs="gcc make pkg-config libc6-dev libcjson-dev libnl-3-dev
       dpkg-dev xz-utils
       libiptc-dev libip4tc-dev libip6tc-dev libxtables-dev
       iproute2 iptables nftables util-linux procps
