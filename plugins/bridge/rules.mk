@@ -17,6 +17,6 @@ $(BRIDGE_IPAM_ID).o: $(BRIDGE_IPAM_ID).c plugins/bridge/builtin_ipam.h
 	$(call say,CC,$@)$(CC) $(CPPFLAGS) -Iplugins/bridge -Iplugins/ipam $(CFLAGS) -c -o $@ $<
 
 $(BIN)/bridge: $(BRIDGE_OBJS) $(BRIDGE_IPAM_ID).o $(HOSTLOCAL_CORE_OBJS) $(LIBCNI) \
-		$(BRIDGE_IPTC_OBJS) $(PLUGIN_JSON_OBJS) $(LINK_MODE)
-	$(call link_program,$(PLUGIN_LDFLAGS) $(filter %.o %.a,$^) $(BRIDGE_NL) \
-		$(PLUGIN_JSON_LIBS) $(BRIDGE_LIBS))
+		$(BRIDGE_IPTC_OBJS) $(BRIDGE_STATIC_OBJS) $(PLUGIN_JSON_OBJS) $(LINK_MODE)
+	$(call link_program,$(PLUGIN_LDFLAGS) $(BRIDGE_STATIC_LDFLAGS) $(filter %.o %.a,$^) \
+		$(BRIDGE_NL) $(PLUGIN_JSON_LIBS) $(BRIDGE_LIBS))
