@@ -38,6 +38,14 @@ LIBCNI   := $(BUILD)/libcni.a
 LIBS_JSON := -lcjson -lm
 LIBS_NL   := -lnl-3
 
+# The version of every binary and of the package: VERSION, one line.
+CNI_C_VERSION := $(shell cat VERSION)
+# A header holding it, rewritten only when it changes, so that only its includers rebuild.
+VERSION_H := $(BUILD)/gen/cni_c_version.h
+$(shell mkdir -p $(dir $(VERSION_H)) && v='#define CNI_C_VERSION "$(CNI_C_VERSION)"' && \
+	{ [ "$$(cat $(VERSION_H) 2>/dev/null)" = "$$v" ] || echo "$$v" >$(VERSION_H); })
+override CPPFLAGS += -I$(dir $(VERSION_H))
+
 # Quiet build: `$(call say,CC,$@)cmd` prints "  CC      target" (less "build/") instead of cmd;
 # V=1 prints cmd.
 V ?= 0
