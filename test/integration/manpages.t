@@ -7,8 +7,6 @@
 # the tag line of an indented paragraph (.TP), as roff writes it (\- for -, font escapes).
 . "$(dirname "$0")/lib.sh"
 
-T=$(mktemp -d /tmp/manpages.XXXXXX)
-trap 'rm -rf "$T"' EXIT
 V=$(cat "$ROOT/VERSION")
 
 if ! command -v man >/dev/null; then
@@ -19,7 +17,8 @@ fi
 
 # render PAGE: as the package ships it (make deb: @VERSION@ replaced); warnings in $T/warn
 render() {
-	local page=$1 out=$T/$(basename "$1")
+	local page=$1 out
+	out=$T/$(basename "$1")
 	sed "s/@VERSION@/$V/g" "$page" >"$out"
 	LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z "$out" \
 		>/dev/null 2>"$T/warn"
