@@ -144,5 +144,6 @@ format-check:
 clean:
 	rm -rf $(BUILD) $(BIN)
 
-.PHONY: all programs package-bins deps check demo bench deb debian-package install format format-check clean
+.PHONY: all programs package-bins deps check demo bench deb debian-package install format \
+	format-check clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
