@@ -6,10 +6,10 @@ PROGRAMS += $(BENCH_DRIVER) $(BENCH_SHIM)
 
 $(BENCH_DRIVER): $(BUILD)/bench/driver.o
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_JSON)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_JSON)
 
 # Plain static build on purpose: no sanitizer flags (they cannot link -static) and no extra
 # runtime, so its memory high-water mark stays far below any plugin's.
 $(BENCH_SHIM): bench/rusage-shim.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static -o $@ $<
+	$(call say,CC,$@)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static -o $@ $<

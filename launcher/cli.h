@@ -6,8 +6,10 @@
 
 #include "cni_env.h"
 
+/* CNI_PATH default: the Debian package's directory (tools/mkdeb.sh), then the engines' usual one
+ * (where `make install` puts ours), then Debian's containernetworking-plugins (loopback...). */
 #define DEFAULT_CONF_DIR  "/etc/cni/net.d"
-#define DEFAULT_CNI_PATH  "/opt/cni/bin:/usr/lib/cni"
+#define DEFAULT_CNI_PATH  "/usr/lib/cni-c:/opt/cni/bin:/usr/lib/cni"
 #define DEFAULT_CACHE_DIR "/var/lib/cni"
 #define DEFAULT_STATE_DIR "/run/cnictl"
 #define NETNS_DIR	  "/run/netns"

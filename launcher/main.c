@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cni_c_version.h"
+#include "cni_version.h"
 
 static const char usage[] =
 	"Usage: cnictl VERB [OPTIONS] ...\n"
@@ -17,6 +19,7 @@ static const char usage[] =
 	"  check ID                          CHECK every network of a running container\n"
 	"  status NET                        CNI STATUS of every plugin of NET\n"
 	"  gc NET                            cnitool-compatible GC of NET\n"
+	"  --version                         cnictl's version and the CNI versions it speaks\n"
 	"\n"
 	"`cnictl VERB --help` describes each verb and the global options.\n";
 
@@ -37,6 +40,11 @@ int main(int argc, char **argv)
 	    strcmp(argv[1], "help") == 0) {
 		fputs(usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("cnictl %s (cni-c)\nCNI protocol versions supported: %s\n", CNI_C_VERSION,
+		       cni_version_list());
+		return 0;
 	}
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strcmp(argv[1], verbs[i].name) == 0)

@@ -11,6 +11,6 @@ $(BIN)/cnictl: $(CNICTL_OBJS) $(LIBCNI)
 # test/rules.mk's, so GNU make prefers it).
 $(BUILD)/test/test-launcher-%: $(BUILD)/test/unit/test-launcher-%.o $(CNICTL_LIB_OBJS) $(LIBCNI)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_NL) $(LIBS_JSON)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_NL) $(LIBS_JSON)
 
 $(BUILD)/test/unit/test-launcher-%.o: CPPFLAGS += -Ilauncher

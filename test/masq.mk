@@ -6,11 +6,11 @@ MASQ_LIBS := # libip4tc/libip6tc are dlopen()ed (masq_iptables.c)
 
 $(BUILD)/test/masqctl: $(BUILD)/test/masq-driver.o $(MASQ_OBJS) $(LIBCNI)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_JSON) $(MASQ_LIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_JSON) $(MASQ_LIBS)
 
 # More specific than the generic unit-test rule (shorter stem), so it wins for test-masq-*.
 $(BUILD)/test/test-masq-%: $(BUILD)/test/unit/test-masq-%.o $(MASQ_OBJS) $(LIBCNI)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_JSON) $(MASQ_LIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_JSON) $(MASQ_LIBS)
 
 test-bins: $(BUILD)/test/masqctl

@@ -1,12 +1,16 @@
 # Unit tests: one binary per test/unit/test-<module>.c, linked with libcni.
 UNIT_SRCS := $(wildcard test/unit/test-*.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(BUILD)/test/%)
+# Their objects are only named by pattern rules: keep them (no "rm ..." after every build, and
+# no recompiling them all at the next one).
+.SECONDARY: $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 
 $(BUILD)/test/%: $(BUILD)/test/unit/%.o $(LIBCNI)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_NL) $(LIBS_JSON)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_NL) $(LIBS_JSON)
 
 # Other fragments add binaries named build/test/test-* to EXTRA_TEST_BINS; run.sh runs them all.
 test-bins: $(UNIT_BINS) $(EXTRA_TEST_BINS)
+	@:
 .PHONY: test-bins
 include test/masq.mk

@@ -1,14 +1,16 @@
 #!/bin/sh
 # Install the Debian packages the build, tests, demo and bench need, only when missing.
-# (dpkg-dev unpacks the Debian sources of the static build: tools/debian-source.sh.)
+# (dpkg-dev unpacks the Debian sources of the static build: tools/debian-source.sh, and builds
+# the package: tools/mkdeb.sh; man-db renders the manual pages and lintian checks the package,
+# in make deb and in the tests.)
 # Usage: tools/deps.sh [extra-package ...]
 set -eu
-pkgs="gcc make pkg-config libc6-dev libcjson-dev libnl-3-dev libnl-route-3-dev
+pkgs="gcc make pkg-config libc6-dev libcjson-dev libnl-3-dev
       dpkg-dev xz-utils
       libiptc-dev libip4tc-dev libip6tc-dev libxtables-dev
       iproute2 iptables nftables util-linux procps
       containernetworking-plugins busybox-static python3 strace
-      golang-go golang-github-appc-cni-dev $*"
+      golang-go golang-github-appc-cni-dev man-db lintian $*"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -4,7 +4,8 @@
 #     Debian 12 ships cJSON and libiptc only as shared objects, so both are compiled here from
 #     Debian's source packages at the installed versions (tools/debian-source.sh; fetched once
 #     from the archive apt uses, into build/debian-src). libnl-3 and glibc come as Debian's
-#     archives. Nothing is dlopen()ed: the bridge's libiptc is linked in.
+#     archives. Nothing is dlopen()ed: the bridge's libiptc is linked in, and glibc's NSS is
+#     not even linked (--wrap, below).
 #   STATIC=0: dynamic, libiptc dlopen()ed on first use. Sanitizer builds (SAN=...) are always
 #     dynamic, as ASan and valgrind need the shared libc.
 DEBIAN_SRC := build/debian-src
@@ -23,11 +24,15 @@ PLUGIN_LDFLAGS := -static-pie
 PLUGIN_JSON_OBJS := $(BUILD)/static-deps/cJSON.o
 PLUGIN_JSON_LIBS := -lm
 BRIDGE_IPTC_OBJS := $(BUILD)/static-deps/libip4tc.o $(BUILD)/static-deps/libip6tc.o
+BRIDGE_STATIC_OBJS := $(BUILD)/static-deps/nss_wrap.o
+BRIDGE_STATIC_LDFLAGS = $(foreach f,$(STATIC_WRAPPED),-Wl,--wrap=$(f))
 else
 PLUGIN_LDFLAGS :=
 PLUGIN_JSON_OBJS :=
 PLUGIN_JSON_LIBS := $(LIBS_JSON)
 BRIDGE_IPTC_OBJS :=
+BRIDGE_STATIC_OBJS :=
+BRIDGE_STATIC_LDFLAGS :=
 endif
 
 # Switching STATIC must relink the plugins although no object changed: they depend on this file,
@@ -46,13 +51,20 @@ $(DEBIAN_SRC)/cjson/.debian-version $(DEBIAN_SRC)/iptables/.debian-version &: \
 # Compiled as Debian's packages compile them (their own flags, not our warnings).
 $(BUILD)/static-deps/cJSON.o: $(DEBIAN_SRC)/cjson/.debian-version
 	@mkdir -p $(dir $@)
-	$(CC) $(OPT) -c -o $@ $(DEBIAN_SRC)/cjson/cJSON.c
+	$(call say,CC,$@)$(CC) $(OPT) -c -o $@ $(DEBIAN_SRC)/cjson/cJSON.c
 $(BUILD)/static-deps/libip%tc.o: $(DEBIAN_SRC)/iptables/.debian-version
 	@mkdir -p $(dir $@)
-	$(CC) $(OPT) -D_GNU_SOURCE -D_REENTRANT -D_FILE_OFFSET_BITS=64 \
+	$(call say,CC,$@)$(CC) $(OPT) -D_GNU_SOURCE -D_REENTRANT -D_FILE_OFFSET_BITS=64 \
 		-I$(DEBIAN_SRC)/iptables/include -c -o $@ $(DEBIAN_SRC)/iptables/libiptc/libip$*tc.c
 
-# The static link warns that getaddrinfo, getprotobyname/number and dlopen "require at runtime
-# the shared libraries from the glibc version used for linking". They come with libnl-3.a's
-# addr.o and utils.o, whose other functions the bridge uses; neither libnl's callers of them
-# nor dlopen (masq_iptables.c) is ever reached by the bridge.
+# The glibc functions that load shared objects at run time (NSS lookups, dlopen) are wrapped in
+# the static bridge: every reference, from libnl-3.a's addr.o and utils.o and from
+# masq_iptables.c, goes to lib/static/nss_wrap.c, which says why none is reached and fails
+# cleanly should one be. glibc's NSS code is then not linked at all, and the link prints none of
+# its "Using 'dlopen' in statically linked applications requires at runtime the shared
+# libraries ..." warnings. test/integration/static-link.t checks that no NSS code is linked and
+# that nothing opens a shared object or an NSS file at run time.
+STATIC_WRAPPED := getaddrinfo getnameinfo getprotobyname getprotobynumber dlopen dlsym dlerror
+$(BUILD)/static-deps/nss_wrap.o: lib/static/nss_wrap.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<

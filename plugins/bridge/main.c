@@ -1,11 +1,12 @@
 /* bridge: the CNI bridge main plugin (drop-in for containernetworking/plugins' bridge). */
 #include "bridge.h"
 #include "builtin_ipam.h"
+#include "cni_c_version.h"
 
 int main(void)
 {
 	static const struct cni_plugin plugin = {
-		.about = "CNI bridge plugin (C implementation)",
+		.about = "CNI bridge plugin v" CNI_C_VERSION " (cni-c, the C implementation)",
 		.cmd_add = br_cmd_add,
 		.cmd_del = br_cmd_del,
 		.cmd_check = br_cmd_check,

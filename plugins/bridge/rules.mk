@@ -12,11 +12,11 @@ PROGRAMS += $(BIN)/bridge
 BRIDGE_IPAM_ID := $(BUILD)/plugins/bridge/hostlocal_build_id
 $(BRIDGE_IPAM_ID).c: $(BIN)/host-local tools/build-id-c.sh
 	@mkdir -p $(dir $@)
-	tools/build-id-c.sh $< >$@.tmp && mv -f $@.tmp $@
+	$(call say,GEN,$@)tools/build-id-c.sh $< >$@.tmp && mv -f $@.tmp $@
 $(BRIDGE_IPAM_ID).o: $(BRIDGE_IPAM_ID).c plugins/bridge/builtin_ipam.h
-	$(CC) $(CPPFLAGS) -Iplugins/bridge -Iplugins/ipam $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$@)$(CC) $(CPPFLAGS) -Iplugins/bridge -Iplugins/ipam $(CFLAGS) -c -o $@ $<
 
 $(BIN)/bridge: $(BRIDGE_OBJS) $(BRIDGE_IPAM_ID).o $(HOSTLOCAL_CORE_OBJS) $(LIBCNI) \
-		$(BRIDGE_IPTC_OBJS) $(PLUGIN_JSON_OBJS) $(LINK_MODE)
-	$(call link_program,$(PLUGIN_LDFLAGS) $(filter %.o %.a,$^) $(BRIDGE_NL) \
-		$(PLUGIN_JSON_LIBS) $(BRIDGE_LIBS))
+		$(BRIDGE_IPTC_OBJS) $(BRIDGE_STATIC_OBJS) $(PLUGIN_JSON_OBJS) $(LINK_MODE)
+	$(call link_program,$(PLUGIN_LDFLAGS) $(BRIDGE_STATIC_LDFLAGS) $(filter %.o %.a,$^) \
+		$(BRIDGE_NL) $(PLUGIN_JSON_LIBS) $(BRIDGE_LIBS))

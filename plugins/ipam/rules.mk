@@ -14,4 +14,4 @@ $(BIN)/host-local: $(HOSTLOCAL_OBJS) $(LIBCNI) $(PLUGIN_JSON_OBJS) $(LINK_MODE)
 # Unit tests of the plugin's modules (more specific than test/rules.mk's pattern, so it wins).
 $(BUILD)/test/test-hostlocal-%: $(BUILD)/test/unit/test-hostlocal-%.o $(HOSTLOCAL_CORE_OBJS) $(LIBCNI)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_JSON)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_JSON)

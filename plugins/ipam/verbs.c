@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "attachment_lock.h"
+#include "cni_c_version.h"
 #include "hostlocal.h"
 
 #define OWNER_MAX STORE_OWNER_MAX
@@ -730,7 +731,7 @@ out:
 }
 
 const struct cni_plugin hostlocal_plugin = {
-	.about = "host-local IPAM plugin (C)",
+	.about = "CNI host-local plugin v" CNI_C_VERSION " (cni-c, the C implementation)",
 	.cmd_add = cmd_add,
 	.cmd_del = cmd_del,
 	.cmd_check = cmd_check,

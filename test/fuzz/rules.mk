@@ -54,19 +54,19 @@ $(BUILD)/test/fuzz/libcnictl.a: $(CNICTL_LIB_OBJS)
 $(BUILD)/test/fuzz/lib%.a:
 	@mkdir -p $(dir $@)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(call say,AR,$@)$(AR) rcs $@ $^
 
 $(foreach t,$(FUZZ_TARGETS),$(eval $(BUILD)/test/test-fuzz-$(t) $(BUILD)/fuzz/fuzz-$(t): \
 	$(FUZZ_ARCHIVES_$(t))))
 
 $(FUZZ_REPLAY_BINS): $(BUILD)/test/test-fuzz-%: $(BUILD)/test/fuzz/fuzz-%.o $(LIBCNI)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(FUZZ_ARCHIVES_$*) $(LIBCNI) $(LIBS_NL) $(LIBS_JSON) \
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(FUZZ_ARCHIVES_$*) $(LIBCNI) $(LIBS_NL) $(LIBS_JSON) \
 		$(FUZZ_LIBS_EXTRA)
 
 $(FUZZ_BINS): $(BUILD)/fuzz/fuzz-%: $(BUILD)/test/fuzz/fuzz-%.o $(LIBCNI)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_ARCHIVES_$*) $(LIBCNI) $(LIBS_NL) \
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_ARCHIVES_$*) $(LIBCNI) $(LIBS_NL) \
 		$(LIBS_JSON) $(FUZZ_LIBS_EXTRA)
 
 fuzz-bins: $(FUZZ_BINS)

@@ -2,8 +2,8 @@
 # The static build (STATIC=1, tools/static-link.mk): bridge and host-local have no program
 # interpreter and no shared-object dependency, and at run time they open no shared object and
 # no NSS file, also where the bridge masquerades through the libiptc compiled into it (the
-# static link contains glibc's dlopen and NSS, which must never be reached). Skipped for a
-# dynamic build.
+# static link must not contain glibc's NSS, and its dlopen core must never be reached). Skipped
+# for a dynamic build.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bridge-common.sh"
 
@@ -17,6 +17,15 @@ for p in bridge host-local; do
 	is "$p: no program interpreter" "$(readelf -lW "$BIN/$p" | grep -c 'program interpreter')" 0
 	is "$p: no NEEDED shared object" "$(readelf -dW "$BIN/$p" | grep -c NEEDED)" 0
 	like "$p: static PIE (ASLR kept)" "$(readelf -hW "$BIN/$p")" 'Type: +DYN'
+	# tools/static-link.mk wraps the lookups that pull in glibc's NSS (lib/static/nss_wrap.c).
+	syms=$(nm "$BIN/$p" 2>/dev/null)
+	if [ -z "$syms" ]; then
+		skip "$p: no NSS code linked" "no symbol table (stripped)"
+		continue
+	fi
+	is "$p: no NSS code linked" "$(echo "$syms" | grep -c ' __nss_')" 0
+	is "$p: no libc getaddrinfo, getnameinfo, getprotobyname, getprotobynumber linked" \
+		"$(echo "$syms" | grep -cE ' [TW] (getaddrinfo|getnameinfo|getprotoby(name|number))$')" 0
 done
 
 # traced VERB CONF : br under strace; the files it tried to open, one per line, in $OPENED

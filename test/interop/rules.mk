@@ -4,6 +4,6 @@
 CNIDRIVE := $(BUILD)/test/interop/cnidrive
 
 $(CNIDRIVE): test/interop/cnidrive.go test/interop/build.sh
-	@test/interop/build.sh $@ || [ $$? = 77 ]
+	$(call say,GO,$@)test/interop/build.sh $@ || [ $$? = 77 ]
 
 test-bins: $(CNIDRIVE)
