@@ -43,6 +43,14 @@ struct invoke_child {
 	size_t len, written;
 	double start;
 };
+/* From now on, every plugin this process starts holds fd as its descriptor 3 (the only one
+ * it inherits besides stdin and stdout). A main plugin passes its attachment lock
+ * (attachment_lock.h) this way, so that the lock outlives it while its delegated IPAM still
+ * runs: when a runtime kills the main plugin (Go's exec.CommandContext kills only the direct
+ * child), the DEL it sends next waits for the orphaned IPAM ADD to finish, and then releases
+ * what that ADD took, instead of running before it and leaving its lease behind. -EBADF
+ * stops passing. */
+void invoke_pass_fd(int fd);
 int invoke_start(const char *path, char *const envp[], const char *buf, size_t len,
 		 struct invoke_child *c, struct cni_error *err);
 int invoke_wait(struct invoke_child *c, int timeout_ms, struct invoke_output *ret,

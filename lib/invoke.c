@@ -118,6 +118,13 @@ static int pump(int in_fd, int out_fd, const char *buf, size_t len, size_t writt
 	return 0;
 }
 
+static int passed_fd = -EBADF;
+
+void invoke_pass_fd(int fd)
+{
+	passed_fd = fd;
+}
+
 int invoke_start(const char *path, char *const envp[], const char *buf, size_t len,
 		 struct invoke_child *c, struct cni_error *err)
 {
@@ -141,6 +148,9 @@ int invoke_start(const char *path, char *const envp[], const char *buf, size_t l
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, in_pipe[0], STDIN_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, out_pipe[1], STDOUT_FILENO);
+	/* dup2 onto 3 clears close-on-exec there (also when passed_fd is 3: POSIX 2017). */
+	if (passed_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, passed_fd, 3);
 	r = posix_spawn(&pid, path, &fa, NULL, argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	close(in_pipe[0]);

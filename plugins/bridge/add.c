@@ -776,6 +776,7 @@ int br_cmd_add(const struct cni_request *req, struct cni_result **ret, struct cn
 	    (r = netns_open(req->env.netns, &ctx.ns_fd, err)) < 0 ||
 	    (r = nlu_open(&ctx.hsk, err)) < 0)
 		return r;
+	invoke_pass_fd(lock); /* the lock lasts while our IPAM child runs, even if we are killed */
 	if (ctx.conf.has_mac)
 		memcpy(ctx.cont_mac, ctx.conf.mac, NLU_MAC_LEN);
 	else

@@ -1,6 +1,7 @@
 /* bridge plugin internals: configuration, per-attachment state record, verbs. */
 #pragma once
 
+#include <limits.h>
 #include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -54,6 +55,10 @@ struct br_state {
 	size_t n_ips;
 	bool ip_masq, spoofchk;
 	enum masq_backend masq_backend;
+	/* Set by br_state_foreach: the file it was read from, and whether that is the temp file
+	 * of a write that a kill interrupted before its rename (no record of that name exists). */
+	char file[NAME_MAX + 1];
+	bool unfinished;
 };
 
 /* /var/lib/cni/bridge/<network>/<containerID>:<ifname> (a hash of both where that is too long
@@ -67,11 +72,15 @@ int br_state_read(const char *network, const char *container_id, const char *ifn
 int br_state_remove(const char *network, const char *container_id, const char *ifname,
 		    struct cni_error *err);
 void br_state_clear(struct br_state *s);
+/* Remove the file br_state_foreach read s from (GC of a stale attachment). Not found is
+ * success. */
+int br_state_remove_file(const char *network, const struct br_state *s, struct cni_error *err);
 /* The temp file of a record write that a kill interrupted before its rename (an ADD that failed
  * in-process removes its own): DEL's job. */
 void br_state_remove_tmp(const char *network, const char *container_id, const char *ifname);
-/* Every record of the network (GC): fn(containerID, ifname, record, data), in no order. The names
- * come from the record's content (a hashed file name cannot be split). */
+/* Every record of the network (GC): fn(containerID, ifname, record, data), in no order, the
+ * temp files of interrupted writes included (record->unfinished). The names come from the
+ * record's content (a hashed file name cannot be split). */
 int br_state_foreach(const char *network,
 		     int (*fn)(const char *container_id, const char *ifname,
 			       const struct br_state *s, void *data),

@@ -297,6 +297,27 @@ void br_state_remove_tmp(const char *network, const char *container_id, const ch
 	(void)unlink(tmp);
 }
 
+/* Ours: ".<name>.tmp". Earlier versions': "<id>-<ifname>.tmp", which has no ':' (a record
+ * name "<id>:<ifname>" may end in ".tmp" too, a hashed one never). */
+static bool is_temp_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] == '.' || (n > 4 && !strcmp(name + n - 4, ".tmp") && !strchr(name, ':'));
+}
+
+int br_state_remove_file(const char *network, const struct br_state *s, struct cni_error *err)
+{
+	char path[PATH_MAX];
+
+	if (!s->file[0] || strchr(s->file, '/'))
+		return 0;
+	snprintf(path, sizeof(path), BR_STATE_DIR "/%s/%s", network, s->file);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "remove state file %s", path);
+	return 0;
+}
+
 int br_state_foreach(const char *network,
 		     int (*fn)(const char *container_id, const char *ifname,
 			       const struct br_state *s, void *data),
@@ -322,9 +343,7 @@ int br_state_foreach(const char *network,
 		size_t len;
 		int r;
 
-		/* Our temp files start with '.'; earlier versions' ended in ".tmp", and a record
-		 * name can end so too ("<id>:x.tmp"), so those are told apart by their content. */
-		if (de->d_name[0] == '.')
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		if (read_file(path, &text, &len, NULL) < 0 ||
@@ -332,6 +351,8 @@ int br_state_foreach(const char *network,
 			br_state_clear(&s);
 			continue;
 		}
+		snprintf(s.file, sizeof(s.file), "%s", de->d_name);
+		s.unfinished = is_temp_name(de->d_name);
 		r = fn(id, ifn, &s, data);
 		br_state_clear(&s);
 		if (r < 0 && !first)

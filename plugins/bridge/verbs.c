@@ -169,6 +169,7 @@ int br_cmd_del(const struct cni_request *req, struct cni_error *err)
 		br_conf_clear(&conf);
 		return r;
 	}
+	invoke_pass_fd(lock); /* invoke.h: held while IPAM DEL runs, even if we are killed */
 	/* SPEC.md › DEL: always release the IPAM reservation, netns or not. Started first: it runs
 	 * while the kernel unregisters the veth (RCU waits of about 20 ms). */
 	if (conf.ipam_type)
@@ -482,6 +483,7 @@ int br_cmd_check(const struct cni_request *req, struct cni_error *err)
 	if ((r = cni_attachment_lock(req->name, req->env.container_id, req->env.ifname, true, &lock,
 				     err)) < 0)
 		return r;
+	invoke_pass_fd(lock);
 	c.have_state =
 		br_state_read(req->name, req->env.container_id, req->env.ifname, &c.st, NULL) >= 0;
 	if ((r = netns_open(req->env.netns, &c.ns_fd, err)) < 0 ||
@@ -543,8 +545,10 @@ static int gc_one(const char *id, const char *ifname, const struct br_state *s, 
 		struct spoofchk_attachment sa = {id, ifname, s->host_ifname, s->mac};
 		keep_first(&r, spoofchk_del(&sa, g->err));
 	}
+	/* A temp file names the record it was to become: only the temp file goes. */
 	if (r >= 0)
-		r = br_state_remove(g->network, id, ifname, g->err);
+		r = s->unfinished ? br_state_remove_file(g->network, s, g->err)
+				  : br_state_remove(g->network, id, ifname, g->err);
 	return r;
 }
 

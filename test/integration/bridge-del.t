@@ -44,4 +44,15 @@ assert_clean neta c1
 br ADD "$C" ctr1 /run/netns/c1; ok_rc "ADD"
 br DEL "$C" ctr1 /tmp; ok_rc "DEL with a bogus netns path still cleans up by record"
 assert_clean neta c1
+# an ADD killed between writing its state record's temp file and renaming it: a GC that does
+# not list the attachment removes that temp file too (and DEL does as well)
+GCC=$(python3 -c 'import json,sys;c=json.loads(sys.argv[1]);c["cniVersion"]="1.1.0";c["cni.dev/valid-attachments"]=[];print(json.dumps(c))' "$C")
+(echo "$C" | strace -qq -o /dev/null -e trace=rename -e inject=rename:signal=KILL:when=1 \
+	env CNI_COMMAND=ADD CNI_PATH="$BIN" CNI_CONTAINERID=tmp1 CNI_NETNS=/run/netns/c1 CNI_IFNAME=eth0 \
+	"$BIN/bridge" >/dev/null 2>&1) 2>/dev/null
+like "the killed ADD left a temp file" "$(ls -A $ST_DIR/neta)" '^\.tmp1:eth0\.tmp$'
+CNI_TYPE=bridge cni GC "$GCC"; ok_rc "GC listing nothing"
+is "the temp file is gone" "$(ls -A $ST_DIR/neta)" ""
+br DEL "$C" tmp1 /run/netns/c1; ok_rc "the runtime's DEL"
+assert_clean neta c1
 done_testing

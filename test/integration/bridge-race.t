@@ -78,5 +78,21 @@ CNI_TYPE=bridge cni GC "$GC_CONF"; ok_rc "GC once it is idle"
 is "GC removed them then" "$(host_veths)/$(leases race)" 0/0
 br DEL "$C" ctr1 /run/netns/r1; ok_rc "DEL ctr1"
 assert_clean race
+# A runtime's timeout kills the bridge but not the IPAM plugin it executed (Go's
+# exec.CommandContext kills the direct child only). The lock is passed to that child, so the
+# runtime's DEL waits for the orphaned host-local ADD and then releases what it took.
+mkdir -p "$T/slow"
+printf '#!/bin/sh\n[ "$CNI_COMMAND" = ADD ] && sleep 0.3\nexec %s/host-local "$@"\n' "$BIN" >"$T/slow/host-local"
+chmod +x "$T/slow/host-local"
+(echo "$C" | exec env CNI_COMMAND=ADD CNI_PATH="$T/slow" CNI_CONTAINERID=orph CNI_NETNS=/run/netns/r1 \
+	CNI_IFNAME=eth0 "$BIN/bridge" >/dev/null 2>&1) 2>/dev/null &
+pid=$!
+sleep 0.05
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+IPAM_PATH=$T/slow br DEL "$C" orph /run/netns/r1; ok_rc "the runtime's DEL after killing the bridge mid-ADD"
+sleep 0.5 # anything the orphan still did would have landed by now
+is "no lease outlives that DEL" "$(leases race)" 0
+assert_clean race
 for i in $(seq $N); do ip netns del r$i; done
 done_testing
