@@ -11,7 +11,8 @@ pattern=${1:-}
 jobs=${TEST_JOBS:-$(nproc)}
 passed=0 failed=0 skipped=0
 failures=()
-log_dir=$(mktemp -d /tmp/cni-test-logs.XXXXXX)
+mkdir -p build
+log_dir=$(mktemp -d "$PWD/build/test-logs.XXXXXX")
 # An interrupted run leaves no logs behind (a failed one keeps them and says where).
 trap 'rm -rf "$log_dir"; exit 143' TERM INT
 
