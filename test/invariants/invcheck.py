@@ -53,6 +53,7 @@ Exit status: 0 no violation, 1 violation(s), 2 setup error, 77 cannot run here.
 """
 
 import argparse
+import ctypes
 import hashlib
 import ipaddress
 import json
@@ -60,6 +61,8 @@ import os
 import random
 import re
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -370,6 +373,104 @@ def sh(*args):
     return p.stdout.decode(errors="replace")
 
 
+class Rtnl:
+    """An rtnetlink socket in one network namespace (it stays there once created): link and
+    address dumps without a process per namespace and snapshot."""
+
+    RTM_GETLINK, RTM_GETADDR, NLMSG_ERROR, NLMSG_DONE = 18, 22, 2, 3
+    IFLA_IFNAME, IFLA_LINK, IFLA_MASTER, IFLA_LINKINFO, IFLA_INFO_KIND = 3, 5, 10, 18, 1
+    IFA_ADDRESS, IFA_LOCAL, RT_SCOPE_LINK = 1, 2, 253
+
+    def __init__(self, netns=None):
+        """A socket in /run/netns/<netns> (None: this namespace)."""
+        back = None
+        if netns:
+            libc = ctypes.CDLL(None, use_errno=True)
+            back = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+            fd = os.open("/run/netns/" + netns, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                if libc.setns(fd, 0x40000000) != 0:  # CLONE_NEWNET, this thread only
+                    raise OSError(ctypes.get_errno(), "setns " + netns)
+            finally:
+                os.close(fd)
+        try:
+            self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC,
+                                      socket.NETLINK_ROUTE)
+            self.sock.bind((0, 0))
+        finally:
+            if back is not None:
+                if ctypes.CDLL(None).setns(back, 0x40000000) != 0:
+                    raise OSError("cannot return to the sandbox's network namespace")
+                os.close(back)
+        self.seq = 0
+
+    def close(self):
+        self.sock.close()
+
+    @staticmethod
+    def u32(attrs, t):
+        return struct.unpack("I", attrs[t])[0] if t in attrs else None
+
+    @staticmethod
+    def attrs(buf, off, end):
+        out = {}
+        while off + 4 <= end:
+            alen, atype = struct.unpack_from("HH", buf, off)
+            if alen < 4:
+                break
+            out[atype & 0x3fff] = buf[off + 4:off + alen]
+            off += (alen + 3) & ~3
+        return out
+
+    def dump(self, msg_type, body, hdr_len):
+        """[(fixed header bytes, {attribute type: bytes})] of one dump request."""
+        self.seq += 1
+        req = struct.pack("IHHII", 16 + len(body), msg_type, 0x301, self.seq, 0) + body
+        self.sock.send(req)
+        out = []
+        while True:
+            buf = self.sock.recv(1 << 20)
+            off = 0
+            while off + 16 <= len(buf):
+                mlen, mtype, _, seq, _ = struct.unpack_from("IHHII", buf, off)
+                if mlen < 16:
+                    raise OSError("bad netlink message")
+                if seq == self.seq:
+                    if mtype == self.NLMSG_DONE:
+                        return out
+                    if mtype == self.NLMSG_ERROR:
+                        err = struct.unpack_from("i", buf, off + 16)[0]
+                        raise OSError(-err, "netlink dump %d" % msg_type)
+                    out.append((buf[off + 16:off + 16 + hdr_len],
+                                self.attrs(buf, off + 16 + hdr_len, off + mlen)))
+                off += (mlen + 3) & ~3
+
+    def links(self):
+        """ifindex -> {"name", "kind", "link" (peer ifindex), "master" (ifindex)}"""
+        out = {}
+        for hdr, a in self.dump(self.RTM_GETLINK, struct.pack("BxHiII", 0, 0, 0, 0, 0), 16):
+            index = struct.unpack_from("i", hdr, 4)[0]
+            info = a.get(self.IFLA_LINKINFO)
+            kind = self.attrs(info, 0, len(info)).get(self.IFLA_INFO_KIND) if info else None
+            out[index] = {"name": a[self.IFLA_IFNAME].rstrip(b"\0").decode(),
+                          "kind": kind.rstrip(b"\0").decode() if kind else None,
+                          "link": self.u32(a, self.IFLA_LINK),
+                          "master": self.u32(a, self.IFLA_MASTER)}
+        return out
+
+    def addrs(self):
+        """ifindex -> set of "address/prefixlen", link-local scope left out"""
+        out = {}
+        for hdr, a in self.dump(self.RTM_GETADDR, struct.pack("BBBBI", 0, 0, 0, 0, 0), 8):
+            family, plen, _, scope, index = struct.unpack("BBBBI", hdr)
+            raw = a.get(self.IFA_LOCAL, a.get(self.IFA_ADDRESS))
+            if scope == self.RT_SCOPE_LINK or raw is None:
+                continue
+            ip = socket.inet_ntop(family, raw)
+            out.setdefault(index, set()).add("%s/%d" % (ipaddress.ip_address(ip), plen))
+        return out
+
+
 IPT_COMMENT = re.compile(r'name: \\"([^"\\]*)\\" id: \\"([^"\\]*)\\"(?: if: \\"([^"\\]*)\\")?')
 NFT_RULE = re.compile(r'^\s*ip6? saddr (\S+) .*masquerade comment "([^"]*)"')
 NFT_COMMENT = re.compile(r'^[0-9a-f]+-[0-9a-f]+, net: (.*), if: (.*), id: (.*)$')
@@ -378,20 +479,22 @@ NFT_COMMENT = re.compile(r'^[0-9a-f]+-[0-9a-f]+, net: (.*), if: (.*), id: (.*)$'
 class Snapshot:
     """Everything of ours on the node, at one moment with nothing in flight."""
 
+    host_rtnl = None
+    ctr_rtnl = {}  # ctr -> Rtnl in its netns (opened by setup_node)
+
     def __init__(self, nets):
         self.links = {}  # ctr -> ifname -> {"addrs": set, "peer": ifindex}
         for ctr in range(N_CONTAINERS):
-            ns = "inv-c%d" % ctr
-            self.links[ctr] = {}
-            for l in json.loads(sh("ip", "-j", "-n", ns, "addr", "show") or "[]"):
-                if l["ifname"] == "lo":
-                    continue
-                addrs = {"%s/%d" % (ipaddress.ip_address(a["local"]), a["prefixlen"])
-                         for a in l.get("addr_info", []) if a.get("scope") != "link"}
-                self.links[ctr][l["ifname"]] = {"addrs": addrs, "peer": l.get("link_index")}
+            nl = Snapshot.ctr_rtnl[ctr]
+            addrs = nl.addrs()
+            self.links[ctr] = {l["name"]: {"addrs": addrs.get(i, set()), "peer": l["link"]}
+                               for i, l in nl.links().items() if l["name"] != "lo"}
         self.veths = {}  # ifindex -> {"name", "master"}
-        for l in json.loads(sh("ip", "-j", "-d", "link", "show", "type", "veth") or "[]"):
-            self.veths[l["ifindex"]] = {"name": l["ifname"], "master": l.get("master")}
+        host = Snapshot.host_rtnl.links()
+        for i, l in host.items():
+            if l["kind"] == "veth":
+                m = host.get(l["master"]) if l["master"] else None
+                self.veths[i] = {"name": l["name"], "master": m["name"] if m else None}
         self.leases = {}  # net -> ip -> content (bytes)
         self.hl_tmp = {}  # net -> [temp file names]
         self.records = {}  # net -> set of file names
@@ -761,7 +864,7 @@ class Runtime:
             if a:
                 add = Op("ADD", net, a, kill=Kill(after=self.rng.uniform(0, KILL_MAX_MS) /
                                                   1000.0, group=False))
-                add.ipam_delay = self.rng.uniform(0, 0.050)
+                add.ipam_delay = self.rng.uniform(0, 0.250)
                 return "orphan", [add, Op("DEL", net, a, after=add,
                                           start=self.rng.uniform(0, 0.001))]
         r = self.rng.random()
@@ -1026,16 +1129,22 @@ class Runtime:
 
 
 def setup_node(nets):
+    Snapshot.host_rtnl = Rtnl()
     for ctr in range(N_CONTAINERS):
         ns = "inv-c%d" % ctr
         sh("ip", "netns", "add", ns)
         sh("ip", "-n", ns, "link", "set", "lo", "up")
+        Snapshot.ctr_rtnl[ctr] = Rtnl(ns)
     # IPv6 forwarding (isGateway) and the nat tables exist before the first round, as on a
     # node that runs containers; the bridges are created by the first ADD of each network.
     sh("sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1")
 
 
 def teardown_node(nets):
+    for nl in [Snapshot.host_rtnl] + list(Snapshot.ctr_rtnl.values()):
+        if nl:
+            nl.close()
+    Snapshot.host_rtnl, Snapshot.ctr_rtnl = None, {}
     for ctr in range(N_CONTAINERS):
         subprocess.run(["ip", "netns", "del", "inv-c%d" % ctr], stderr=subprocess.DEVNULL)
     for n in nets:

@@ -8,6 +8,7 @@
 #                      time limit is off)
 #   INVARIANT_SEED     seed (default: random, printed)
 #   INVARIANT_SCENARIO all (default), mix (no same-attachment race) or race
+#   INVARIANT_RACES    race scenario: how many races (default 200)
 #   INVARIANT_SYSCALL_KILLS  1 (default) or 0
 #   INVARIANT_ORPHANS  share of rounds with a killed bridge whose host-local runs on (0.04)
 #   INVARIANT_ARGS     more driver options (e.g. --nets invdual --verbose)
@@ -15,7 +16,7 @@
 secs=${INVARIANT_SECONDS:-600}
 [ -n "${INVARIANT_OPS:-}" ] && [ -z "${INVARIANT_SECONDS:-}" ] && secs=0
 args=(--bin "$BIN" --scenario "${INVARIANT_SCENARIO:-all}" --seconds "$secs"
-	--ops "${INVARIANT_OPS:-0}" --keep-going)
+	--ops "${INVARIANT_OPS:-0}" --races "${INVARIANT_RACES:-200}" --keep-going)
 [ -n "${INVARIANT_SEED:-}" ] && args+=(--seed "$INVARIANT_SEED")
 [ "${INVARIANT_SYSCALL_KILLS:-1}" = 1 ] && args+=(--syscall-kills)
 args+=(--orphans "${INVARIANT_ORPHANS:-0.04}")
