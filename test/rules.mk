@@ -14,3 +14,12 @@ test-bins: $(UNIT_BINS) $(EXTRA_TEST_BINS)
 	@:
 .PHONY: test-bins
 include test/masq.mk
+
+# make invariants-long: the invariant checker (test/invariants/) without a bound, in a sandbox:
+# INVARIANT_SECONDS (default 600), INVARIANT_OPS, INVARIANT_SEED, INVARIANT_SCENARIO,
+# INVARIANT_SYSCALL_KILLS, INVARIANT_ARGS (see test/invariants/long.sh). `make check` runs a
+# bounded one (test/integration/invariants.t).
+invariants-long: deps
+	@$(MAKE) --no-print-directory all
+	@test/integration/sandbox.sh test/invariants/long.sh
+.PHONY: invariants-long
