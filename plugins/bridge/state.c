@@ -306,6 +306,25 @@ static bool is_temp_name(const char *name)
 	return name[0] == '.' || (n > 4 && !strcmp(name + n - 4, ".tmp") && !strchr(name, ':'));
 }
 
+/* ".<id>:<ifname>.tmp" -> id, ifname (pointers into buf); false for other names. */
+static bool temp_owner(const char *name, char buf[NAME_MAX + 1], const char **ret_id,
+		       const char **ret_if)
+{
+	size_t n = strlen(name);
+	char *colon;
+
+	if (name[0] != '.' || n < 6 || strcmp(name + n - 4, ".tmp") != 0)
+		return false;
+	snprintf(buf, NAME_MAX + 1, "%.*s", (int)(n - 5), name + 1);
+	colon = strchr(buf, ':');
+	if (!colon || colon == buf || !colon[1])
+		return false;
+	*colon = '\0';
+	*ret_id = buf;
+	*ret_if = colon + 1;
+	return true;
+}
+
 int br_state_remove_file(const char *network, const struct br_state *s, struct cni_error *err)
 {
 	char path[PATH_MAX];
@@ -340,19 +359,26 @@ int br_state_foreach(const char *network,
 		char path[PATH_MAX * 2];
 		struct br_state s = {0};
 		const char *id = NULL, *ifn = NULL;
+		char owner[NAME_MAX + 1];
+		bool unfinished;
 		size_t len;
 		int r;
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unfinished = is_temp_name(de->d_name);
 		if (read_file(path, &text, &len, NULL) < 0 ||
 		    parse_state(text, len, path, &s, &id, &ifn, &o, NULL) < 0 || !id || !ifn) {
 			br_state_clear(&s);
-			continue;
+			s = (struct br_state){0};
+			/* A write killed midway leaves a torn temp file: its name still says whose
+			 * it was (not a hashed one: those stay until that attachment's DEL). */
+			if (!unfinished || !temp_owner(de->d_name, owner, &id, &ifn))
+				continue;
 		}
 		snprintf(s.file, sizeof(s.file), "%s", de->d_name);
-		s.unfinished = is_temp_name(de->d_name);
+		s.unfinished = unfinished;
 		r = fn(id, ifn, &s, data);
 		br_state_clear(&s);
 		if (r < 0 && !first)

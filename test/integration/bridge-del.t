@@ -53,6 +53,11 @@ GCC=$(python3 -c 'import json,sys;c=json.loads(sys.argv[1]);c["cniVersion"]="1.1
 like "the killed ADD left a temp file" "$(ls -A $ST_DIR/neta)" '^\.tmp1:eth0\.tmp$'
 CNI_TYPE=bridge cni GC "$GCC"; ok_rc "GC listing nothing"
 is "the temp file is gone" "$(ls -A $ST_DIR/neta)" ""
+# killed in the middle of writing it: a torn temp file, whose name still says whose it is
+mkdir -p "$ST_DIR/neta"
+printf '{"containerID":"to' >"$ST_DIR/neta/.torn1:eth0.tmp"
+CNI_TYPE=bridge cni GC "$GCC"; ok_rc "GC with a torn temp file"
+is "the torn temp file is gone" "$(ls -A $ST_DIR/neta)" ""
 br DEL "$C" tmp1 /run/netns/c1; ok_rc "the runtime's DEL"
 assert_clean neta c1
 done_testing
