@@ -62,7 +62,7 @@ include test/rules.mk
 programs: $(PROGRAMS)
 
 deps:
-	@tools/deps.sh
+	@tools/deps.sh engines
 	@$(DEBIAN_SRC_FETCH)
 
 check: deps

@@ -1,14 +1,23 @@
 #!/bin/sh
 # Install the Debian packages the build, tests, demo and bench need, only when missing.
 # (dpkg-dev unpacks the Debian sources of the static build: tools/debian-source.sh.)
-# Usage: tools/deps.sh [extra-package ...]
+# Usage: tools/deps.sh [extra-package | group ...]
+# Groups: "engines", the container engines of test/engines/ (podman 4 with conmon and runc, and
+# containerd 1.6; `make deps` installs them).
 set -eu
+extra=""
+for a in "$@"; do
+	case $a in
+	engines) extra="$extra podman conmon runc containerd" ;;
+	*) extra="$extra $a" ;;
+	esac
+done
 pkgs="gcc make pkg-config libc6-dev libcjson-dev libnl-3-dev libnl-route-3-dev
       dpkg-dev xz-utils
       libiptc-dev libip4tc-dev libip6tc-dev libxtables-dev
       iproute2 iptables nftables util-linux procps
       containernetworking-plugins busybox-static python3 strace
-      golang-go golang-github-appc-cni-dev $*"
+      golang-go golang-github-appc-cni-dev $extra"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
