@@ -195,13 +195,15 @@ engine_rootfs() {
 }
 
 # engine_leftovers : one line per thing a container left behind on the node: veths, netns
-# mounts, and any file under /var/lib/cni but host-local's locks and cursors and the owner
-# index's stamp (leases, cache entries, state records, index entries).
+# mounts, any file under /var/lib/cni but host-local's locks and cursors and the owner index's
+# stamp (leases, cache entries, state records, index entries), and any file under /run/cni but
+# lock files (what tuning saves to restore at DEL).
 engine_leftovers() {
 	ip -o link show type veth | awk -F': ' '{print "veth " $2}'
 	ls /run/netns 2>/dev/null | sed 's/^/netns /'
 	[ -d /var/lib/cni ] && find /var/lib/cni -type f ! -name lock ! -name 'last_reserved_ip.*' \
 		! -path '*/.owners/stamp' -printf 'file %p\n'
+	[ -d /run/cni ] && find /run/cni -type f ! -name '*.lock' -printf 'file %p\n'
 	true
 }
 
