@@ -88,7 +88,7 @@ package-bins: $(BIN)/bridge $(BIN)/host-local $(BIN)/cnictl
 	@:
 
 deps:
-	@tools/deps.sh
+	@tools/deps.sh engines
 	@$(DEBIAN_SRC_FETCH)
 
 check: deps

@@ -3,14 +3,23 @@
 # (dpkg-dev unpacks the Debian sources of the static build: tools/debian-source.sh, and builds
 # the package: tools/mkdeb.sh; man-db renders the manual pages and lintian checks the package,
 # in make deb and in the tests.)
-# Usage: tools/deps.sh [extra-package ...]
+# Usage: tools/deps.sh [extra-package | group ...]
+# Groups: "engines", the container engines of test/engines/ (podman 4 with conmon and runc, and
+# containerd 1.6; `make deps` installs them).
 set -eu
+extra=""
+for a in "$@"; do
+	case $a in
+	engines) extra="$extra podman conmon runc containerd" ;;
+	*) extra="$extra $a" ;;
+	esac
+done
 pkgs="gcc make pkg-config libc6-dev libcjson-dev libnl-3-dev
       dpkg-dev xz-utils
       libiptc-dev libip4tc-dev libip6tc-dev libxtables-dev
       iproute2 iptables nftables util-linux procps
       containernetworking-plugins busybox-static python3 strace
-      golang-go golang-github-appc-cni-dev man-db lintian $*"
+      golang-go golang-github-appc-cni-dev man-db lintian $extra"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
