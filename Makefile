@@ -56,8 +56,8 @@ include plugins/ipam/rules.mk
 include plugins/bridge/rules.mk
 include launcher/rules.mk
 include test/rules.mk
-# Optional fragments owned by their directories (bench, fuzzing, interop suite).
--include bench/rules.mk test/fuzz/rules.mk test/interop/rules.mk
+# Optional fragments owned by their directories (bench, fuzzing, interop suite, peer suites).
+-include bench/rules.mk test/fuzz/rules.mk test/interop/rules.mk test/peer/rules.mk
 
 programs: $(PROGRAMS)
 

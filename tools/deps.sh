@@ -1,6 +1,8 @@
 #!/bin/sh
 # Install the Debian packages the build, tests, demo and bench need, only when missing.
-# (dpkg-dev unpacks the Debian sources of the static build: tools/debian-source.sh.)
+# (dpkg-dev unpacks the Debian sources of the static build: tools/debian-source.sh; go and the
+# golang-*-dev packages build the libcni driver, the reference's test suites and cnitool:
+# test/interop/build.sh, test/peer/build.sh.)
 # Usage: tools/deps.sh [extra-package ...]
 set -eu
 pkgs="gcc make pkg-config libc6-dev libcjson-dev libnl-3-dev libnl-route-3-dev
@@ -8,7 +10,11 @@ pkgs="gcc make pkg-config libc6-dev libcjson-dev libnl-3-dev libnl-route-3-dev
       libiptc-dev libip4tc-dev libip6tc-dev libxtables-dev
       iproute2 iptables nftables util-linux procps
       containernetworking-plugins busybox-static python3 strace
-      golang-go golang-github-appc-cni-dev $*"
+      golang-go golang-github-appc-cni-dev
+      golang-github-onsi-ginkgo-dev golang-gomega-dev golang-github-vishvananda-netlink-dev
+      golang-github-vishvananda-netns-dev golang-github-coreos-go-iptables-dev
+      golang-github-networkplumbing-go-nft-dev golang-github-alexflint-go-filemutex-dev
+      golang-github-safchain-ethtool-dev golang-golang-x-sys-dev $*"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
