@@ -76,3 +76,22 @@ netns_new() {
 sandbox_prepared_dirs() {
 	mkdir -p /etc/cni/net.d /opt/cni/bin /var/lib/cni
 }
+
+# cnitool_init : $CNITOOL, libcni's cnitool: $CNITOOL if set, else a cnitool in PATH, else the
+# one test/peer/build.sh builds offline from Debian's libcni source (golang-github-appc-cni,
+# cached in build/peer). Skips the test (exit 77) with the reason when there is none.
+cnitool_init() {
+	local rc=0
+	CNITOOL=${CNITOOL:-$(command -v cnitool || true)}
+	[ -n "$CNITOOL" ] && [ -x "$CNITOOL" ] && return 0
+	"$ROOT/test/peer/build.sh" >"$T/peer-build.log" 2>&1 || rc=$?
+	if [ "$rc" = 77 ]; then
+		echo "1..0 # SKIP no cnitool: $(tail -1 "$T/peer-build.log")"
+		exit 77
+	elif [ "$rc" != 0 ]; then
+		not_ok "build cnitool (test/peer/build.sh)" "$(tail -20 "$T/peer-build.log")"
+		done_testing
+		exit 1
+	fi
+	CNITOOL=$ROOT/build/peer/bin/cnitool
+}
