@@ -1,6 +1,7 @@
 # Non-recursive build: every component adds its targets from its own rules.mk.
 #   make            build bin/bridge, bin/host-local, bin/cnictl
 #   make check      install deps, build, run unit + integration tests
+#   make conformance PLUGINS=DIR [REFERENCE=DIR]   the conformance kit against any plugin dir
 #   make demo       two containers on the default network ping each other
 #   make bench      ours vs the reference plugins, side by side
 #   make install    PREFIX=/usr/local DESTDIR= CNI_BIN_DIR=/opt/cni/bin
@@ -69,6 +70,12 @@ check: deps
 	@$(MAKE) --no-print-directory all test-bins
 	@test/run.sh
 
+# The conformance kit: tools/conformance.sh runs the tests marked "# conformance:" against any
+# plugin directory. make conformance PLUGINS=DIR [REFERENCE=DIR]
+conformance: deps
+	@$(MAKE) --no-print-directory all test-bins
+	@tools/conformance.sh "$(PLUGINS)" $(REFERENCE)
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@tools/demo.sh
@@ -91,5 +98,5 @@ format-check:
 clean:
 	rm -rf $(BUILD) $(BIN)
 
-.PHONY: all programs deps check demo bench install format format-check clean
+.PHONY: all programs deps check conformance demo bench install format format-check clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -10,6 +10,7 @@
 # masquerade presence; on both sides the containers reach each other and the gateway, CHECK
 # finds a removed address, and nothing is left (veth, lease, cache entry, rule).
 # cnitool 1.1.2 has add, check and del only: gc and status came with libcni 1.2.0.
+# conformance: cnitool add/check/del (diff-cnitool)
 source "$(dirname "$0")/lib.sh"
 source "$ROOT/test/interop/lib.sh"
 interop_init

@@ -32,11 +32,13 @@ def entries(suite):
             if not line.strip() or line.startswith("#"):
                 continue
             # " | " separates; a regex may hold "|" but never a blank before it
-            head, regex, reason, asserted = (re.split(r"\s+\|(?:\s+|$)", line, 3) + ["", ""])[:4]
+            head, regex, reason, asserted, failure = (
+                re.split(r"\s+\|(?:\s+|$)", line, 4) + ["", "", ""])[:5]
             kind, s = head.split()
             if s == suite:
                 out.append({"kind": kind, "re": re.compile(regex), "regex": regex,
-                            "reason": reason.strip(), "asserted": asserted.strip()})
+                            "reason": reason.strip(), "asserted": asserted.strip(),
+                            "failure": re.compile(failure.strip())})
     return out
 
 
@@ -70,9 +72,10 @@ def short(d):
     return "%s: %s" % (where, norm(d.get("failure", ""))[:400])
 
 
-def find(ents, kind, spec):
+def find(ents, kind, spec, failure=None):
     for e in ents:
-        if e["kind"] == kind and e["re"].search(spec):
+        if e["kind"] == kind and e["re"].search(spec) and \
+                (failure is None or e["failure"].search(norm(failure))):
             return e
     return None
 
@@ -116,7 +119,7 @@ def compare(suite, refp, oursp, summaryp):
             continue
         exact = r["state"] != "passed" and r.get("where") == o.get("where") and \
             norm(r.get("failure")) == norm(o.get("failure"))
-        d = None if exact else find(ents, "differs", spec)
+        d = None if exact else find(ents, "differs", spec, o.get("failure", ""))
         s = find(ents, "same", spec)
         if d:
             used.add(id(d))
