@@ -12,8 +12,9 @@
 # as an exec of $PEER_PLUGIN_DIR/<plugin>; test/peer/report_test.go writes one JSON line per
 # spec into $PEER_REPORT. So one binary runs against any plugin directory (test/peer/run.sh).
 #
-# Cached: nothing is rebuilt while the inputs (source versions, go version, the files of
-# test/peer used here) are unchanged; Go's build cache is build/peer/gocache.
+# Cached: nothing is rebuilt while the inputs (source versions, go version, the installed
+# golang-*-dev packages, the files of test/peer used here) are unchanged; Go's build cache is
+# build/peer/gocache.
 # Exit 77 with the reason on stderr when something needed is missing (no go, a source package
 # or a golang-*-dev package unavailable): callers skip and say why.
 set -eu
@@ -52,9 +53,13 @@ err=$(tools/debian-source.sh "$srcdir" containernetworking-plugins golang-github
 plugins_src=$srcdir/golang-github-containernetworking-plugins
 cni_src=$srcdir/golang-github-appc-cni
 
+mkdir -p "$out/bin"
+exec 9>"$out/.lock" # two builds at once take turns; the second finds the first's result
+flock 9
 stamp=$(
 	go version
 	cat "$plugins_src/.debian-version" "$cni_src/.debian-version"
+	dpkg-query -W 'golang-*-dev' 2>/dev/null
 	cat "$peer/build.sh" "$peer/exec_plugin.go" "$peer/report_test.go"
 )
 stamp=$(printf '%s' "$stamp" | sha256sum | cut -d' ' -f1)
@@ -65,9 +70,6 @@ if [ $fresh = 1 ] && [ "$(cat "$out/.stamp" 2>/dev/null)" = "$stamp" ]; then
 	exit 0
 fi
 
-mkdir -p "$out/bin"
-exec 9>"$out/.lock" # two builds at once take turns
-flock 9
 gopath=$out/gopath
 rm -rf "$gopath" "$out/.stamp"
 org=$gopath/src/github.com/containernetworking
