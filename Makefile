@@ -1,6 +1,7 @@
 # Non-recursive build: every component adds its targets from its own rules.mk.
 #   make            build bin/bridge, bin/host-local, bin/cnictl
 #   make check      install deps, build, run unit + integration tests
+#   make conformance PLUGINS=DIR [REFERENCE=DIR]   the conformance kit against any plugin dir
 #   make demo       two containers on the default network ping each other
 #   make bench      ours vs the reference plugins, side by side
 #   make install    PREFIX=/usr/local DESTDIR= CNI_BIN_DIR=/opt/cni/bin
@@ -78,8 +79,8 @@ include plugins/ipam/rules.mk
 include plugins/bridge/rules.mk
 include launcher/rules.mk
 include test/rules.mk
-# Optional fragments owned by their directories (bench, fuzzing, interop suite).
--include bench/rules.mk test/fuzz/rules.mk test/interop/rules.mk
+# Optional fragments owned by their directories (bench, fuzzing, interop suite, peer suites).
+-include bench/rules.mk test/fuzz/rules.mk test/interop/rules.mk test/peer/rules.mk
 
 programs: $(PROGRAMS)
 	@:
@@ -94,6 +95,12 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory all test-bins
 	@test/run.sh
+
+# The conformance kit: tools/conformance.sh runs the tests marked "# conformance:" against any
+# plugin directory. make conformance PLUGINS=DIR [REFERENCE=DIR]
+conformance: deps
+	@$(MAKE) --no-print-directory all test-bins
+	@tools/conformance.sh "$(PLUGINS)" $(REFERENCE)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -144,6 +151,6 @@ format-check:
 clean:
 	rm -rf $(BUILD) $(BIN)
 
-.PHONY: all programs package-bins deps check demo bench deb debian-package install format \
-	format-check clean
+.PHONY: all programs package-bins deps check conformance demo bench deb debian-package install \
+	format format-check clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -512,7 +512,11 @@ int nlu_build_route(const struct nlu_route *rt, struct nl_msg **ret)
 			    .rtm_scope = (unsigned char)scope,
 			    .rtm_type = RTN_UNICAST};
 
-	m = nlmsg_alloc_simple(RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
+	/* No NLM_F_EXCL, as the reference (netlink's RouteAddEcmp): a route to a destination that
+	 * another interface already routes is added beside it (IPv4: a second route, IPv6: one
+	 * more nexthop of a multipath route), so a container can have a default route on two
+	 * networks. Only the very same route is EEXIST. */
+	m = nlmsg_alloc_simple(RTM_NEWROUTE, NLM_F_REQUEST | NLM_F_CREATE);
 	if (!m)
 		return -ENOMEM;
 	PUT(nlmsg_append(m, &rtm, sizeof(rtm), NLMSG_ALIGNTO));
@@ -1005,7 +1009,29 @@ static int parse_route(struct nl_msg *m, void *arg)
 	x.table = tb[RTA_TABLE] ? (int)nla_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
 	x.priority = tb[RTA_PRIORITY] ? (int)nla_get_u32(tb[RTA_PRIORITY]) : 0;
 	x.scope = rtm->rtm_scope;
-	return vec_push(&l->v, &l->n, &l->cap, sizeof(*l->v), &x);
+	if (!tb[RTA_MULTIPATH])
+		return vec_push(&l->v, &l->n, &l->cap, sizeof(*l->v), &x);
+	/* A multipath route (IPv6 routes to one destination through several interfaces): one
+	 * entry per nexthop, each with its own device and gateway. */
+	struct rtnexthop *nh = nla_data(tb[RTA_MULTIPATH]);
+	int left = nla_len(tb[RTA_MULTIPATH]);
+	while (left >= (int)sizeof(*nh) && nh->rtnh_len >= sizeof(*nh) && nh->rtnh_len <= left) {
+		struct nlattr *ntb[RTA_MAX + 1];
+		struct nlu_route y = x;
+		y.oif = nh->rtnh_ifindex;
+		y.gw.family = 0;
+		if (nla_parse(ntb, RTA_MAX, (struct nlattr *)RTNH_DATA(nh),
+			      nh->rtnh_len - (int)RTNH_LENGTH(0), NULL) >= 0 &&
+		    ntb[RTA_GATEWAY] && nla_len(ntb[RTA_GATEWAY]) == (int)n) {
+			y.gw.family = rtm->rtm_family;
+			memcpy(y.gw.b, nla_data(ntb[RTA_GATEWAY]), n);
+		}
+		if (vec_push(&l->v, &l->n, &l->cap, sizeof(*l->v), &y) < 0)
+			return -ENOMEM;
+		left -= RTNH_ALIGN(nh->rtnh_len);
+		nh = RTNH_NEXT(nh);
+	}
+	return 0;
 }
 
 static void reset_routes(void *arg)

@@ -1,6 +1,6 @@
 # Sourced by test/run.sh and test/fuzz/run-san.sh: count one test program's TAP output into the
 # caller's passed/failed/skipped/failures. A crash without any "not ok" counts as a failure;
-# exit 77 without results is a skip.
+# exit 77 without results is a skip. Lines "# report: TEXT" are printed under the result.
 tally() { # name status logfile [seconds]
 	local name=$1 status=$2 log=$3 secs=${4:+, ${4}s} p f s
 	p=$(grep -cE '^ok [0-9]+' "$log")
@@ -21,4 +21,6 @@ tally() { # name status logfile [seconds]
 	else
 		echo "ok   $name ($p passed, $s skipped$secs)"
 	fi
+	# A test's "# report: ..." lines are its figures for the run's output (peer-suites.t).
+	sed -n 's/^# report: /    /p' "$log"
 }

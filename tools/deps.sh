@@ -2,7 +2,8 @@
 # Install the Debian packages the build, tests, demo and bench need, only when missing.
 # (dpkg-dev unpacks the Debian sources of the static build: tools/debian-source.sh, and builds
 # the package: tools/mkdeb.sh; man-db renders the manual pages and lintian checks the package,
-# in make deb and in the tests.)
+# in make deb and in the tests; go and the golang-*-dev packages build the libcni driver, the
+# reference's test suites and cnitool: test/interop/build.sh, test/peer/build.sh.)
 # Usage: tools/deps.sh [extra-package | group ...]
 # Groups: "engines", the container engines of test/engines/ (podman 4 with conmon and runc, and
 # containerd 1.6; `make deps` installs them).
@@ -19,7 +20,11 @@ pkgs="gcc make pkg-config libc6-dev libcjson-dev libnl-3-dev
       libiptc-dev libip4tc-dev libip6tc-dev libxtables-dev
       iproute2 iptables nftables util-linux procps
       containernetworking-plugins busybox-static python3 strace
-      golang-go golang-github-appc-cni-dev man-db lintian $extra"
+      golang-go golang-github-appc-cni-dev man-db lintian
+      golang-github-onsi-ginkgo-dev golang-gomega-dev golang-github-vishvananda-netlink-dev
+      golang-github-vishvananda-netns-dev golang-github-coreos-go-iptables-dev
+      golang-github-networkplumbing-go-nft-dev golang-github-alexflint-go-filemutex-dev
+      golang-github-safchain-ethtool-dev golang-golang-x-sys-dev $extra"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

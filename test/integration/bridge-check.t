@@ -62,4 +62,41 @@ RL=$OUT
 br CHECK "$(prev "$CL" "$RL")" ctr1 /run/netns/c1; ok_rc "L2-only CHECK"
 br DEL "$CL" ctr1 /run/netns/c1; ok_rc "L2-only DEL"
 assert_clean netl c1
+
+# One prefix routed through two networks of one container (eth0 and net1): the second ADD adds
+# its route beside the first (IPv4: a second route, IPv6: a multipath route, as the reference's
+# RouteAddEcmp); CHECK of either finds its own nexthop, also inside the multipath route; DEL of
+# one leaves the other's route.
+route_conf() { # NAME BRIDGE SUBNET4 SUBNET6 GW4 GW6
+	echo "{\"cniVersion\":\"1.0.0\",\"name\":\"$1\",\"type\":\"bridge\",\"bridge\":\"$2\",\"isGateway\":true,
+  \"ipam\":{\"type\":\"host-local\",\"ranges\":[[{\"subnet\":\"$3\"}],[{\"subnet\":\"$4\"}]],
+  \"routes\":[{\"dst\":\"10.99.0.0/16\",\"gw\":\"$5\"},{\"dst\":\"fd99::/64\",\"gw\":\"$6\"},{\"dst\":\"0.0.0.0/0\"},{\"dst\":\"::/0\"}]}}"
+}
+CA=$(route_conf netra sa1br4 10.231.14.0/24 fd00:231:14::/64 10.231.14.1 fd00:231:14::1)
+CB=$(route_conf netrb sa1br5 10.231.15.0/24 fd00:231:15::/64 10.231.15.1 fd00:231:15::1)
+br ADD "$CA" ctr1 /run/netns/c1 eth0; ok_rc "routes via eth0: ADD"
+RA=$OUT
+br ADD "$CB" ctr1 /run/netns/c1 net1; ok_rc "the same prefixes via net1: ADD"
+RB=$OUT
+is "IPv4: one route per interface" "$(ip -n c1 -4 route show 10.99.0.0/16 | awk '{print $3, $5}' | sort | tr '\n' ' ')" \
+	"10.231.14.1 eth0 10.231.15.1 net1 "
+like "IPv6: one multipath route with both nexthops" "$(ip -n c1 -6 route show fd99::/64 | tr -s ' \t\n' ' ')" \
+	"nexthop via fd00:231:14::1 dev eth0 .*nexthop via fd00:231:15::1 dev net1"
+like "IPv6 default: both nexthops" "$(ip -n c1 -6 route show default | tr -s ' \t\n' ' ')" \
+	"nexthop via fd00:231:14::1 dev eth0 .*nexthop via fd00:231:15::1 dev net1"
+br CHECK "$(prev "$CA" "$RA")" ctr1 /run/netns/c1 eth0; ok_rc "CHECK eth0 (its nexthop in the multipath route)"
+br CHECK "$(prev "$CB" "$RB")" ctr1 /run/netns/c1 net1; ok_rc "CHECK net1"
+br ADD "$CA" ctr2 /run/netns/c1 eth0
+fail_rc "ADD of another container's eth0 into the same netns still fails" "" "eth0"
+br DEL "$CA" ctr1 /run/netns/c1 eth0; ok_rc "DEL eth0"
+like "net1's IPv6 route stays, alone" "$(ip -n c1 -6 route show fd99::/64 | tr -s ' \t\n' ' ')" \
+	"^fd99::/64 via fd00:231:15::1 dev net1 [^n]*$"
+br CHECK "$(prev "$CB" "$RB")" ctr1 /run/netns/c1 net1; ok_rc "CHECK net1 after DEL eth0"
+ip -n c1 -6 route del fd99::/64
+br CHECK "$(prev "$CB" "$RB")" ctr1 /run/netns/c1 net1; fail_rc "CHECK net1 notices its route is gone" "" "fd99::/64"
+br DEL "$CB" ctr1 /run/netns/c1 net1; ok_rc "DEL net1"
+assert_clean netra c1
+assert_clean netrb c1
+ip link del sa1br4
+ip link del sa1br5
 done_testing

@@ -44,6 +44,12 @@ fail_rc "bridge name too long" 7 "bridge"
 br ADD "$(conf 0.2.0 netx sa1brx none)" ctr1 /run/netns/c1
 fail_rc "L2-only with cniVersion 0.2.0 refused up front" 7 "L2-only"
 nothing_left "config errors" netx sa1brx
+# A result of 0.1.0/0.2.0 holds one address per family: two IPv6 ranges cannot be answered, and
+# the built-in host-local says so before the bridge exists (the reference creates the bridge
+# first and leaves it; its own suite's cleanup relies on that: test/peer/specs.txt).
+br ADD "$(conf 0.2.0 netx sa1brx fd00:231:1::/64,fd00:231:2::/64)" ctr1 /run/netns/c1
+fail_rc "two IPv6 ranges with cniVersion 0.2.0 refused up front" 7 "does not support more than 1 address per family"
+nothing_left "two IPv6 ranges with 0.2.0" netx sa1brx
 
 # --- IPAM plugin missing ---
 br ADD "$(conf 1.0.0 netx sa1brx none '"ipam":{"type":"no-such-ipam"}' | python3 -c 'import json,sys;print(json.dumps(json.load(sys.stdin)))')" ctr1 /run/netns/c1

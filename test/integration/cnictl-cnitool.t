@@ -1,14 +1,10 @@
 #!/bin/bash
 # Interoperability with the real cnitool (libcni): each side DELs and CHECKs what the other
 # ADDed, through the shared cache in /var/lib/cni (private tmpfs in the sandbox).
-# cnitool is not packaged by Debian: set CNITOOL=/path/to/cnitool (or put it in PATH); the
-# test is skipped otherwise.
+# Debian packages no cnitool: test/peer/build.sh builds it from Debian's libcni source
+# (CNITOOL=/path/to/cnitool or one in PATH is used instead; lib.sh cnitool_init).
 . "$(dirname "$0")/lib.sh"
-CNITOOL=${CNITOOL:-$(command -v cnitool || true)}
-if [ -z "$CNITOOL" ] || [ ! -x "$CNITOOL" ]; then
-	echo "1..0 # SKIP cnitool not available (set CNITOOL=/path/to/cnitool)"
-	exit 77
-fi
+cnitool_init
 CNICTL=$BIN/cnictl
 mkdir -p "$T/conf"
 export NETCONFPATH=$T/conf CNI_PATH=$BIN

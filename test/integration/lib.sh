@@ -3,8 +3,11 @@
 # TAP output: ok/not ok lines numbered automatically; call done_testing at the end.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BIN=${CNI_TEST_BIN:-$ROOT/bin} # make asan / make valgrind point this at other builds
-REF=/usr/lib/cni
+BIN=${CNI_TEST_BIN:-$ROOT/bin} # make asan / make valgrind / make conformance: other builds
+# The reference plugins; make conformance REFERENCE=DIR points it elsewhere. DEB_CNI holds
+# Debian's other plugins (tuning, portmap, loopback) for chains.
+REF=${CNI_REF_BIN:-/usr/lib/cni}
+DEB_CNI=/usr/lib/cni
 _n=0 _failed=0
 
 ok() { # desc (pass)
@@ -36,6 +39,21 @@ is() { # desc got expected
 }
 like() { # desc got regex
 	if [[ $2 =~ $3 ]]; then ok "$1"; else not_ok "$1" "got:      '$2'" "expected match: '$3'"; fi
+}
+# deliberate DESC GOT OURS THEIRS REASON : a check where we deliberately differ from the
+# reference (README "Where we deliberately differ"): OURS is our behaviour, THEIRS what the
+# reference did in this run. make check asserts GOT = OURS, marked "# differs: REASON" (which
+# tools/conformance.sh counts). Under make conformance (CNI_CONFORMANCE=1, any plugins in $BIN)
+# GOT = THEIRS passes as well: those plugins behave as the reference there.
+deliberate() {
+	local desc=$1 got=$2 ours=$3 theirs=$4 reason=$5
+	if [ "$got" = "$ours" ]; then
+		if [ "$ours" = "$theirs" ]; then ok "$desc"; else ok "$desc # differs: $reason"; fi
+	elif [ -n "${CNI_CONFORMANCE:-}" ] && [ "$got" = "$theirs" ]; then
+		ok "$desc (as the reference)"
+	else
+		not_ok "$desc" "got:       '$got'" "ours:      '$ours'" "reference: '$theirs'"
+	fi
 }
 done_testing() {
 	echo "1..$_n"
@@ -75,4 +93,23 @@ netns_new() {
 # to the sandbox, like everything written there).
 sandbox_prepared_dirs() {
 	mkdir -p /etc/cni/net.d /opt/cni/bin /var/lib/cni
+}
+
+# cnitool_init : $CNITOOL, libcni's cnitool: $CNITOOL if set, else a cnitool in PATH, else the
+# one test/peer/build.sh builds offline from Debian's libcni source (golang-github-appc-cni,
+# cached in build/peer). Skips the test (exit 77) with the reason when there is none.
+cnitool_init() {
+	local rc=0
+	CNITOOL=${CNITOOL:-$(command -v cnitool || true)}
+	[ -n "$CNITOOL" ] && [ -x "$CNITOOL" ] && return 0
+	"$ROOT/test/peer/build.sh" >"$T/peer-build.log" 2>&1 || rc=$?
+	if [ "$rc" = 77 ]; then
+		echo "1..0 # SKIP no cnitool: $(tail -1 "$T/peer-build.log")"
+		exit 77
+	elif [ "$rc" != 0 ]; then
+		not_ok "build cnitool (test/peer/build.sh)" "$(tail -20 "$T/peer-build.log")"
+		done_testing
+		exit 1
+	fi
+	CNITOOL=$ROOT/build/peer/bin/cnitool
 }

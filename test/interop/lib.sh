@@ -2,8 +2,8 @@
 # test/integration/lib.sh, inside the sandbox: /etc/cni, /var/lib/cni, /run are private tmpfs).
 #
 #   interop_init              build (cached) or locate the libcni driver; skip the test without it
-#   use_plugins ours|ref      CNI_PATH for the driver: ours = $BIN then /usr/lib/cni (tuning,
-#                             portmap), ref = /usr/lib/cni only
+#   use_plugins ours|ref      CNI_PATH for the driver: ours = $BIN, ref = $REF, each followed
+#                             by /usr/lib/cni (tuning, portmap)
 #   conf_put NAME JSON        write /etc/cni/net.d/NAME.conflist
 #   drive VERB NET NETNS [VAR=VALUE...]   run the driver; $OUT, $RC, stderr in $T/drive.err
 #   kstate_dump DIR NETNS     dump kernel state (container netns + host) for norm.py
@@ -37,8 +37,8 @@ interop_init() {
 
 use_plugins() {
 	case $1 in
-	ours) DRIVE_PATH=$BIN:$REF ;;
-	ref) DRIVE_PATH=$REF ;;
+	ours) DRIVE_PATH=$BIN:$DEB_CNI ;;
+	ref) DRIVE_PATH=$REF:$DEB_CNI ;;
 	*) echo "use_plugins: ours|ref" >&2; return 1 ;;
 	esac
 	SIDE=$1
