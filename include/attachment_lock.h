@@ -5,6 +5,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "cni_error.h"
 
@@ -21,3 +22,12 @@
  * runs unlocked, as the reference always does. */
 int cni_attachment_lock(const char *network, const char *container_id, const char *ifname,
 			bool wait, int *ret_fd, struct cni_error *err);
+
+/* Host-wide locks that are not an attachment's live in the same file, at offsets no attachment
+ * hashes to (those are below 2^62). */
+#define CNI_LOCK_RESERVED ((off_t)1 << 62)
+#define CNI_LOCK_NFTABLES CNI_LOCK_RESERVED /* our nf_tables writers (nft_netlink.c) */
+
+/* The byte at offset of the lock file, as cni_attachment_lock takes it; `what` names it in the
+ * timeout error. */
+int cni_lock_range(off_t offset, bool wait, const char *what, int *ret_fd, struct cni_error *err);

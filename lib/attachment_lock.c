@@ -39,30 +39,21 @@ static int open_lock_file(void)
 	return fd >= 0 ? fd : negative_errno();
 }
 
-int cni_attachment_lock(const char *network, const char *container_id, const char *ifname,
-			bool wait, int *ret_fd, struct cni_error *err)
+int cni_lock_range(off_t offset, bool wait, const char *what, int *ret_fd, struct cni_error *err)
 {
-	const char *names[] = {network, container_id, ifname};
-	/* Offsets below 2^62: positive in off_t, and one byte past them still is. */
-	struct flock fl = {
-		.l_type = F_WRLCK,
-		.l_whence = SEEK_SET,
-		.l_start = (off_t)(hash_names(names, ARRAY_SIZE(names)) >> 2),
-		.l_len = 1,
-	};
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = offset, .l_len = 1};
 	double deadline = monotonic_ms() + CNI_ATTACHMENT_LOCK_TIMEOUT_MS;
 	struct timespec pause = {0, 500000};
 	_cleanup_close_ int fd = open_lock_file();
 
 	*ret_fd = -EBADF;
 	if (fd < 0) {
-		fprintf(stderr, "cni: attachment lock %s unavailable (%s), running unlocked\n",
+		fprintf(stderr, "cni: lock file %s unavailable (%s), running unlocked\n",
 			CNI_ATTACHMENT_LOCK_FILE, strerror(-fd));
 		return 0;
 	}
-	/* Polled with a growing pause rather than F_OFD_SETLKW under a timer: contention only
-	 * happens when a runtime overlaps one attachment's verbs, and a bounded wait needs no
-	 * signal handler in a library. */
+	/* Polled with a growing pause rather than F_OFD_SETLKW under a timer: contention is short
+	 * or rare, and a bounded wait needs no signal handler in a library. */
 	while (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
 		if (errno != EAGAIN && errno != EACCES && errno != EINTR)
 			return cni_error_set(err, CNI_ERR_IO, errno, NULL, "lock %s",
@@ -70,14 +61,25 @@ int cni_attachment_lock(const char *network, const char *container_id, const cha
 		if (!wait)
 			return -EAGAIN;
 		if (monotonic_ms() >= deadline)
-			return cni_error_set(
-				err, CNI_ERR_TRY_AGAIN, ETIMEDOUT, NULL,
-				"timed out after %d ms waiting for another operation on %s/%s",
-				CNI_ATTACHMENT_LOCK_TIMEOUT_MS, container_id, ifname);
+			return cni_error_set(err, CNI_ERR_TRY_AGAIN, ETIMEDOUT, NULL,
+					     "timed out after %d ms waiting for %s",
+					     CNI_ATTACHMENT_LOCK_TIMEOUT_MS, what);
 		(void)nanosleep(&pause, NULL);
 		if (pause.tv_nsec < 16000000)
 			pause.tv_nsec *= 2;
 	}
 	*ret_fd = TAKE_FD(fd);
 	return 0;
+}
+
+int cni_attachment_lock(const char *network, const char *container_id, const char *ifname,
+			bool wait, int *ret_fd, struct cni_error *err)
+{
+	const char *names[] = {network, container_id, ifname};
+	char what[96];
+
+	snprintf(what, sizeof(what), "another operation on %.40s/%.15s", container_id, ifname);
+	/* Offsets below CNI_LOCK_RESERVED: positive in off_t, and clear of the reserved ones. */
+	return cni_lock_range((off_t)(hash_names(names, ARRAY_SIZE(names)) >> 2), wait, what,
+			      ret_fd, err);
 }

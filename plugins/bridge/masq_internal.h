@@ -110,6 +110,13 @@ int nfs_open(int *ret_fd, struct cni_error *err);
  * Between nfs_defer_closes() and nfs_close_deferred(), nfs_close() keeps the socket open
  * instead, so a verb can run its other RCU-bound work (DEL deleting the veth) meanwhile and pay
  * one grace period for both. nfs_close() closes at once otherwise; -EBADF is ignored. */
+/* Our nf_tables users take turns from their first listing to their commit (a host-wide lock,
+ * attachment_lock.h): a dump that overlaps a commit comes back marked interrupted, and with
+ * hundreds of parallel verbs on one chain that is the rule, not the exception. Released by
+ * nfs_writer_unlockp, which a `_cleanup_(nfs_writer_unlockp) bool held` declared after the
+ * socket runs before the socket's close (which may wait for a grace period). Nests. */
+int nfs_writer_lock(bool *ret_held, struct cni_error *err);
+void nfs_writer_unlockp(bool *held);
 void nfs_defer_closes(void);
 void nfs_close(int fd);
 void nfs_close_deferred(void);

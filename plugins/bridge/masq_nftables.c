@@ -185,6 +185,7 @@ static int delete_where(rule_pred stale, const void *arg, const char *what, stru
 	_cleanup_(nfs_closep) int fd = -EBADF;
 	struct cni_error tmp = {0};
 	int r = nfs_open(&fd, &tmp);
+	_cleanup_(nfs_writer_unlockp) bool held = false;
 
 	if (r == -EPROTONOSUPPORT || r == -EAFNOSUPPORT)
 		return 0; /* no netfilter netlink: nothing of ours can exist */
@@ -193,6 +194,8 @@ static int delete_where(rule_pred stale, const void *arg, const char *what, stru
 			*err = tmp;
 		return r;
 	}
+	if ((r = nfs_writer_lock(&held, err)) < 0)
+		return r;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		_cleanup_free_ uint64_t *hv = NULL;
 		struct handles h = {0};
@@ -225,13 +228,13 @@ int masq_nft_add(const struct masq_attachment *a, const struct ipprefix *ips, si
 {
 	_cleanup_(nfs_closep) int fd = -EBADF;
 	char tag[MASQ_NFT_TAG_LEN + 1], comment[128];
+	_cleanup_(nfs_writer_unlockp) bool held = false;
 	bool unknown = false;
 	int r;
 
 	masq_nft_tag(a->network, a->ifname, a->container_id, tag);
 	masq_nft_comment(a, comment);
-	r = nfs_open(&fd, err);
-	if (r < 0)
+	if ((r = nfs_open(&fd, err)) < 0 || (r = nfs_writer_lock(&held, err)) < 0)
 		return r;
 	/* Attempts: rules only when the base is in place, else (or when an object vanished
 	 * between the dumps and the batch, or a stale handle did) the full batch; once more. */
@@ -318,14 +321,14 @@ int masq_nft_check(const struct masq_attachment *a, const struct ipprefix *ips, 
 	struct nfb want = {.family = NFPROTO_INET, .table = MASQ_NFT_TABLE};
 	_cleanup_(nfs_closep) int fd = -EBADF;
 	char comment[128], rule[512];
+	_cleanup_(nfs_writer_unlockp) bool held = false;
 	bool has_goto = false;
 	size_t ex;
 	int r;
 
 	if (!found)
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "ipMasq: allocate");
-	r = nfs_open(&fd, err);
-	if (r < 0)
+	if ((r = nfs_open(&fd, err)) < 0 || (r = nfs_writer_lock(&held, err)) < 0)
 		return r;
 	ex = nfb_rule_begin(&goto_rule, "postrouting");
 	nfb_verdict(&goto_rule, NFT_GOTO, "masq_checks");

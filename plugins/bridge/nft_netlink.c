@@ -8,6 +8,7 @@
 #include <netinet/in.h> /* before the linux/ headers, which then skip their copies */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
+#include "attachment_lock.h"
 #include "macro.h"
 #include "masq_internal.h"
 
@@ -303,6 +305,36 @@ void nfs_close(int fd)
 	close(fd);
 }
 
+/* Held once per process, however many calls nest (a failed ADD's cleanup deletes under it). */
+static struct {
+	int fd;
+	unsigned depth;
+} writer = {-EBADF, 0};
+
+int nfs_writer_lock(bool *ret_held, struct cni_error *err)
+{
+	int r = 0;
+
+	if (writer.depth == 0)
+		r = cni_lock_range(CNI_LOCK_NFTABLES, true, "the nftables lock", &writer.fd, err);
+	if (r < 0)
+		return r;
+	writer.depth++;
+	*ret_held = true;
+	return 0;
+}
+
+void nfs_writer_unlockp(bool *held)
+{
+	if (!*held || writer.depth == 0)
+		return;
+	*held = false;
+	if (--writer.depth == 0 && writer.fd >= 0) {
+		close(writer.fd);
+		writer.fd = -EBADF;
+	}
+}
+
 void nfs_close_deferred(void)
 {
 	while (deferred.n > 0)
@@ -580,6 +612,33 @@ static int dump_rules_once(int fd, char *buf, uint8_t family, const char *table,
 	return r;
 }
 
+/* dump_rules_once until a dump did not overlap a change (NLM_F_DUMP_INTR: some rules may be
+ * missing from it). reset(arg) forgets a previous attempt. A listing that kept changing is never
+ * acted on: DEL would miss rules it must delete. Our own writers hold the nftables lock
+ * (nfs_writer_lock), so only others' commits can interrupt a dump. */
+#define DUMP_ATTEMPTS 20
+
+static int dump_rules(int fd, char *buf, uint8_t family, const char *table, const char *chain,
+		      int (*fn)(const struct nlmsghdr *h, void *arg), void *arg,
+		      void (*reset)(void *arg), struct cni_error *err)
+{
+	for (int attempt = 0; attempt < DUMP_ATTEMPTS; attempt++) {
+		bool intr = false;
+		int r;
+
+		reset(arg);
+		r = dump_rules_once(fd, buf, family, table, chain, fn, arg, &intr, err);
+		if (r < 0 || !intr)
+			return r;
+		if (attempt > 2)
+			(void)nanosleep(&(struct timespec){0, 1000000L << (attempt > 8 ? 3 : 0)},
+					NULL);
+	}
+	return cni_error_set(err, CNI_ERR_TRY_AGAIN, EAGAIN, NULL,
+			     "nftables: the rules of %s %s kept changing while listed (%d tries)",
+			     table, chain, DUMP_ATTEMPTS);
+}
+
 struct handles_arg {
 	const char *chain;
 	rule_pred pred;
@@ -597,6 +656,11 @@ static int collect_handle(const struct nlmsghdr *h, void *arg)
 	return 0;
 }
 
+static void handles_reset(void *arg)
+{
+	((struct handles_arg *)arg)->h->n = 0;
+}
+
 int nfs_rule_handles(int fd, uint8_t family, const char *table, const char *chain, rule_pred pred,
 		     const void *arg, struct handles *ret, struct cni_error *err)
 {
@@ -605,15 +669,7 @@ int nfs_rule_handles(int fd, uint8_t family, const char *table, const char *chai
 
 	if (!buf)
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "nftables: list rules");
-	for (int attempt = 0;; attempt++) {
-		bool intr = false;
-		int r;
-
-		ret->n = 0;
-		r = dump_rules_once(fd, buf, family, table, chain, collect_handle, &c, &intr, err);
-		if (r < 0 || !intr || attempt == 3)
-			return r;
-	}
+	return dump_rules(fd, buf, family, table, chain, collect_handle, &c, handles_reset, err);
 }
 
 /* ---- comparing a dumped rule with one we would write (CHECK) ---- */
@@ -722,6 +778,13 @@ static int match_rule(const struct nlmsghdr *h, void *arg)
 	return 0;
 }
 
+static void present_reset(void *arg)
+{
+	struct present_arg *p = arg;
+
+	memset(p->found, 0, p->n * sizeof(*p->found));
+}
+
 int nfs_rules_present(int fd, uint8_t family, const char *table, const char *chain,
 		      const struct nfb *want, bool *found, size_t n, struct cni_error *err)
 {
@@ -730,15 +793,7 @@ int nfs_rules_present(int fd, uint8_t family, const char *table, const char *cha
 
 	if (!buf || want->oom)
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "nftables: list rules");
-	for (int attempt = 0;; attempt++) {
-		bool intr = false;
-		int r;
-
-		memset(found, 0, n * sizeof(*found));
-		r = dump_rules_once(fd, buf, family, table, chain, match_rule, &p, &intr, err);
-		if (r < 0 || !intr || attempt == 3)
-			return r;
-	}
+	return dump_rules(fd, buf, family, table, chain, match_rule, &p, present_reset, err);
 }
 
 static int note_chain(const struct nlmsghdr *h, void *arg)

@@ -289,6 +289,7 @@ static int attempt_once(int fd, const struct names *n, const struct spoofchk_att
 static int apply(const struct spoofchk_attachment *a, bool add, struct cni_error *err)
 {
 	_cleanup_(nfs_closep) int fd = -EBADF;
+	_cleanup_(nfs_writer_unlockp) bool held = false;
 	struct cni_error tmp = {0};
 	uint8_t mac[6] = {0};
 	bool unknown = false;
@@ -308,6 +309,8 @@ static int apply(const struct spoofchk_attachment *a, bool add, struct cni_error
 			*err = tmp;
 		return r;
 	}
+	if ((r = nfs_writer_lock(&held, err)) < 0)
+		return r;
 	/* A handle or chain that vanished between listing and transaction (a concurrent DEL)
 	 * fails with ENOENT: list again once. */
 	for (int attempt = 0; attempt < 2; attempt++) {
@@ -343,6 +346,7 @@ int spoofchk_check(const struct spoofchk_attachment *a, struct cni_error *err)
 	struct nfb to_mac = {.family = NFPROTO_BRIDGE, .table = "nat"};
 	struct nfb mac_rules = {.family = NFPROTO_BRIDGE, .table = "nat"};
 	_cleanup_(nfs_closep) int fd = -EBADF;
+	_cleanup_(nfs_writer_unlockp) bool held = false;
 	bool found[4] = {false};
 	const char *chain[4];
 	char text[4][512];
@@ -355,6 +359,8 @@ int spoofchk_check(const struct spoofchk_attachment *a, struct cni_error *err)
 		r = parse_mac(a->mac, mac, err);
 	if (r >= 0)
 		r = nfs_open(&fd, err);
+	if (r >= 0)
+		r = nfs_writer_lock(&held, err);
 	if (r < 0)
 		return r;
 	rule_jump(&jump, &n, a->host_ifname);
