@@ -215,14 +215,15 @@ static int create_veth(struct br_ctx *ctx, struct cni_error *err)
 	 * DAD, MLD or router solicitation, each flooded by the bridge to every other port (and
 	 * processed in every container), and adds no fe80::/64 route to the host's table, where
 	 * the insertion walks one sibling per port: both grow ADD with the number of containers.
-	 * The kernel allows this only before the link is up, and not at all without IPv6. */
+	 * Turned off in the request that sets the link up (one rtnl round less, and rtnl is what
+	 * parallel ADDs queue for); without IPv6 the kernel refuses that request whole. */
 	struct cni_error e = {0};
-	r = nlu_link_set_addrgen_none(ctx->hsk, ctx->host_index, &e);
-	if (r < 0 && r != -EAFNOSUPPORT) {
+	r = nlu_link_set_addrgen_none(ctx->hsk, ctx->host_index, true, &e);
+	if (r == -EAFNOSUPPORT)
+		return nlu_link_set_up(ctx->hsk, ctx->host_index, true, err);
+	if (r < 0)
 		*err = e;
-		return r;
-	}
-	return nlu_link_set_up(ctx->hsk, ctx->host_index, true, err);
+	return r;
 }
 
 /* VLAN membership of a bridge port: the access VLAN (PVID, untagged) and, for the container's
