@@ -61,6 +61,11 @@ int nlu_monitor_open(int *ret_fd, struct cni_error *err);
 int nlu_monitor_read(int fd, int timeout_ms, void (*fn)(const struct nlu_link *l, void *data),
 		     void *data);
 
+/* Restrict the notifications queued on a monitor socket to those of two links (a socket filter:
+ * the kernel drops the rest before queueing, so other links' churn cannot overflow the socket
+ * and make the caller ask). Notifications queued before stay. */
+int nlu_monitor_only(int fd, int ifindex_a, int ifindex_b);
+
 /* Look a link up by name (ifindex 0) or by index. -ENODEV when it does not exist (err is filled
  * like any other failure; pass NULL when absence is expected). */
 int nlu_link_get(struct nl_sock *sk, const char *name, int ifindex, struct nlu_link *ret,

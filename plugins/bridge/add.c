@@ -799,6 +799,10 @@ int br_cmd_add(const struct cni_request *req, struct cni_result **ret, struct cn
 		goto undo_bridge;
 	if ((r = create_veth(&ctx, err)) < 0)
 		goto undo_veth;
+	/* From here on only our port and the bridge matter: other links' notifications, which a
+	 * busy node makes by the hundred meanwhile, would overflow the socket (then we ask). */
+	if (ctx.link_mon >= 0)
+		(void)nlu_monitor_only(ctx.link_mon, ctx.br.ifindex, ctx.host_index);
 	if ((r = configure_port(&ctx, err)) < 0)
 		goto undo_veth;
 	sa = spoof_att(&ctx);
