@@ -562,6 +562,17 @@ static bool follow_links(struct br_ctx *ctx, int timeout_ms)
 	return ctx->link_mon >= 0;
 }
 
+/* Only the bridge's and our port's notifications are queued (host_index 0: none of a port
+ * yet): the hundreds of others a busy node makes meanwhile would overflow the socket, and then
+ * we ask, which waits for rtnl. The bridge's index comes from SIOCGIFINDEX before its lookup (no
+ * rtnl). Our port cannot be oper-up before its peer is up, so nothing it says before the filter
+ * names it matters. */
+static void follow_only(struct br_ctx *ctx, int br_index)
+{
+	if (ctx->link_mon >= 0)
+		(void)nlu_monitor_only(ctx->link_mon, br_index, ctx->host_index);
+}
+
 /* The host end must be oper-up (the bridge port forwarding) before we report success
  * (plugins#468). Learnt from the link notifications as it happens: asking (RTM_GETLINK) waits
  * for rtnl, which kernel workers hold for long stretches where hundreds of ports share the
@@ -795,14 +806,13 @@ int br_cmd_add(const struct cni_request *req, struct cni_result **ret, struct cn
 	/* Subscribed before the bridge is looked up, so every later change of it or of our port
 	 * is heard (wait_port_up). Without it, we ask. */
 	(void)nlu_monitor_open(&ctx.link_mon, NULL);
+	follow_only(&ctx, (int)if_nametoindex(ctx.conf.bridge));
 	if ((r = br_ensure_bridge(&ctx, err)) < 0)
 		goto undo_bridge;
+	follow_only(&ctx, ctx.br.ifindex); /* created meanwhile, by us or another ADD */
 	if ((r = create_veth(&ctx, err)) < 0)
 		goto undo_veth;
-	/* From here on only our port and the bridge matter: other links' notifications, which a
-	 * busy node makes by the hundred meanwhile, would overflow the socket (then we ask). */
-	if (ctx.link_mon >= 0)
-		(void)nlu_monitor_only(ctx.link_mon, ctx.br.ifindex, ctx.host_index);
+	follow_only(&ctx, ctx.br.ifindex);
 	if ((r = configure_port(&ctx, err)) < 0)
 		goto undo_veth;
 	sa = spoof_att(&ctx);
