@@ -957,8 +957,10 @@ static void check_ips(struct ctr **c, size_t cnt, struct batch *b)
 }
 
 /* cnt operations with up to `jobs` in flight; wall time from first spawn to last reap. */
-static void run_batch(struct net *n, struct ctr **c, size_t cnt, enum op op, size_t jobs,
-		      struct batch *b)
+/* ops: each operation's verb (NULL: all `op`); times: ADD and DEL durations of the
+ * operations that succeeded go there (NULL: nowhere). */
+static void run_batch_ops(struct net *n, struct ctr **c, const enum op *ops, size_t cnt, enum op op,
+			  size_t jobs, struct batch *b, struct series times[2])
 {
 	struct job *js = xcalloc(jobs, sizeof(*js));
 	struct pollfd *pf = xcalloc(jobs, sizeof(*pf));
@@ -975,11 +977,13 @@ static void run_batch(struct net *n, struct ctr **c, size_t cnt, enum op op, siz
 		for (size_t s = 0; s < jobs; s++) {
 			if (busy[s])
 				continue;
-			while (next < cnt && op == OP_DEL && !c[next]->added)
+			while (next < cnt && (ops ? ops[next] : op) == OP_DEL && !c[next]->added)
 				next++;
 			if (next >= cnt)
 				break;
-			js[s] = (struct job){.net = n, .ctr = c[next++], .op = op, .pidfd = -1};
+			js[s] = (struct job){
+				.net = n, .ctr = c[next], .op = ops ? ops[next] : op, .pidfd = -1};
+			next++;
 			if (job_start(&js[s]) < 0) {
 				b->failed++;
 				if (!b->first_error[0])
@@ -1008,11 +1012,13 @@ static void run_batch(struct net *n, struct ctr **c, size_t cnt, enum op op, siz
 			if (r > 0 && !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			job_finish(j, r == 0);
-			log_sample(n, op, &j->res);
+			log_sample(n, j->op, &j->res);
 			busy[slot[i]] = false;
 			active--;
 			if (j->res.ok) {
 				b->ok++;
+				if (times)
+					series_add(&times[j->op], j->res.ms);
 			} else {
 				b->failed++;
 				if (!b->first_error[0])
@@ -1026,6 +1032,12 @@ static void run_batch(struct net *n, struct ctr **c, size_t cnt, enum op op, siz
 	free(pf);
 	free(slot);
 	free(busy);
+}
+
+static void run_batch(struct net *n, struct ctr **c, size_t cnt, enum op op, size_t jobs,
+		      struct batch *b)
+{
+	run_batch_ops(n, c, NULL, cnt, op, jobs, b, NULL);
 }
 
 /* The kernel baseline with `jobs` in flight: as many forked workers, each with its own
@@ -1213,6 +1225,65 @@ static void phase_par(const char *title, struct net **nets, struct parstats **st
 		any_batch(nets[s], c, total, OP_DEL, jobs, &d);
 		if (d.failed)
 			net_fail(nets[s], OP_DEL, d.first_error);
+	}
+	for (size_t s = 0; s < nn; s++)
+		if (st[s]->failed)
+			net_fail(nets[s], OP_ADD, st[s]->first_error);
+	logf_(" %.1f s\n", (now_ms() - t0) / 1e3);
+}
+
+struct churnstats {
+	struct series t[2]; /* ADD, DEL durations while both run */
+	size_t ok, failed, rounds;
+	double ms;
+	char first_error[400];
+};
+
+/* Churn: `total` new containers ADDed while as many others are DELeted, interleaved, `jobs` in
+ * flight (a node replacing its pods). What a DEL commits to the firewall makes the next close of
+ * any nf_tables socket in the netns wait for a grace period (nft_rcv_nl_event): here the ADDs'
+ * rule-only batches meet the DELs' rule deletions. */
+static void phase_churn(const char *title, struct net **nets, struct churnstats **st, size_t nn,
+			size_t total, size_t jobs, size_t rounds)
+{
+	double t0 = now_ms();
+
+	logf_("%s: %zu ADD + %zu DEL interleaved, %zu in flight, %zu rounds per side ...", title,
+	      total, total, jobs, rounds);
+	phase_name = title;
+	warm_up(nets, nn);
+	for (size_t i = 0; i < rounds * nn; i++) {
+		size_t round = i / nn, s = round % 2 ? nn - 1 - i % nn : i % nn;
+		struct ctr **old, **neu, **mix = xcalloc(2 * total, sizeof(*mix));
+		enum op *ops = xcalloc(2 * total, sizeof(*ops));
+		struct batch b;
+
+		if (!net_usable(nets[s], OP_ADD) || !net_usable(nets[s], OP_DEL))
+			continue;
+		phase_name = "churn fill";
+		old = ctrs_new(nets[s]->label, total);
+		run_batch(nets[s], old, total, OP_ADD, jobs, &b);
+		neu = ctrs_new(nets[s]->label, total);
+		for (size_t k = 0; k < total; k++) {
+			mix[2 * k] = neu[k];
+			ops[2 * k] = OP_ADD;
+			mix[2 * k + 1] = old[k];
+			ops[2 * k + 1] = OP_DEL;
+		}
+		phase_name = title;
+		run_batch_ops(nets[s], mix, ops, 2 * total, OP_ADD, jobs, &b, st[s]->t);
+		st[s]->ok += b.ok;
+		st[s]->failed += b.failed;
+		st[s]->ms += b.elapsed_ms;
+		st[s]->rounds++;
+		if (b.failed && !st[s]->first_error[0])
+			snprintf(st[s]->first_error, sizeof(st[s]->first_error), "%s",
+				 b.first_error);
+		phase_name = "churn fill";
+		run_batch(nets[s], neu, total, OP_DEL, jobs, &b);
+		run_batch(nets[s], old, total, OP_DEL, jobs, &b);
+		free(mix);
+		free(ops);
 	}
 	for (size_t s = 0; s < nn; s++)
 		if (st[s]->failed)
@@ -1454,12 +1525,13 @@ static struct row *row_floor(const char *metric, double o, double r, double fl,
 }
 
 /* What a feature adds on top of the same configuration without it, ours alone: the difference
- * of the two medians, checked against an absolute limit in ms. */
+ * of the two percentiles p (50: medians), checked against an absolute limit in ms (NAN: for
+ * information). */
 static void row_delta(const char *metric, const struct series *with, const struct series *without,
-		      double limit)
+		      double p, double limit)
 {
 	struct row *w = row_new(metric);
-	double a = median(with), b = median(without), d = a - b;
+	double a = pct(with, p), b = pct(without, p), d = a - b;
 
 	if (isnan(d))
 		snprintf(w->ours, sizeof(w->ours), "failed (see below)");
@@ -1467,6 +1539,8 @@ static void row_delta(const char *metric, const struct series *with, const struc
 		snprintf(w->ours, sizeof(w->ours), "%+.2f ms (%.2f - %.2f)", d, a, b);
 	snprintf(w->ref, sizeof(w->ref), "-");
 	snprintf(w->ratio, sizeof(w->ratio), "-");
+	if (isnan(limit))
+		return;
 	snprintf(w->target, sizeof(w->target), "<= %+.2f ms", limit);
 	set_verdict(w, isfinite(d) && d <= limit);
 }
@@ -1717,7 +1791,7 @@ static void usage(void)
 	fputs("usage: driver --ours DIR --ref DIR [--out FILE] [-n N] [--par N] [-j N]\n"
 	      "       [--par-rounds N] [--growth 10,100,500,1000] [-k N] [--backend-n N]\n"
 	      "       [--masq-n N] [--rss-n N] [--quick]\n"
-	      "       [--phases rss,seq,gm,masq,backends,par,parmasq,growth]\n"
+	      "       [--phases rss,seq,gm,masq,backends,par,parmasq,churn,growth]\n"
 	      "       [--samples FILE] [--ours-name TEXT] [--ref-name TEXT] [--shim PATH]\n",
 	      stderr);
 	exit(2);
@@ -1941,6 +2015,7 @@ int main(int argc, char **argv)
 	struct seqstats seq[3] = {0}, gm[2] = {0}, ipt[2] = {0}, nft[2] = {0};
 	struct seqstats masq[2][2] = {0}; /* [backend][0: isGateway alone, 1: with ipMasq] */
 	struct parstats par[4] = {0}, parm[3] = {0};
+	struct churnstats churn[3] = {0}; /* isGateway alone, + ipMasq nftables, + iptables */
 	struct growstats grow[3] = {0};
 	struct rssstats rss[2] = {0};
 	struct net *all[16] = {0};
@@ -2087,6 +2162,13 @@ int main(int argc, char **argv)
 		phase_par("parallel, isGateway with and without ipMasq", nets, st, 3, o.par_total,
 			  o.jobs, o.par_rounds);
 	}
+	if (want(&o, "churn")) {
+		struct net *nets[3] = {gw, gmt[OURS], gmi[OURS]};
+		struct churnstats *st[3] = {&churn[0], &churn[1], &churn[2]};
+
+		phase_churn("churn, isGateway with and without ipMasq", nets, st, 3, o.par_total,
+			    o.jobs, o.par_rounds);
+	}
 	if (want(&o, "growth")) {
 		struct growstats *st[3] = {&grow[OURS], &grow[REF], &grow[KERN]};
 
@@ -2125,11 +2207,11 @@ int main(int argc, char **argv)
 			snprintf(metric, sizeof(metric),
 				 "ipMasq on top of an isGateway ADD (ours, ipMasqBackend=%s)",
 				 backend_name[b]);
-			row_delta(metric, &masq[b][1].add, &masq[b][0].add, 0.5);
+			row_delta(metric, &masq[b][1].add, &masq[b][0].add, 50, 0.5);
 			snprintf(metric, sizeof(metric),
 				 "ipMasq on top of an isGateway DEL (ours, ipMasqBackend=%s)",
 				 backend_name[b]);
-			row_delta(metric, &masq[b][1].del, &masq[b][0].del, 3.0);
+			row_delta(metric, &masq[b][1].del, &masq[b][0].del, 50, 3.0);
 		}
 	if (want(&o, "backends")) {
 		row_ratio("ipMasq ADD median, ours ipMasqBackend=nftables", median(&nft[OURS].add),
@@ -2180,6 +2262,20 @@ int main(int argc, char **argv)
 				 o.par_total, o.jobs, backend_name[b]);
 			row_floor(metric, par_rate(&parm[1 + b]), NAN, par_rate(&parm[0]), NULL,
 				  fmt_rate, T_NONE, 0);
+		}
+	if (want(&o, "churn"))
+		for (int b = 0; b < 2; b++) {
+			char metric[160];
+
+			snprintf(metric, sizeof(metric),
+				 "churn (%zu ADD + %zu DEL interleaved, %zu in flight), isGateway: "
+				 "ipMasq (%s) on top of the ADD median",
+				 o.par_total, o.par_total, o.jobs, backend_name[b]);
+			row_delta(metric, &churn[1 + b].t[OP_ADD], &churn[0].t[OP_ADD], 50, NAN);
+			snprintf(metric, sizeof(metric),
+				 "churn, isGateway: ipMasq (%s) on top of the ADD p90",
+				 backend_name[b]);
+			row_delta(metric, &churn[1 + b].t[OP_ADD], &churn[0].t[OP_ADD], 90, NAN);
 		}
 	if (want(&o, "seq")) {
 		row_floor("CPU per ADD (user+sys, plugin tree; floor: the driver's own around the "
