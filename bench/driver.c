@@ -204,10 +204,13 @@ struct ctr {
 	char ifname[16];
 	char *result; /* ADD stdout (JSON), for DEL's prevResult and IP uniqueness */
 	bool added;
-	int kidx; /* kernel baseline: index for veth name and address */
+	bool released; /* netns unmounted (release_netns) */
+	int kidx;      /* kernel baseline: index for veth name and address */
 };
 
 static unsigned long ctr_seq;
+static struct ctr **ctr_all; /* every container made, for release_netns */
+static size_t ctr_n, ctr_cap;
 
 static void netns_make(const char *path)
 {
@@ -235,7 +238,37 @@ static struct ctr *ctr_new(const char *tag)
 	snprintf(c->ns, sizeof(c->ns), "/run/netns/bn%lu", ctr_seq);
 	snprintf(c->ifname, sizeof(c->ifname), "eth0");
 	netns_make(c->ns);
+	if (ctr_n == ctr_cap) {
+		ctr_cap = ctr_cap ? 2 * ctr_cap : 256;
+		ctr_all = realloc(ctr_all, ctr_cap * sizeof(*ctr_all));
+		if (!ctr_all)
+			die("out of memory");
+	}
+	ctr_all[ctr_n++] = c;
 	return c;
+}
+
+/* Let go of the netns of every container that is not attached (DELeted, or never ADDed): each
+ * live netns holds an `eth0` entry that every later /proc/sys/net/ipv6/conf/eth0 lookup compares
+ * against (proc_sys_compare, both plugins and the kernel baseline pay it), so thousands left
+ * over from earlier phases would make a later phase slower than its own conditions. The kernel
+ * frees them in the background: give it a moment before the next phase. */
+static void release_netns(void)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ctr_n; i++) {
+		struct ctr *c = ctr_all[i];
+
+		if (c->added || c->released)
+			continue;
+		if (umount2(c->ns, MNT_DETACH) < 0 || unlink(c->ns) < 0)
+			die("release netns %s: %s", c->ns, strerror(errno));
+		c->released = true;
+		n++;
+	}
+	if (n)
+		usleep((useconds_t)(n < 500 ? n : 500) * 2000);
 }
 
 static struct ctr **ctrs_new(const char *tag, size_t n)
@@ -1225,6 +1258,7 @@ static void phase_par(const char *title, struct net **nets, struct parstats **st
 		any_batch(nets[s], c, total, OP_DEL, jobs, &d);
 		if (d.failed)
 			net_fail(nets[s], OP_DEL, d.first_error);
+		release_netns();
 	}
 	for (size_t s = 0; s < nn; s++)
 		if (st[s]->failed)
@@ -1282,6 +1316,7 @@ static void phase_churn(const char *title, struct net **nets, struct churnstats 
 		phase_name = "churn fill";
 		run_batch(nets[s], neu, total, OP_DEL, jobs, &b);
 		run_batch(nets[s], old, total, OP_DEL, jobs, &b);
+		release_netns();
 		free(mix);
 		free(ops);
 	}
@@ -1357,6 +1392,7 @@ static void phase_growth(struct net **nets, struct growstats **st, size_t nn, co
 				}
 			}
 		}
+		release_netns();
 	}
 	logf_(" ... %.1f s\n", (now_ms() - t0) / 1e3);
 }
@@ -2108,6 +2144,7 @@ int main(int argc, char **argv)
 		net_set_conf(rss_floor_dyn, "{}\n");
 
 		phase_rss(l2, hl, plain, st, 2, o.rss_n);
+		release_netns();
 	}
 	/* the process-start floor, sampled in the sequential phase and at each growth point */
 	spawn_net = net_new("floor", "spawn-floor", "/bin", "busybox");
@@ -2118,12 +2155,14 @@ int main(int argc, char **argv)
 
 		spawn_floor = spawn_net;
 		phase_seq("sequential", plain, st, 3, o.n, false);
+		release_netns();
 		spawn_floor = NULL;
 	}
 	if (want(&o, "gm")) {
 		struct seqstats *st[2] = {&gm[OURS], &gm[REF]};
 
 		phase_seq("isGateway+ipMasq (ours: default backend)", gmn, st, 2, o.n, true);
+		release_netns();
 	}
 	/* nftables first: once ours has created legacy x_tables in the sandbox, its DEL also
 	 * visits them (it cleans every backend) */
@@ -2139,6 +2178,7 @@ int main(int argc, char **argv)
 				 "masquerade cost, ours isGateway with and without ipMasq (%s)",
 				 backend_name[b]);
 			phase_seq(title, nets, st, 2, o.masq_n, false);
+			release_netns();
 		}
 		if (want(&o, "backends")) {
 			struct net *nets[2] = {with, gmn[REF]};
@@ -2148,12 +2188,14 @@ int main(int argc, char **argv)
 			snprintf(title, sizeof(title), "ipMasq, ours with ipMasqBackend=%s",
 				 backend_name[b]);
 			phase_seq(title, nets, st, 2, o.backend_n, false);
+			release_netns();
 		}
 	}
 	if (want(&o, "par")) {
 		struct parstats *st[4] = {&par[OURS], &par[REF], &par[KERN], &par[KERN_START]};
 
 		phase_par("parallel", plain, st, 4, o.par_total, o.jobs, o.par_rounds);
+		release_netns();
 	}
 	if (want(&o, "parmasq")) {
 		struct net *nets[3] = {gw, gmt[OURS], gmi[OURS]};
@@ -2161,6 +2203,7 @@ int main(int argc, char **argv)
 
 		phase_par("parallel, isGateway with and without ipMasq", nets, st, 3, o.par_total,
 			  o.jobs, o.par_rounds);
+		release_netns();
 	}
 	if (want(&o, "churn")) {
 		struct net *nets[3] = {gw, gmt[OURS], gmi[OURS]};
@@ -2168,6 +2211,7 @@ int main(int argc, char **argv)
 
 		phase_churn("churn, isGateway with and without ipMasq", nets, st, 3, o.par_total,
 			    o.jobs, o.par_rounds);
+		release_netns();
 	}
 	if (want(&o, "growth")) {
 		struct growstats *st[3] = {&grow[OURS], &grow[REF], &grow[KERN]};
