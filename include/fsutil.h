@@ -8,3 +8,8 @@
  * non-directory in the way is -ENOTDIR. Trailing and doubled slashes are accepted. Returns 0 or
  * -errno (-EINVAL for an empty path, -ENAMETOOLONG from PATH_MAX on). Idempotent. */
 int fs_mkdir_p(const char *path, mode_t mode);
+
+/* flock(fd, LOCK_EX), waiting at most timeout_ms: 0, -ETIMEDOUT, or -errno. Waiters are queued
+ * by the kernel and woken as the holder lets go, not polled. Uses SIGALRM and ITIMER_REAL while
+ * it waits (a no-op handler stays installed afterwards). */
+int fs_flock_wait(int fd, int timeout_ms);

@@ -61,6 +61,11 @@ int nlu_monitor_open(int *ret_fd, struct cni_error *err);
 int nlu_monitor_read(int fd, int timeout_ms, void (*fn)(const struct nlu_link *l, void *data),
 		     void *data);
 
+/* Restrict the notifications queued on a monitor socket to those of two links (a socket filter:
+ * the kernel drops the rest before queueing, so other links' churn cannot overflow the socket
+ * and make the caller ask). Notifications queued before stay. */
+int nlu_monitor_only(int fd, int ifindex_a, int ifindex_b);
+
 /* Look a link up by name (ifindex 0) or by index. -ENODEV when it does not exist (err is filled
  * like any other failure; pass NULL when absence is expected). */
 int nlu_link_get(struct nl_sock *sk, const char *name, int ifindex, struct nlu_link *ret,
@@ -102,9 +107,12 @@ int nlu_link_set_mac(struct nl_sock *sk, int ifindex, const uint8_t mac[NLU_MAC_
 int nlu_link_set_ipv4_devconf(struct nl_sock *sk, int ifindex, int key, uint32_t value,
 			      struct cni_error *err);
 /* IPv6 address generation off (IFLA_INET6_ADDR_GEN_MODE none): the link gets no link-local
- * address, so no DAD, MLD or router solicitation. Only on a link that is down: the kernel
- * generates the address when it comes up. -EAFNOSUPPORT when IPv6 is off in the kernel. */
-int nlu_link_set_addrgen_none(struct nl_sock *sk, int ifindex, struct cni_error *err);
+ * address, so no DAD, MLD or router solicitation. Only on a link that is not yet operationally
+ * up: the kernel generates the address when it is. `up` sets it up in the same request
+ * (do_setlink changes the flags first, but a link comes operationally up only through the link
+ * watch, which needs the rtnl this request holds: the mode is always in place by then).
+ * -EAFNOSUPPORT, nothing changed, when IPv6 is off in the kernel. */
+int nlu_link_set_addrgen_none(struct nl_sock *sk, int ifindex, bool up, struct cni_error *err);
 /* The netns-wide ("all") forwarding switch of a family over RTM_GETNETCONF: 1 on, 0 off. */
 int nlu_forwarding_get(struct nl_sock *sk, int family, struct cni_error *err);
 /* Bridge-port flags of an enslaved link; -1 leaves a flag unchanged. */
@@ -155,7 +163,7 @@ int nlu_build_addr(int cmd, int ifindex, const struct ipprefix *p, unsigned flag
 int nlu_build_route(const struct nlu_route *rt, struct nl_msg **ret);
 int nlu_build_brport(int ifindex, int hairpin, int isolated, struct nl_msg **ret);
 int nlu_build_ipv4_devconf(int ifindex, int key, uint32_t value, struct nl_msg **ret);
-int nlu_build_addrgen_none(int ifindex, struct nl_msg **ret);
+int nlu_build_addrgen_none(int ifindex, bool up, struct nl_msg **ret);
 int nlu_build_bridge_vlan(int cmd, int ifindex, unsigned vid, unsigned vid_end, bool pvid,
 			  bool untagged, struct nl_msg **ret);
 struct nl_msg *nlu_msg_free(struct nl_msg *m);

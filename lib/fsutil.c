@@ -1,11 +1,15 @@
 /* File-system helpers. */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 
 #include "fsutil.h"
 #include "macro.h"
+#include "monotonic.h"
 
 /* One level: created, or already a directory (also when a concurrent creator won). */
 static int mkdir_one(const char *path, mode_t mode)
@@ -54,5 +58,46 @@ int fs_mkdir_p(const char *path, mode_t mode)
 		*cut = '/';
 		r = mkdir_one(buf, mode);
 	}
+	return r;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* A blocking flock() (the kernel queues waiters fairly, no polling) interrupted by a repeating
+ * SIGALRM so the wait is bounded; the interval timer also covers a signal that lands just before
+ * flock() is entered. SIGALRM is unblocked (a caller's mask is inherited across exec) and our
+ * no-op handler stays installed, so a late tick can never kill the process. */
+int fs_flock_wait(int fd, int timeout_ms)
+{
+	struct sigaction sa = {.sa_handler = on_alarm};
+	struct itimerval tv = {.it_interval = {0, 50000}, .it_value = {0, 50000}}, off = {0};
+	double deadline = monotonic_ms() + timeout_ms;
+	sigset_t alrm;
+	int r;
+
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	if (sigaction(SIGALRM, &sa, NULL) < 0 || sigprocmask(SIG_UNBLOCK, &alrm, NULL) < 0 ||
+	    setitimer(ITIMER_REAL, &tv, NULL) < 0)
+		return negative_errno();
+	for (;;) {
+		if (flock(fd, LOCK_EX) == 0) {
+			r = 0;
+			break;
+		}
+		if (errno != EINTR) {
+			r = negative_errno();
+			break;
+		}
+		if (monotonic_ms() >= deadline) {
+			r = -ETIMEDOUT;
+			break;
+		}
+	}
+	(void)setitimer(ITIMER_REAL, &off, NULL);
 	return r;
 }

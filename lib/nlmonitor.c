@@ -1,9 +1,12 @@
 /* Link notifications (RTNLGRP_LINK): see nlutil.h. A plain netlink socket, because it only
  * listens; each RTM_NEWLINK goes through the same parser as a requested link. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <stddef.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <linux/filter.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <netlink/msg.h>
@@ -25,6 +28,24 @@ int nlu_monitor_open(int *ret_fd, struct cni_error *err)
 				     "subscribe to link notifications");
 	}
 	*ret_fd = fd;
+	return 0;
+}
+
+int nlu_monitor_only(int fd, int ifindex_a, int ifindex_b)
+{
+	/* A classic BPF word load reads big-endian: compare with the index in network order. */
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 NLMSG_HDRLEN + offsetof(struct ifinfomsg, ifi_index)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl((uint32_t)ifindex_a), 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, htonl((uint32_t)ifindex_b), 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
+	};
+	struct sock_fprog prog = {.len = ARRAY_SIZE(code), .filter = code};
+
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+		return -errno;
 	return 0;
 }
 

@@ -215,14 +215,15 @@ static int create_veth(struct br_ctx *ctx, struct cni_error *err)
 	 * DAD, MLD or router solicitation, each flooded by the bridge to every other port (and
 	 * processed in every container), and adds no fe80::/64 route to the host's table, where
 	 * the insertion walks one sibling per port: both grow ADD with the number of containers.
-	 * The kernel allows this only before the link is up, and not at all without IPv6. */
+	 * Turned off in the request that sets the link up (one rtnl round less, and rtnl is what
+	 * parallel ADDs queue for); without IPv6 the kernel refuses that request whole. */
 	struct cni_error e = {0};
-	r = nlu_link_set_addrgen_none(ctx->hsk, ctx->host_index, &e);
-	if (r < 0 && r != -EAFNOSUPPORT) {
+	r = nlu_link_set_addrgen_none(ctx->hsk, ctx->host_index, true, &e);
+	if (r == -EAFNOSUPPORT)
+		return nlu_link_set_up(ctx->hsk, ctx->host_index, true, err);
+	if (r < 0)
 		*err = e;
-		return r;
-	}
-	return nlu_link_set_up(ctx->hsk, ctx->host_index, true, err);
+	return r;
 }
 
 /* VLAN membership of a bridge port: the access VLAN (PVID, untagged) and, for the container's
@@ -561,6 +562,17 @@ static bool follow_links(struct br_ctx *ctx, int timeout_ms)
 	return ctx->link_mon >= 0;
 }
 
+/* Only the bridge's and our port's notifications are queued (host_index 0: none of a port
+ * yet): the hundreds of others a busy node makes meanwhile would overflow the socket, and then
+ * we ask, which waits for rtnl. The bridge's index comes from SIOCGIFINDEX before its lookup (no
+ * rtnl). Our port cannot be oper-up before its peer is up, so nothing it says before the filter
+ * names it matters. */
+static void follow_only(struct br_ctx *ctx, int br_index)
+{
+	if (ctx->link_mon >= 0)
+		(void)nlu_monitor_only(ctx->link_mon, br_index, ctx->host_index);
+}
+
 /* The host end must be oper-up (the bridge port forwarding) before we report success
  * (plugins#468). Learnt from the link notifications as it happens: asking (RTM_GETLINK) waits
  * for rtnl, which kernel workers hold for long stretches where hundreds of ports share the
@@ -795,10 +807,13 @@ int br_cmd_add(const struct cni_request *req, struct cni_result **ret, struct cn
 	/* Subscribed before the bridge is looked up, so every later change of it or of our port
 	 * is heard (wait_port_up). Without it, we ask. */
 	(void)nlu_monitor_open(&ctx.link_mon, NULL);
+	follow_only(&ctx, (int)if_nametoindex(ctx.conf.bridge));
 	if ((r = br_ensure_bridge(&ctx, err)) < 0)
 		goto undo_bridge;
+	follow_only(&ctx, ctx.br.ifindex); /* created meanwhile, by us or another ADD */
 	if ((r = create_veth(&ctx, err)) < 0)
 		goto undo_veth;
+	follow_only(&ctx, ctx.br.ifindex);
 	if ((r = configure_port(&ctx, err)) < 0)
 		goto undo_veth;
 	sa = spoof_att(&ctx);

@@ -9,12 +9,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <time.h>
 
 #include "fsutil.h"
@@ -57,47 +55,6 @@ int store_open(struct store *s, const char *data_dir, const char *name, bool cre
 	return 0;
 }
 
-static void on_alarm(int sig)
-{
-	(void)sig;
-}
-
-/* Blocking flock() (the kernel queues waiters fairly, no polling) interrupted by a repeating
- * SIGALRM so the wait is bounded; the interval timer also covers a signal that lands just before
- * flock() is entered. SIGALRM is unblocked (a caller's mask is inherited across exec) and our
- * no-op handler stays installed, so a late tick can never kill the process. */
-static int lock_wait(int fd, int timeout_ms)
-{
-	struct sigaction sa = {.sa_handler = on_alarm};
-	struct itimerval tv = {.it_interval = {0, 50000}, .it_value = {0, 50000}}, off = {0};
-	double deadline = monotonic_ms() + timeout_ms;
-	sigset_t alrm;
-	int r;
-
-	sigemptyset(&sa.sa_mask);
-	sigemptyset(&alrm);
-	sigaddset(&alrm, SIGALRM);
-	if (sigaction(SIGALRM, &sa, NULL) < 0 || sigprocmask(SIG_UNBLOCK, &alrm, NULL) < 0 ||
-	    setitimer(ITIMER_REAL, &tv, NULL) < 0)
-		return negative_errno();
-	for (;;) {
-		if (flock(fd, LOCK_EX) == 0) {
-			r = 0;
-			break;
-		}
-		if (errno != EINTR) {
-			r = negative_errno();
-			break;
-		}
-		if (monotonic_ms() >= deadline) {
-			r = -ETIMEDOUT;
-			break;
-		}
-	}
-	(void)setitimer(ITIMER_REAL, &off, NULL);
-	return r;
-}
-
 /* The lock file: created when missing (ADD). Verbs that only read or release (store opened
  * without create) also work on a store where it cannot be created or opened for writing: a
  * read-only or full file system. If it does not exist there, nobody can hold it, because
@@ -129,7 +86,7 @@ int store_lock(struct store *s, int timeout_ms, struct cni_error *err)
 		return 0;
 	if (errno != EWOULDBLOCK && errno != EINTR)
 		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "lock \"%s/lock\"", s->dir);
-	r = lock_wait(s->lockfd, timeout_ms);
+	r = fs_flock_wait(s->lockfd, timeout_ms);
 	if (r == -ETIMEDOUT)
 		return cni_error_set(err, CNI_ERR_TRY_AGAIN, ETIMEDOUT, NULL,
 				     "timed out after %d ms waiting for the lock on \"%s/lock\"",

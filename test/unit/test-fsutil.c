@@ -1,14 +1,16 @@
 /* fs_mkdir_p: every missing level, what may already be there, what may not, and concurrent
- * creators. */
+ * creators. fs_flock_wait: bounded, and granted when the holder lets go. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "monotonic.h"
 #include "../tap.h"
 
 static char root[] = "/tmp/test-fsutil.XXXXXX";
@@ -141,6 +143,50 @@ TEST(concurrent_creators)
 	ASSERT_TRUE(is_dir("race/a/b/c/d/e/f", 0755));
 	ASSERT_TRUE(is_dir("race/a/b/c/d/e/child0", 0755));
 	ASSERT_TRUE(is_dir("race/a/b/c/d/e/child15", 0755));
+}
+
+/* Two open file descriptions of one file: flock() makes them exclude each other. */
+TEST(flock_wait_times_out_while_held)
+{
+	int a = open(at("lock"), O_RDWR | O_CREAT | O_CLOEXEC, 0600), b = open(at("lock"), O_RDWR);
+	double t0;
+
+	ASSERT_TRUE(a >= 0 && b >= 0);
+	ASSERT_OK(flock(a, LOCK_EX));
+	t0 = monotonic_ms();
+	ASSERT_EQ(fs_flock_wait(b, 120), -ETIMEDOUT);
+	ASSERT_TRUE(monotonic_ms() - t0 >= 120);
+	close(a);
+	close(b);
+}
+
+TEST(flock_wait_granted_when_released)
+{
+	int fd = open(at("lock"), O_RDWR | O_CREAT | O_CLOEXEC, 0600), ready[2], status;
+	char c;
+	pid_t pid;
+
+	ASSERT_TRUE(fd >= 0);
+	ASSERT_OK(pipe(ready));
+	pid = fork();
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0) {
+		int h = open(at("lock"), O_RDWR);
+
+		if (h < 0 || flock(h, LOCK_EX) < 0 || write(ready[1], "x", 1) != 1)
+			_exit(1);
+		usleep(100000);
+		_exit(0); /* lets go of the lock */
+	}
+	ASSERT_EQ(read(ready[0], &c, 1), 1);
+	ASSERT_EQ(flock(fd, LOCK_EX | LOCK_NB), -1);
+	ASSERT_OK(fs_flock_wait(fd, 10000));
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(fd);
+	close(ready[0]);
+	close(ready[1]);
+	ASSERT_OK(unlink(at("lock")));
 }
 
 TEST(cleanup)

@@ -1,5 +1,9 @@
 /* nlutil: requests are built and parsed back without a kernel (style.md §7). */
+#include <sched.h>
 #include <stdio.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <linux/if_addr.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
@@ -153,14 +157,95 @@ TEST(addrgen_none_as_inet6_af_spec)
 	_cleanup_(nlu_msg_freep) struct nl_msg *m = NULL;
 	struct nlattr *tb[IFLA_MAX + 1], *inet6, *a;
 
-	ASSERT_OK(nlu_build_addrgen_none(7, &m));
+	ASSERT_OK(nlu_build_addrgen_none(7, false, &m));
 	ASSERT_EQ(((struct ifinfomsg *)nlmsg_data(nlmsg_hdr(m)))->ifi_index, 7);
+	ASSERT_EQ(((struct ifinfomsg *)nlmsg_data(nlmsg_hdr(m)))->ifi_change, 0);
 	(void)link_attr(m, tb);
 	inet6 = nla_find(nla_data(tb[IFLA_AF_SPEC]), nla_len(tb[IFLA_AF_SPEC]), AF_INET6);
 	ASSERT_TRUE(inet6 != NULL);
 	a = nla_find(nla_data(inet6), nla_len(inet6), IFLA_INET6_ADDR_GEN_MODE);
 	ASSERT_TRUE(a != NULL);
 	ASSERT_EQ(nla_get_u8(a), IN6_ADDR_GEN_MODE_NONE);
+}
+
+/* One request: up and no IPv6 address generation (create_veth's second request). */
+TEST(addrgen_none_and_up_in_one_request)
+{
+	_cleanup_(nlu_msg_freep) struct nl_msg *m = NULL;
+	struct nlattr *tb[IFLA_MAX + 1], *inet6, *a;
+	struct ifinfomsg *ifi;
+
+	ASSERT_OK(nlu_build_addrgen_none(9, true, &m));
+	ifi = nlmsg_data(nlmsg_hdr(m));
+	ASSERT_EQ(ifi->ifi_index, 9);
+	ASSERT_EQ(ifi->ifi_flags, IFF_UP);
+	ASSERT_EQ(ifi->ifi_change, IFF_UP);
+	(void)link_attr(m, tb);
+	inet6 = nla_find(nla_data(tb[IFLA_AF_SPEC]), nla_len(tb[IFLA_AF_SPEC]), AF_INET6);
+	ASSERT_TRUE(inet6 != NULL);
+	a = nla_find(nla_data(inet6), nla_len(inet6), IFLA_INET6_ADDR_GEN_MODE);
+	ASSERT_TRUE(a != NULL);
+	ASSERT_EQ(nla_get_u8(a), IN6_ADDR_GEN_MODE_NONE);
+}
+
+/* Send RTM_NEWLINK for links 4..10 to the monitor socket itself, read back what was queued:
+ * 0 when exactly 5 and 9 were, else the line that failed. */
+static int filter_check(void)
+{
+	struct sockaddr_nl self;
+	socklen_t len = sizeof(self);
+	int mon = -1, tx = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	char buf[256];
+
+	if (tx < 0 || nlu_monitor_open(&mon, NULL) < 0 || nlu_monitor_only(mon, 5, 9) < 0 ||
+	    getsockname(mon, (struct sockaddr *)&self, &len) < 0)
+		return __LINE__;
+	for (int idx = 4; idx <= 10; idx++) {
+		struct {
+			struct nlmsghdr h;
+			struct ifinfomsg i;
+		} msg = {.h = {.nlmsg_len = sizeof(msg), .nlmsg_type = RTM_NEWLINK},
+			 .i = {.ifi_family = AF_UNSPEC, .ifi_index = idx}};
+		struct sockaddr_nl to = {.nl_family = AF_NETLINK, .nl_pid = self.nl_pid};
+
+		if (sendto(tx, &msg, sizeof(msg), 0, (struct sockaddr *)&to, sizeof(to)) !=
+		    (ssize_t)sizeof(msg))
+			return __LINE__;
+	}
+	for (int want = 5; want <= 9; want += 4)
+		if (recv(mon, buf, sizeof(buf), MSG_DONTWAIT) !=
+			    (ssize_t)(NLMSG_HDRLEN + sizeof(struct ifinfomsg)) ||
+		    ((struct ifinfomsg *)NLMSG_DATA(buf))->ifi_index != want)
+			return __LINE__;
+	if (recv(mon, buf, sizeof(buf), MSG_DONTWAIT) != -1)
+		return __LINE__;
+	return 0;
+}
+
+/* The monitor's socket filter keeps two links' messages and drops the others before queueing.
+ * A unicast between two user sockets needs CAP_NET_ADMIN over the netns: unprivileged, the check
+ * runs in a new user + network namespace (skipped where there are none). */
+TEST(monitor_only_keeps_two_links)
+{
+	int status, code;
+	pid_t pid = fork();
+
+	ASSERT_TRUE(pid >= 0);
+	if (pid == 0) {
+		if (geteuid() != 0 && unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
+			_exit(77);
+		code = filter_check();
+		_exit(code ? 1 + code % 64 : 0);
+	}
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status));
+	code = WEXITSTATUS(status);
+	if (code == 77) {
+		printf("# skipped: unprivileged and no user namespaces\n");
+		return;
+	}
+	if (code)
+		TAP_FAIL("filter_check failed at a line = %d mod 64", code - 1);
 }
 
 TEST(bridge_vlan_range_and_pvid)
