@@ -19,7 +19,10 @@
  * other; nothing is created per attachment). Released when *ret_fd is closed, also by the kernel
  * when the process dies. `wait` false: -EAGAIN at once when held. Timeout: code 11. Where the
  * lock file cannot be created (a read-only /run), *ret_fd is -EBADF and 0 is returned: the verb
- * runs unlocked, as the reference always does. */
+ * runs unlocked, as the reference always does. A verb keeps the fd until its process exits
+ * (the kernel closes it then): released any earlier, the other verb could finish its work
+ * while this one is still printing its result, and a runtime that orders the two by when they
+ * exit would believe the wrong one came last. */
 int cni_attachment_lock(const char *network, const char *container_id, const char *ifname,
 			bool wait, int *ret_fd, struct cni_error *err);
 

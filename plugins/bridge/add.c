@@ -773,7 +773,7 @@ static int check_new_ifname(const char *ifname, struct cni_error *err)
 
 int br_cmd_add(const struct cni_request *req, struct cni_result **ret, struct cni_error *err)
 {
-	_cleanup_close_ int lock = -EBADF; /* declared first: released after everything else */
+	int lock = -EBADF; /* held until we exit (attachment_lock.h) */
 	_cleanup_(ctx_clear) struct br_ctx ctx = {.req = req, .ns_fd = -EBADF, .link_mon = -EBADF};
 	struct spoofchk_attachment sa;
 	struct masq_attachment ma;

@@ -152,7 +152,7 @@ static int del_unrecorded(const struct cni_request *req, const struct br_conf *c
 
 int br_cmd_del(const struct cni_request *req, struct cni_error *err)
 {
-	_cleanup_close_ int lock = -EBADF;
+	int lock = -EBADF; /* held until we exit (attachment_lock.h) */
 	_cleanup_(nlu_closep) struct nl_sock *hsk = NULL;
 	struct br_conf conf = {0};
 	struct br_state st = {0};
@@ -470,7 +470,7 @@ static int check_rules(struct check *c, struct cni_error *err)
 
 int br_cmd_check(const struct cni_request *req, struct cni_error *err)
 {
-	_cleanup_close_ int lock = -EBADF;
+	int lock = -EBADF; /* held until we exit (attachment_lock.h) */
 	_cleanup_(check_clear) struct check c = {.req = req, .ns_fd = -EBADF};
 	int r;
 

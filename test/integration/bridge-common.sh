@@ -36,11 +36,12 @@ br() {
 
 # pingable FROM-NS ADDR : one echo request between two sandbox namespaces (busybox: no iputils)
 ping_ok() { ip netns exec "$1" busybox ping -c1 -W1 "$2" >/dev/null 2>&1; }
-# IPv6: up to three tries, because the very first echo can be lost while neighbour discovery
-# runs on two hops at once (container -> bridge gateway -> next hop) right after ADD.
+# IPv6: up to five tries, because the very first echo can be lost while neighbour discovery
+# runs on two hops at once (container -> bridge gateway -> next hop) right after ADD, and on a
+# loaded machine (CI with every test running at once) that resolution can outlast three.
 ping6_ok() {
 	local i
-	for i in 1 2 3; do
+	for i in 1 2 3 4 5; do
 		ip netns exec "$1" busybox ping -6 -c1 -W1 "$2" >/dev/null 2>&1 && return 0
 	done
 	return 1
