@@ -1,6 +1,6 @@
 #!/bin/bash
 # cnictl run: exit codes, what the payload sees, result/timing output, cache and state files,
-# several networks, capabilities, cgroup refusal; nothing left afterwards.
+# several networks, capabilities; nothing left afterwards.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cnictl-common.sh"
 
@@ -110,18 +110,7 @@ like "undeclared capability: warned" "$err" 'network "second" declares no "ips" 
 err=$(C run --cap-args '{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]}' -- true 2>&1)
 like "--cap-args undeclared key warned" "$err" 'no "portMappings" capability'
 
-# cgroup limits: refused cleanly where no v2 hierarchy offers the controller.
-if grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null ||
-	grep -qw memory /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null; then
-	out=$(C run --memory 64M --pids 50 -- sh -c 'cat /proc/self/cgroup' 2>&1)
-	is "--memory on cgroup v2" "$?" 0
-else
-	skip "--memory on cgroup v2" "no cgroup v2 memory controller on this host (hybrid v1)"
-	err=$(C run --memory 64M -- touch "$T/cg-ran" 2>&1)
-	is "--memory without usable cgroup v2: exit 125" "$?" 125
-	like "--memory refusal names cgroup v2" "$err" "cgroup v2"
-	[ -e "$T/cg-ran" ] && not_ok "payload did not run after cgroup refusal" || ok "payload did not run after cgroup refusal"
-fi
+# cgroup limits: cnictl-cgroup.t.
 C run --memory lots -- true 2>/dev/null
 is "--memory junk: exit 125" "$?" 125
 
