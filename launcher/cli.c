@@ -123,18 +123,11 @@ const struct cli_opt cli_global_opts[] = {
 
 /* ---- usage ---- */
 
-static size_t left_width(const struct cli_opt *o)
-{
-	return 6 + 2 + strlen(o->name) + (o->arg ? 1 + strlen(o->arg) : 0);
-}
+/* The help column; a longer option line puts its help on the next line. */
+#define HELP_COLUMN 28
 
 static void print_opts(FILE *f, const struct cli_opt *opts)
 {
-	size_t w = 0;
-
-	for (const struct cli_opt *o = opts; o && o->name; o++)
-		if (left_width(o) > w)
-			w = left_width(o);
 	for (const struct cli_opt *o = opts; o && o->name; o++) {
 		char left[128];
 		const char *h = o->help;
@@ -144,10 +137,13 @@ static void print_opts(FILE *f, const struct cli_opt *opts)
 		else
 			snprintf(left, sizeof(left), "      --%s%s%s", o->name, o->arg ? " " : "",
 				 o->arg ? o->arg : "");
-		fprintf(f, "%-*s  ", (int)w, left);
+		if (strlen(left) + 2 > HELP_COLUMN)
+			fprintf(f, "%s\n%*s", left, HELP_COLUMN, "");
+		else
+			fprintf(f, "%-*s", HELP_COLUMN, left);
 		/* Continuation lines aligned under the first. */
 		for (const char *nl; (nl = strchr(h, '\n')); h = nl + 1)
-			fprintf(f, "%.*s\n%*s", (int)(nl - h), h, (int)w + 2, "");
+			fprintf(f, "%.*s\n%*s", (int)(nl - h), h, HELP_COLUMN, "");
 		fprintf(f, "%s\n", h);
 	}
 }
@@ -166,9 +162,15 @@ void cli_usage(FILE *f, const struct cli_verb *verb)
 		fputs("Usage: cnictl [GLOBAL OPTIONS] VERB [OPTIONS] ...\n\n", f);
 		for (size_t i = 0; cli_verbs[i]; i++) {
 			const struct cli_verb *v = cli_verbs[i];
-			const char *nl = strchr(v->synopsis, '\n');
-			int n = nl ? (int)(nl - v->synopsis) : (int)strlen(v->synopsis);
-			fprintf(f, "  %-36.*s %s\n", n, v->synopsis, v->summary);
+			const char *p = v->synopsis, *nl;
+			for (bool first = true; p; p = nl ? nl + 1 : NULL, first = false) {
+				nl = strchr(p, '\n');
+				int n = nl ? (int)(nl - p) : (int)strlen(p);
+				if (first)
+					fprintf(f, "  %-34.*s %s\n", n, p, v->summary);
+				else
+					fprintf(f, "  %.*s\n", n, p);
+			}
 		}
 		fputs("\nGlobal options, before or after the verb:\n", f);
 		print_opts(f, cli_global_opts);

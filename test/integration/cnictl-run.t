@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cnictl-common.sh"
 
-for v in run exec list rm gc add check del status; do
+for v in run exec list ls stop rm gc add check del status; do
 	out=$("$CNICTL" $v --help 2>&1)
 	rc=$?
 	is "$v --help exits 0" "$rc" 0
@@ -12,6 +12,31 @@ for v in run exec list rm gc add check del status; do
 done
 "$CNICTL" --help >/dev/null
 is "cnictl --help exits 0" "$?" 0
+
+# Global options before the verb too (as git, podman, ctr), or on both sides.
+"$CNICTL" --conf-dir "$T/conf" --cache-dir "$T/cache" --state-dir "$T/state" --cni-path "$BIN" run -- true
+is "global options before the verb" "$?" 0
+"$CNICTL" --conf-dir "$T/conf" -v --cache-dir "$T/cache" run --state-dir "$T/state" --cni-path "$BIN" -- true 2>/dev/null
+is "global options before and after the verb" "$?" 0
+is "globals before the verb: nothing left" "$(leftovers)" ""
+like "cnictl --version" "$("$CNICTL" --version)" "^cnictl [^ ]+$"
+like "cnictl run --version" "$("$CNICTL" run --version)" "^cnictl [^ ]+$"
+err=$("$CNICTL" --bogus run -- true 2>&1)
+is "unknown global option before the verb: 2" "$?" 2
+like "unknown option named" "$err" "unknown option --bogus"
+err=$(C run --bogus -- true 2>&1)
+is "unknown run option: 125" "$?" 125
+like "unknown run option named, with the usage" "$err" "unknown option --bogus.*Usage: cnictl run"
+err=$(C run --memory 2>&1)
+is "missing argument: 125" "$?" 125
+like "missing argument named" "$err" "option --memory needs an argument"
+# Every option --help shows is one the parser takes (its own value check may refuse "x").
+bad=""
+while read -r opt; do
+	err=$("$CNICTL" run "$opt" x --help 2>&1 >/dev/null)
+	[[ $err == *"unknown option"* ]] && bad+=" $opt"
+done < <("$CNICTL" run --help | grep -oE '^ +(-[a-z], )?--[a-z-]+' | grep -oE -- '--[a-z-]+')
+is "every option in run --help is parsed" "$bad" ""
 
 C run -- true
 is "exit status 0" "$?" 0
