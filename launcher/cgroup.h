@@ -10,7 +10,7 @@
 
 #include "cni_error.h"
 
-#define CG_PERIOD_US	  100000 /* cpu.cfs_period_us / cpu.max period */
+#define CG_PERIOD_US	  100000u /* cpu.cfs_period_us / cpu.max period */
 #define CG_DEFAULT_PARENT "cnictl"
 
 struct cg_limits {

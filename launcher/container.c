@@ -35,7 +35,7 @@ int ctr_status_code(int wstatus)
 	return EXIT_SETUP;
 }
 
-_printf_(1, 2) static void child_fail(const char *fmt, ...)
+_printf_(1, 2) _Noreturn static void child_fail(const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -158,10 +158,8 @@ static void private_etc(const char *etc, const struct stat *st)
 		path_join(path, sizeof(path), etc, de->d_name);
 		if (S_ISLNK(es.st_mode)) {
 			ssize_t n = readlinkat(dfd, de->d_name, link, sizeof(link) - 1);
-			if (n < 0)
-				child_fail("read the link %s", path);
-			link[n] = '\0';
-			if (symlink(link, path) < 0)
+			link[n > 0 ? n : 0] = '\0';
+			if (n < 0 || symlink(link, path) < 0)
 				child_fail("copy the link %s", path);
 			continue;
 		}

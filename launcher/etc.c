@@ -69,8 +69,9 @@ static void add_unique(const cJSON *dns, const char *key, cJSON *seen)
 		bool dup = false;
 		if (!cJSON_IsString(it) || !*it->valuestring)
 			continue;
-		cJSON_ArrayForEach(s, seen)
+		cJSON_ArrayForEach(s, seen) {
 			dup |= strcmp(s->valuestring, it->valuestring) == 0;
+		}
 		if (!dup)
 			cJSON_AddItemToArray(seen, cJSON_CreateString(it->valuestring));
 	}
@@ -82,8 +83,9 @@ static void add_list_line(struct buf *b, const char *word, const cJSON *list)
 	if (cJSON_GetArraySize(list) == 0)
 		return;
 	buf_add(b, "%s", word);
-	cJSON_ArrayForEach(it, list)
+	cJSON_ArrayForEach(it, list) {
 		buf_add(b, " %s", it->valuestring);
+	}
 	buf_add(b, "\n");
 }
 
@@ -112,8 +114,9 @@ char *etc_resolv_text(const cJSON *const *results, size_t n, const char *host)
 		return strdup(host ? host : "");
 	}
 	buf_add(&b, "# from the CNI result (cnictl)\n");
-	cJSON_ArrayForEach(it, ns)
+	cJSON_ArrayForEach(it, ns) {
 		buf_add(&b, "nameserver %s\n", it->valuestring);
+	}
 	/* resolv.conf(5): domain and search exclude each other, the last one wins. */
 	if (domain && cJSON_GetArraySize(search) == 0)
 		buf_add(&b, "domain %s\n", domain);
