@@ -331,25 +331,30 @@ static int write_limits(const struct cg_mount *m, const char *parent_dir, const 
 	return 0;
 }
 
-/* mkdir <parent>/<id>, again when a concurrent teardown removed an empty parent meanwhile. */
+/* mkdir <parent>/<id>; again when a concurrent teardown removed an empty parent meanwhile
+ * (ENOENT anywhere on the way). */
 static int make_dir(const struct cg_mount *m, const char *parent, const char *id, unsigned ctls,
 		    char **ret_parent, char **ret_dir, struct cni_error *err)
 {
 	for (int attempt = 0;; attempt++) {
 		_cleanup_free_ char *pdir = NULL, *dir = NULL;
-		int r = make_parent(m, parent, ctls, &pdir, err);
-		if (r < 0)
-			return r;
-		if (!(dir = path_join(pdir, id)))
-			return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
-		if (mkdir(dir, 0755) == 0) {
+		struct cni_error e = {0};
+		int r = make_parent(m, parent, ctls, &pdir, &e);
+		if (r >= 0 && !(dir = path_join(pdir, id)))
+			r = cni_error_set(&e, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
+		if (r >= 0 && mkdir(dir, 0755) == 0) {
 			*ret_parent = TAKE_PTR(pdir);
 			*ret_dir = TAKE_PTR(dir);
 			return 0;
 		}
-		if (errno != ENOENT || attempt == 5)
-			return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL, "create cgroup %s",
-					     dir);
+		if (r >= 0)
+			r = cni_error_set(&e, CNI_ERR_INTERNAL, errno, NULL, "create cgroup %s",
+					  dir);
+		if (r != -ENOENT || attempt == 5) {
+			if (err)
+				*err = e;
+			return r;
+		}
 	}
 }
 

@@ -351,134 +351,173 @@ static void tell_started(void)
 		;
 }
 
-int monitor_run(struct run_opts *o, const char *id, const struct monitor_link *l)
-{
-	_cleanup_(state_freep) struct state *s = calloc(1, sizeof(struct state));
-	_cleanup_free_ char *netns = NULL, *etc_dir = NULL;
-	_cleanup_close_ int lock = -EBADF, output = -EBADF;
-	struct ctr c = {.pid = -1, .pidfd = -1, .go_fd = -1};
-	struct cni_error err = {0};
-	const char *hostname = o->hostname ? o->hostname : (o->name ? o->name : id);
-	int r, sig = 0, code = EXIT_LAUNCHER;
+/* One container's life, step by step. */
+struct monitor {
+	struct run_opts *o;
+	struct state *s;
+	struct ctr c;
+	char *netns, *etc_dir;
+	const char *hostname;
+	int lock, output;
+	int sig; /* the stop signal that interrupted the setup */
+};
 
-	link_ = l;
-	detached = o->detach;
-	if (!s)
-		return EXIT_LAUNCHER;
-	if ((o->ns_flags & CLONE_NEWNET) && asprintf(&netns, "%s/%s", NETNS_DIR, id) < 0)
-		return EXIT_LAUNCHER;
-	if (o->rootfs && asprintf(&etc_dir, "%s/%s.etc", o->g->state_dir, id) < 0)
-		return EXIT_LAUNCHER;
+/* The record, written before anything is changed so that rm/gc can always finish the job. */
+static int open_record(struct monitor *m, const char *id, struct cni_error *err)
+{
+	_cleanup_(state_freep) struct state *old = NULL;
+	struct run_opts *o = m->o;
+	int r;
+
+	if (!(m->s = calloc(1, sizeof(struct state))) ||
+	    ((o->ns_flags & CLONE_NEWNET) && asprintf(&m->netns, "%s/%s", NETNS_DIR, id) < 0) ||
+	    (o->rootfs && asprintf(&m->etc_dir, "%s/%s.etc", o->g->state_dir, id) < 0) ||
+	    fill_state(o, id, m->netns, m->s) < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL,
+				     "build the state record of container %s", id);
 	/* Detached, nobody reads our stdio once the payload runs: --log or /dev/null. */
-	if (o->detach && (output = open(o->log ? o->log : "/dev/null",
-					O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0) {
-		fprintf(stderr, "cnictl: --log %s: %s\n", o->log, strerror(errno));
-		return EXIT_LAUNCHER;
-	}
-	if (fill_state(o, id, netns, s) < 0) {
-		fprintf(stderr, "cnictl: cannot build the state record\n");
-		return EXIT_LAUNCHER;
-	}
-	if (netns && access(netns, F_OK) == 0) {
-		fprintf(stderr, "cnictl: %s already exists: is container %s running?\n", netns, id);
-		return EXIT_LAUNCHER;
-	}
-	if ((r = state_lock(o->g->state_dir, false, &lock, &err)) < 0)
-		goto fail_early;
-	{
-		_cleanup_(state_freep) struct state *old = NULL;
-		if (state_read(o->g->state_dir, id, &old, NULL) >= 0) {
-			fprintf(stderr,
-				"cnictl: container %s already exists (see cnictl list / rm)\n", id);
-			return EXIT_LAUNCHER;
-		}
-	}
-	/* The record exists before anything is changed, so rm/gc can always finish. */
-	if ((r = state_write(o->g->state_dir, s, &err)) < 0)
-		goto fail_early;
-	if (cg_wanted(&o->limits) && (r = create_cgroups(o, s, &err)) < 0)
-		goto fail;
+	if (o->detach && (m->output = open(o->log ? o->log : "/dev/null",
+					   O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0)
+		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "open --log %s", o->log);
+	if (m->netns && access(m->netns, F_OK) == 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, EEXIST, NULL,
+				     "%s already exists: is container %s running?", m->netns, id);
+	if ((r = state_lock(o->g->state_dir, false, &m->lock, err)) < 0)
+		return r;
+	if (state_read(o->g->state_dir, id, &old, NULL) >= 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, EEXIST, NULL,
+				     "container %s already exists (see cnictl list / rm)", id);
+	return state_write(o->g->state_dir, m->s, err);
+}
+
+/* cgroups, namespaces, networks, /etc files: everything up to the go of the payload. */
+static int set_up(struct monitor *m, struct cni_error *err)
+{
+	struct run_opts *o = m->o;
+	struct state *s = m->s;
 	struct ctr_spec spec = {
 		.ns_flags = o->ns_flags,
-		.hostname = hostname,
+		.hostname = m->hostname,
 		.rootfs = o->rootfs,
-		.etc_dir = etc_dir,
+		.etc_dir = m->etc_dir,
 		.argv = o->argv,
-		.output_fd = output,
+		.output_fd = m->output,
 	};
-	if ((r = ctr_spawn(&spec, &c, &err)) < 0)
-		goto fail;
+	int r;
+
+	if (cg_wanted(&o->limits) && (r = create_cgroups(o, s, err)) < 0)
+		return r;
+	if ((r = ctr_spawn(&spec, &m->c, err)) < 0)
+		return r;
 	/* The payload belongs to the terminal's foreground job, as without a monitor: it reads
 	 * the terminal and gets its ^C directly. */
 	if (!o->detach)
-		(void)setpgid(c.pid, l->client_pgid);
-	s->init_pid = c.pid;
-	(void)proc_start_time(c.pid, &s->init_start);
-	if ((r = state_write(o->g->state_dir, s, &err)) < 0)
-		goto fail;
-	if (s->cgroups && (r = cg_attach(s->cgroups, c.pid, &err)) < 0)
-		goto fail;
-	if (netns && (r = ctr_netns_mount(c.pid, netns, &err)) < 0) {
+		(void)setpgid(m->c.pid, link_->client_pgid);
+	s->init_pid = m->c.pid;
+	(void)proc_start_time(m->c.pid, &s->init_start);
+	if ((r = state_write(o->g->state_dir, s, err)) < 0)
+		return r;
+	if (s->cgroups && (r = cg_attach(s->cgroups, m->c.pid, err)) < 0)
+		return r;
+	if (m->netns && (r = ctr_netns_mount(m->c.pid, m->netns, err)) < 0) {
 		/* Not ours to remove: the path was there before. */
 		if (r == -EEXIST) {
 			free(s->netns);
 			s->netns = NULL;
 		}
-		goto fail;
+		return r;
 	}
-	if ((r = attach_networks(o, s, &sig, &err)) < 0)
-		goto fail;
-	if (etc_dir) {
-		s->etc_dir = TAKE_PTR(etc_dir);
-		if ((r = state_write(o->g->state_dir, s, &err)) < 0 ||
-		    (r = write_etc(o, s, hostname, &err)) < 0)
-			goto fail;
+	if ((r = attach_networks(o, s, &m->sig, err)) < 0)
+		return r;
+	if (m->etc_dir) {
+		s->etc_dir = TAKE_PTR(m->etc_dir);
+		if ((r = state_write(o->g->state_dir, s, err)) < 0 ||
+		    (r = write_etc(o, s, m->hostname, err)) < 0)
+			return r;
 	}
-	if ((r = set_status_write(o, s, "running", &err)) < 0)
-		goto fail;
-	close(TAKE_FD(lock));
-	if ((r = ctr_go(&c, &err)) < 0)
-		goto fail;
+	return set_status_write(o, s, "running", err);
+}
+
+/* DEL every network and remove what is ours; on failure the record says what is left. */
+static void tear_down(struct monitor *m)
+{
+	struct cni_error err = {0};
+
+	set_status(m->s, "stopping");
+	(void)state_write(m->o->g->state_dir, m->s, NULL);
+	if (teardown(m->o->g, m->s, false, &err) < 0) {
+		rt_print_error("teardown incomplete; finish it with `cnictl rm`", &err);
+		(void)state_write(m->o->g->state_dir, m->s, NULL);
+	}
+}
+
+/* Setup failed or was interrupted: the child never runs the payload; undo everything. */
+static int abandon(struct monitor *m, const struct cni_error *err)
+{
+	if (m->sig)
+		fprintf(stderr, "cnictl: stopped by signal %d during setup; tearing down\n",
+			m->sig);
+	else
+		rt_print_error(NULL, err);
+	if (m->c.pid > 0) {
+		int ws;
+		ctr_abort(&m->c);
+		while (waitpid(m->c.pid, &ws, 0) < 0 && errno == EINTR)
+			;
+		ctr_close(&m->c);
+	}
+	if (m->etc_dir)
+		(void)etc_remove(m->etc_dir);
+	tear_down(m);
+	return m->sig ? 128 + m->sig : EXIT_LAUNCHER;
+}
+
+int monitor_run(struct run_opts *o, const char *id, const struct monitor_link *l)
+{
+	struct monitor m = {
+		.o = o,
+		.c = {.pid = -1, .pidfd = -1, .go_fd = -1},
+		.hostname = o->hostname ? o->hostname : (o->name ? o->name : id),
+		.lock = -EBADF,
+		.output = -EBADF,
+	};
+	struct cni_error err = {0};
+	int code;
+
+	link_ = l;
+	detached = o->detach;
+	if (open_record(&m, id, &err) < 0) {
+		rt_print_error(NULL, &err);
+		code = EXIT_LAUNCHER;
+		goto out;
+	}
+	if (set_up(&m, &err) < 0) {
+		code = abandon(&m, &err);
+		goto out;
+	}
+	close(TAKE_FD(m.lock));
+	if (ctr_go(&m.c, &err) < 0) {
+		code = abandon(&m, &err);
+		goto out;
+	}
 	tell_started();
-	if (output >= 0 && (dup2(output, STDOUT_FILENO) < 0 || dup2(output, STDERR_FILENO) < 0))
+	if (m.output >= 0 &&
+	    (dup2(m.output, STDOUT_FILENO) < 0 || dup2(m.output, STDERR_FILENO) < 0))
 		fprintf(stderr, "cnictl: detach: redirect stdout and stderr: %s\n",
 			strerror(errno));
-	code = wait_container(&c, id, o->stop_timeout);
-	ctr_close(&c);
-	report_oom(o, s, code);
-	if (state_lock(o->g->state_dir, false, &lock, &err) < 0)
+	code = wait_container(&m.c, id, o->stop_timeout);
+	ctr_close(&m.c);
+	report_oom(o, m.s, code);
+	if (state_lock(o->g->state_dir, false, &m.lock, &err) < 0)
 		rt_print_error("teardown", &err);
-	set_status(s, "stopping");
-	(void)state_write(o->g->state_dir, s, NULL);
-	if (teardown(o->g, s, false, &err) < 0) {
-		rt_print_error("teardown incomplete; finish it with `cnictl rm`", &err);
-		(void)state_write(o->g->state_dir, s, NULL);
-	}
+	tear_down(&m);
+out:
+	state_free(m.s);
+	free(m.netns);
+	free(m.etc_dir);
+	if (m.lock >= 0)
+		close(m.lock);
+	if (m.output >= 0)
+		close(m.output);
 	return code;
-
-fail:
-	if (sig)
-		fprintf(stderr, "cnictl: stopped by signal %d during setup; tearing down\n", sig);
-	else
-		rt_print_error(NULL, &err);
-	if (c.pid > 0) {
-		int ws;
-		ctr_abort(&c);
-		while (waitpid(c.pid, &ws, 0) < 0 && errno == EINTR)
-			;
-		ctr_close(&c);
-	}
-	if (etc_dir && !s->etc_dir)
-		(void)etc_remove(etc_dir);
-	set_status(s, "stopping");
-	(void)state_write(o->g->state_dir, s, NULL);
-	struct cni_error terr = {0};
-	if (teardown(o->g, s, false, &terr) < 0) {
-		rt_print_error("teardown incomplete; finish it with `cnictl rm`", &terr);
-		(void)state_write(o->g->state_dir, s, NULL);
-	}
-	return sig ? 128 + sig : EXIT_LAUNCHER;
-fail_early:
-	rt_print_error(NULL, &err);
-	return EXIT_LAUNCHER;
 }

@@ -121,6 +121,18 @@ else
 		$read_back" sh cpu:cpu.stat 2>&1)
 	like "v1: --cpus 0.1 throttles a busy loop" "$out" "nr_throttled [1-9]"
 
+	# Several at once below the default parent, which each teardown tries to remove: none
+	# may lose its directory to another's rmdir.
+	pids=()
+	for i in 1 2 3 4 5 6; do
+		C run --no-net --name "cgX$$-$i" --pids 20 --memory 64M -- sh -c 'sleep 0.$RANDOM' &
+		pids+=($!)
+	done
+	bad=0
+	for p in "${pids[@]}"; do wait "$p" || bad=$((bad + 1)); done
+	is "v1: 6 containers at once below the default parent: all exit 0" "$bad" 0
+	is "v1: ... and leave no cgroup" "$(for i in 1 2 3 4 5 6; do cg_dirs "cgX$$-$i"; done)" ""
+
 	# Below a parent of our choosing, which is the user's: kept, only the container's go.
 	out=$(C run --no-net --name cgC$$ --cgroup-parent "$P/sub" --pids 30 -- cat /proc/self/cgroup 2>&1)
 	like "v1: --cgroup-parent" "$out" ":pids:/$P/sub/cgC$$"
