@@ -78,7 +78,6 @@ static bool is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Fresh /proc (matches the new PID namespace) and /sys (shows the new netns's devices). */
 /* A read-only copy of the host's cgroup mounts (/sys/fs/cgroup and below), taken before the
  * fresh /sys (and the rootfs) hide them: the container reads its limits at the paths
  * /proc/self/cgroup names, as in a Docker container on a cgroup v1 host. -1 without. */
@@ -101,6 +100,8 @@ static int clone_cgroupfs(unsigned long flags)
 	return fd;
 }
 
+/* Fresh /proc (matches the new PID namespace) and /sys (shows the new netns's devices), with
+ * the cgroup mounts from clone_cgroupfs() on /sys/fs/cgroup. */
 static void mount_pseudo(unsigned long flags, bool in_rootfs, int cgroup_fd)
 {
 	if ((flags & CLONE_NEWPID) || in_rootfs) {
@@ -238,9 +239,9 @@ static void reset_signals(void)
 	sigset_t none;
 	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
 		signal(forwarded[i], SIG_DFL);
-	/* The monitor ignores these (it runs in a background process group). */
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
+	/* The monitor ignores these (it runs in a background process group). */
 	signal(SIGTTOU, SIG_DFL);
 	signal(SIGTTIN, SIG_DFL);
 	signal(SIGTSTP, SIG_DFL);

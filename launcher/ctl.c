@@ -26,16 +26,18 @@ static int set_true(void *ctx, const char *arg)
 	return 0;
 }
 
-/* Options of a verb whose context is one flag; the index of the first operand or an exit
- * status (usage error 2, or 0 after --help) as -1 - status. */
+/* Options of a verb whose context is at most one flag, then the globals made final. Returns
+ * the index of the first operand, or -1 with the exit status in *ret_code (0 after --help, 2
+ * for a usage error). */
 static int parse_flag_verb(int argc, char **argv, struct globals *g, const struct cli_verb *v,
-			   bool *flag, int usage_code)
+			   bool *flag, int *ret_code)
 {
 	int r = cli_parse(argc, argv, v, flag, g, false);
-	if (r == CLI_PARSE_DONE)
+
+	if (r == CLI_PARSE_DONE || r < 0 || cli_globals_finish(g) < 0) {
+		*ret_code = r == CLI_PARSE_DONE ? 0 : EXIT_USAGE;
 		return -1;
-	if (r < 0 || cli_globals_finish(g) < 0)
-		return -1 - usage_code;
+	}
 	return r;
 }
 
@@ -102,8 +104,8 @@ static int cmd_list(struct globals *g, int argc, char **argv)
 	bool as_json = false;
 	int r, code = EXIT_FAIL;
 
-	if ((r = parse_flag_verb(argc, argv, g, &cli_verb_list, &as_json, EXIT_USAGE)) < 0)
-		return -1 - r;
+	if ((r = parse_flag_verb(argc, argv, g, &cli_verb_list, &as_json, &code)) < 0)
+		return code;
 	if (state_list_ids(g->state_dir, &ids, &err) < 0) {
 		rt_print_error(NULL, &err);
 		goto out;
@@ -229,8 +231,8 @@ static int cmd_stop(struct globals *g, int argc, char **argv)
 {
 	int r, code = 0;
 
-	if ((r = parse_flag_verb(argc, argv, g, &cli_verb_stop, NULL, EXIT_USAGE)) < 0)
-		return -1 - r;
+	if ((r = parse_flag_verb(argc, argv, g, &cli_verb_stop, NULL, &code)) < 0)
+		return code;
 	if (r >= argc) {
 		cli_usage(stderr, &cli_verb_stop);
 		return EXIT_USAGE;
@@ -318,8 +320,8 @@ static int cmd_rm(struct globals *g, int argc, char **argv)
 	bool force = false;
 	int r, code = 0;
 
-	if ((r = parse_flag_verb(argc, argv, g, &cli_verb_rm, &force, EXIT_USAGE)) < 0)
-		return -1 - r;
+	if ((r = parse_flag_verb(argc, argv, g, &cli_verb_rm, &force, &code)) < 0)
+		return code;
 	if (r >= argc) {
 		cli_usage(stderr, &cli_verb_rm);
 		return EXIT_USAGE;
@@ -459,8 +461,8 @@ static int cmd_gc(struct globals *g, int argc, char **argv)
 	struct cni_error err = {0};
 	int r, code = 0;
 
-	if ((r = parse_flag_verb(argc, argv, g, &cli_verb_gc, NULL, EXIT_USAGE)) < 0)
-		return -1 - r;
+	if ((r = parse_flag_verb(argc, argv, g, &cli_verb_gc, NULL, &code)) < 0)
+		return code;
 	/* `gc NET [NETNS]` is the cnitool verb. */
 	if (r < argc)
 		return cli_verb_status.run(g, argc, argv);
