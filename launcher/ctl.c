@@ -461,11 +461,14 @@ static int cmd_gc(struct globals *g, int argc, char **argv)
 	struct cni_error err = {0};
 	int r, code = 0;
 
+	int verbose = g->verbose;
 	if ((r = parse_flag_verb(argc, argv, g, &cli_verb_gc, NULL, &code)) < 0)
 		return code;
-	/* `gc NET [NETNS]` is the cnitool verb. */
-	if (r < argc)
+	/* `gc NET [NETNS]` is the cnitool verb; it parses the options again (-v once). */
+	if (r < argc) {
+		g->verbose = verbose;
 		return cli_verb_status.run(g, argc, argv);
+	}
 	if (state_lock(g->state_dir, true, &lock, &err) < 0 ||
 	    state_list_ids(g->state_dir, &ids, &err) < 0) {
 		rt_print_error("gc", &err);
