@@ -1,8 +1,9 @@
-/* Command-line plumbing shared by every verb: global options, defaults, exit codes. */
+/* Command-line plumbing shared by every verb: option tables (parsing and --help come from the
+ * same table, so they cannot drift apart), global options, defaults, exit codes. */
 #pragma once
 
-#include <getopt.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "cni_env.h"
 
@@ -13,6 +14,8 @@
 #define DEFAULT_CACHE_DIR "/var/lib/cni"
 #define DEFAULT_STATE_DIR "/run/cnictl"
 #define NETNS_DIR	  "/run/netns"
+
+#include "cni_c_version.h" /* CNI_C_VERSION, from VERSION (Makefile) */
 
 /* run: the payload's status, or these for our own failures (podman's scheme). */
 #define EXIT_LAUNCHER 125
@@ -32,48 +35,52 @@ struct globals {
 	int verbose;
 };
 
-/* Long options every verb accepts; ids start at 1000 so verbs can add their own. */
-enum {
-	OPT_CONF_DIR = 1000,
-	OPT_CNI_PATH,
-	OPT_CACHE_DIR,
-	OPT_STATE_DIR,
-	OPT_TIMING,
-	OPT_PLUGIN_TIMEOUT,
-	OPT_HELP,
+/* A handler's answer when it has printed what was asked (--help, --version): exit 0. */
+#define CLI_DONE 1
+
+/* One option. `set` gets the verb's context (or the struct globals for global options) and
+ * the argument (NULL for a flag); it returns 0, CLI_DONE, or < 0 after printing why on stderr.
+ * set == NULL marks --help, answered by the parser with the verb's usage. */
+struct cli_opt {
+	const char *name; /* long name without "--"; NULL ends a table */
+	char short_name;  /* 0: none */
+	const char *arg;  /* placeholder in --help; NULL: a flag */
+	const char *help; /* lines separated by '\n' */
+	int (*set)(void *ctx, const char *arg);
 };
-#define CLI_GLOBAL_OPTIONS                                                       \
-	{"conf-dir", required_argument, NULL, OPT_CONF_DIR},                     \
-		{"cni-path", required_argument, NULL, OPT_CNI_PATH},             \
-		{"cache-dir", required_argument, NULL, OPT_CACHE_DIR},           \
-		{"state-dir", required_argument, NULL, OPT_STATE_DIR},           \
-		{"timing", no_argument, NULL, OPT_TIMING},                       \
-		{"plugin-timeout", required_argument, NULL, OPT_PLUGIN_TIMEOUT}, \
-		{"verbose", no_argument, NULL, 'v'},                             \
-	{                                                                        \
-		"help", no_argument, NULL, 'h'                                   \
-	}
 
-#define CLI_GLOBAL_HELP                                                                                   \
-	"Global options:\n"                                                                               \
-	"  -c, --conf-dir DIR      network configurations (env NETCONFPATH, default " DEFAULT_CONF_DIR    \
-	")\n"                                                                                             \
-	"      --cni-path DIRS     plugin search path (env CNI_PATH, default " DEFAULT_CNI_PATH           \
-	")\n"                                                                                             \
-	"      --cache-dir DIR     libcni result cache (env CNICTL_CACHE_DIR, default " DEFAULT_CACHE_DIR \
-	")\n"                                                                                             \
-	"      --state-dir DIR     container records (env CNICTL_STATE_DIR, default " DEFAULT_STATE_DIR   \
-	")\n"                                                                                             \
-	"      --timing            one line per plugin exec: wall, user/sys ms, max RSS\n"                \
-	"      --plugin-timeout S  kill a plugin that runs longer than S seconds (default 60)\n"          \
-	"  -v, --verbose           more diagnostics on stderr\n"                                          \
-	"  -h, --help              this text\n"
+struct cli_verb {
+	const char *name;
+	const char *synopsis;	 /* after "Usage: cnictl ", lines separated by '\n' */
+	const char *summary;	 /* one line in `cnictl --help` */
+	const char *description; /* text between the usage line and the options; may be NULL */
+	const struct cli_opt *opts;
+	const char *footer; /* after the options; may be NULL */
+	/* argv[0] is the verb; g holds the environment defaults and the options given before the
+	 * verb. Returns the exit status. */
+	int (*run)(struct globals *g, int argc, char **argv);
+};
 
-/* Defaults from the environment. Call once before option parsing. */
+/* Every verb, in the order `cnictl --help` lists them; NULL-terminated. */
+extern const struct cli_verb *const cli_verbs[];
+extern const struct cli_opt cli_global_opts[];
+const struct cli_verb *cli_find_verb(const char *name);
+
+/* `cnictl --help` (verb == NULL) or `cnictl VERB --help`. */
+void cli_usage(FILE *f, const struct cli_verb *verb);
+
+/* Parse options of `verb` (NULL: the global options before the verb) and the global ones from
+ * argv[1] on. With `in_order` parsing stops at the first operand (run, exec: the rest is a
+ * command; before the verb: the verb); otherwise operands may come between options. Returns
+ * the index of the first operand; CLI_PARSE_DONE when -h/--version was answered (exit 0);
+ * -EINVAL after printing why and the usage on stderr. */
+int cli_parse(int argc, char **argv, const struct cli_verb *verb, void *ctx, struct globals *g,
+	      bool in_order);
+#define CLI_PARSE_DONE (-1000)
+
+/* Defaults from the environment. Call once, before any option parsing. */
 int cli_globals_init(struct globals *g);
 void cli_globals_clear(struct globals *g);
-/* Handle a global option; returns 1 when handled, 0 when not ours, -1 on a bad value. */
-int cli_global_option(struct globals *g, int opt, const char *arg);
 /* Make cache/state dirs absolute (they are recorded in state files). */
 int cli_globals_finish(struct globals *g);
 
@@ -84,12 +91,11 @@ char *cli_abs_path(const char *p);
  * unless given. */
 int cli_parse_cni_args(const char *s, bool add_ignore_unknown, struct cni_args *ret);
 
-/* The verbs. argv[0] is the verb. Each returns the process exit status. */
-int cmd_run(int argc, char **argv);
-int cmd_cni(int argc, char **argv); /* add | check | del | status | gc NET [NETNS] */
-int cmd_list(int argc, char **argv);
-int cmd_exec(int argc, char **argv);
-int cmd_rm(int argc, char **argv);
-int cmd_gc(int argc, char **argv);
+/* Replace *dst with a copy of v: for option handlers. -ENOMEM. */
+int cli_set_str(char **dst, const char *v);
+
+/* The verbs (launcher/run.c, ctl.c, verbs.c). */
+extern const struct cli_verb cli_verb_run, cli_verb_exec, cli_verb_list, cli_verb_ls, cli_verb_stop,
+	cli_verb_rm, cli_verb_gc, cli_verb_add, cli_verb_check, cli_verb_del, cli_verb_status;
 /* `check ID`: CHECK every network of a running container; exit status. */
 int ctl_check_container(const struct globals *g, const char *id);

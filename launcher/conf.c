@@ -12,29 +12,36 @@
 #include "cni_skel.h"
 #include "cni_version.h"
 #include "conf.h"
+#include "invoke.h"
 #include "json.h"
 
 /* A bridge on a private /24 that is unlikely to clash with anything on the host. cniVersion
- * 1.0.0 keeps it usable with the Debian reference plugins (1.1.1) as well as ours. */
-static const char default_conflist[] =
-	"{\n"
-	"  \"cniVersion\": \"1.0.0\",\n"
-	"  \"name\": \"" CONF_DEFAULT_NAME "\",\n"
-	"  \"plugins\": [\n"
-	"    {\n"
-	"      \"type\": \"bridge\",\n"
-	"      \"bridge\": \"cnictl0\",\n"
-	"      \"isGateway\": true,\n"
-	"      \"ipMasq\": true,\n"
-	"      \"capabilities\": {\"ips\": true, \"mac\": true},\n"
-	"      \"ipam\": {\n"
-	"        \"type\": \"host-local\",\n"
-	"        \"ranges\": [[{\"subnet\": \"10.244.200.0/24\"}]],\n"
-	"        \"routes\": [{\"dst\": \"0.0.0.0/0\"}]\n"
-	"      }\n"
-	"    }\n"
-	"  ]\n"
-	"}\n";
+ * 1.0.0 keeps it usable with the Debian reference plugins (1.1.1) as well as ours. The portmap
+ * entry (`run -p`) is added when a portmap plugin is in the search path. */
+static const char default_head[] = "{\n"
+				   "  \"cniVersion\": \"1.0.0\",\n"
+				   "  \"name\": \"" CONF_DEFAULT_NAME "\",\n"
+				   "  \"plugins\": [\n"
+				   "    {\n"
+				   "      \"type\": \"bridge\",\n"
+				   "      \"bridge\": \"cnictl0\",\n"
+				   "      \"isGateway\": true,\n"
+				   "      \"ipMasq\": true,\n"
+				   "      \"capabilities\": {\"ips\": true, \"mac\": true},\n"
+				   "      \"ipam\": {\n"
+				   "        \"type\": \"host-local\",\n"
+				   "        \"ranges\": [[{\"subnet\": \"10.244.200.0/24\"}]],\n"
+				   "        \"routes\": [{\"dst\": \"0.0.0.0/0\"}]\n"
+				   "      }\n"
+				   "    }";
+static const char default_portmap[] = ",\n"
+				      "    {\n"
+				      "      \"type\": \"portmap\",\n"
+				      "      \"capabilities\": {\"portMappings\": true}\n"
+				      "    }";
+static const char default_tail[] = "\n"
+				   "  ]\n"
+				   "}\n";
 
 struct netconf *conf_free(struct netconf *nc)
 {
@@ -343,12 +350,19 @@ static int conf_add_dir_plugins(const char *dir, struct netconf **pnc, struct cn
 	return 0;
 }
 
-static int conf_default(struct netconf **ret, struct cni_error *err)
+static int conf_default(const char *cni_path, struct netconf **ret, struct cni_error *err)
 {
-	return conf_from_bytes(default_conflist, strlen(default_conflist), "(built-in)", ret, err);
+	_cleanup_free_ char *portmap = NULL, *bytes = NULL;
+	bool with_portmap = cni_path && invoke_find("portmap", cni_path, &portmap, NULL) >= 0;
+
+	if (asprintf(&bytes, "%s%s%s", default_head, with_portmap ? default_portmap : "",
+		     default_tail) < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
+	return conf_from_bytes(bytes, strlen(bytes), "(built-in)", ret, err);
 }
 
-int conf_load(const char *dir, const char *name, struct netconf **ret, struct cni_error *err)
+int conf_load(const char *dir, const char *name, const char *cni_path, struct netconf **ret,
+	      struct cni_error *err)
 {
 	static const char *const list_exts[] = {".conflist", NULL};
 	static const char *const single_exts[] = {".conf", ".json", NULL};
@@ -392,7 +406,7 @@ int conf_load(const char *dir, const char *name, struct netconf **ret, struct cn
 			return conf_upconvert(buf, len, singles[i], ret, err);
 	}
 	if (strcmp(name, CONF_DEFAULT_NAME) == 0)
-		return conf_default(ret, err);
+		return conf_default(cni_path, ret, err);
 	if (n_lists + n_singles == 0)
 		return cni_error_set(err, CNI_ERR_CONFIG, ENOENT, NULL,
 				     "no net configurations found in %s", dir);

@@ -32,8 +32,11 @@ int conf_from_bytes(const char *bytes, size_t len, const char *source, struct ne
 
 /* libcni LoadNetworkConf: the first "*.conflist" (sorted) whose name matches, then the first
  * "*.conf"/"*.json" single-plugin file, wrapped into a one-plugin list. The name
- * CONF_DEFAULT_NAME falls back to the embedded default network. Code 7 when not found. */
-int conf_load(const char *dir, const char *name, struct netconf **ret, struct cni_error *err);
+ * CONF_DEFAULT_NAME falls back to the embedded default network: bridge + host-local, and
+ * portmap (capability portMappings) when `cni_path` (may be NULL) holds a portmap plugin.
+ * Code 7 when not found. */
+int conf_load(const char *dir, const char *name, const char *cni_path, struct netconf **ret,
+	      struct cni_error *err);
 
 /* Names of every network defined in dir (lists first, then single files, duplicates dropped),
  * plus the default network. NULL-terminated, malloc'd; free with conf_names_free(). */

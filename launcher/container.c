@@ -1,5 +1,6 @@
 /* Namespaces, handshake, init and exec-into. Child-side code runs after a raw clone3, so it
  * sticks to async-signal-safe calls plus a few that are fine in a single-threaded parent. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "container.h"
+#include "etc.h"
 
 #define EXIT_SETUP 125
 
@@ -33,7 +35,7 @@ int ctr_status_code(int wstatus)
 	return EXIT_SETUP;
 }
 
-_printf_(1, 2) static void child_fail(const char *fmt, ...)
+_printf_(1, 2) _Noreturn static void child_fail(const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -76,8 +78,31 @@ static bool is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Fresh /proc (matches the new PID namespace) and /sys (shows the new netns's devices). */
-static void mount_pseudo(unsigned long flags, bool in_rootfs)
+/* A read-only copy of the host's cgroup mounts (/sys/fs/cgroup and below), taken before the
+ * fresh /sys (and the rootfs) hide them: the container reads its limits at the paths
+ * /proc/self/cgroup names, as in a Docker container on a cgroup v1 host. -1 without. */
+static int clone_cgroupfs(unsigned long flags)
+{
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					   MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC};
+	int fd;
+
+	if (!(flags & CLONE_NEWNS) || !(flags & CLONE_NEWNET))
+		return -1;
+	fd = open_tree(AT_FDCWD, "/sys/fs/cgroup",
+		       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (fd < 0)
+		return -1;
+	if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Fresh /proc (matches the new PID namespace) and /sys (shows the new netns's devices), with
+ * the cgroup mounts from clone_cgroupfs() on /sys/fs/cgroup. */
+static void mount_pseudo(unsigned long flags, bool in_rootfs, int cgroup_fd)
 {
 	if ((flags & CLONE_NEWPID) || in_rootfs) {
 		if (in_rootfs)
@@ -85,12 +110,106 @@ static void mount_pseudo(unsigned long flags, bool in_rootfs)
 		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 			child_fail("mount /proc");
 	}
-	if ((flags & CLONE_NEWNET) && is_dir("/sys") &&
-	    mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL) < 0)
+	if (!(flags & CLONE_NEWNET) || !is_dir("/sys"))
+		return;
+	if (mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL) < 0)
 		child_fail("mount /sys");
+	if (cgroup_fd >= 0 &&
+	    move_mount(cgroup_fd, "", AT_FDCWD, "/sys/fs/cgroup", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		fprintf(stderr, "cnictl: warning: no /sys/fs/cgroup in the container: %s\n",
+			strerror(errno));
 }
 
-static void enter_rootfs(const char *rootfs)
+/* "a/b" into buf; a path too long for it is a setup failure. */
+static void path_join(char *buf, size_t size, const char *a, const char *b)
+{
+	if (snprintf(buf, size, "%s/%s", a, b) >= (int)size) {
+		errno = ENAMETOOLONG;
+		child_fail("%s/%s", a, b);
+	}
+}
+
+/* The rootfs's /etc, on a tmpfs: every entry bound back from the original directory (writes
+ * to them still reach the disk; new entries stay private), plus empty mount points for the
+ * files we provide. Reached through an fd opened before the tmpfs covers the directory. */
+static void private_etc(const char *etc, const struct stat *st)
+{
+	char path[4096], from[64], link[4096];
+	struct dirent *de;
+	int dfd = open(etc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+
+	if (dfd < 0)
+		child_fail("open %s", etc);
+	if (mount("tmpfs", etc, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+		child_fail("mount a private tmpfs on %s", etc);
+	if (chmod(etc, st->st_mode & 07777) < 0 || chown(etc, st->st_uid, st->st_gid) < 0)
+		child_fail("set the owner and mode of %s", etc);
+	if (!(d = fdopendir(dfd)))
+		child_fail("read %s", etc);
+	while ((de = readdir(d))) {
+		struct stat es;
+		bool ours = false;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++)
+			ours |= strcmp(de->d_name, etc_files[i]) == 0;
+		if (ours || fstatat(dfd, de->d_name, &es, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		path_join(path, sizeof(path), etc, de->d_name);
+		if (S_ISLNK(es.st_mode)) {
+			ssize_t n = readlinkat(dfd, de->d_name, link, sizeof(link) - 1);
+			link[n > 0 ? n : 0] = '\0';
+			if (n < 0 || symlink(link, path) < 0)
+				child_fail("copy the link %s", path);
+			continue;
+		}
+		if (S_ISDIR(es.st_mode) ? mkdir(path, es.st_mode & 07777) < 0
+					: mknod(path, S_IFREG | 0644, 0) < 0)
+			child_fail("create the mount point %s", path);
+		snprintf(from, sizeof(from), "/proc/self/fd/%d", dfd);
+		path_join(link, sizeof(link), from, de->d_name);
+		if (mount(link, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+			child_fail("bind %s back", path);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++) {
+		path_join(path, sizeof(path), etc, etc_files[i]);
+		if (mknod(path, S_IFREG | 0644, 0) < 0)
+			child_fail("create the mount point %s", path);
+	}
+	closedir(d);
+}
+
+/* Our private hostname, hosts and resolv.conf over the rootfs's: bound onto its files when it
+ * has all three, else onto a private /etc (private_etc). The rootfs on disk is not changed. */
+static void provide_etc(const char *rootfs, const char *src)
+{
+	char etc[4096], path[4096], from[4096];
+	struct stat st, fst;
+	bool all_files = true;
+
+	path_join(etc, sizeof(etc), rootfs, "etc");
+	if (lstat(etc, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr,
+			"cnictl: warning: %s has no /etc directory: no /etc/hostname, /etc/hosts or /etc/resolv.conf in the container\n",
+			rootfs);
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++) {
+		path_join(path, sizeof(path), etc, etc_files[i]);
+		all_files &= lstat(path, &fst) == 0 && S_ISREG(fst.st_mode);
+	}
+	if (!all_files)
+		private_etc(etc, &st);
+	for (size_t i = 0; i < ARRAY_SIZE(etc_files); i++) {
+		path_join(path, sizeof(path), etc, etc_files[i]);
+		path_join(from, sizeof(from), src, etc_files[i]);
+		if (mount(from, path, NULL, MS_BIND, NULL) < 0)
+			child_fail("bind %s on %s", from, path);
+	}
+}
+
+static void enter_rootfs(const char *rootfs, const char *etc_dir)
 {
 	char dev[4096];
 
@@ -99,6 +218,8 @@ static void enter_rootfs(const char *rootfs)
 	snprintf(dev, sizeof(dev), "%s/dev", rootfs);
 	if (is_dir(dev) && mount("/dev", dev, NULL, MS_BIND | MS_REC, NULL) < 0)
 		child_fail("bind /dev into %s", rootfs);
+	if (etc_dir)
+		provide_etc(rootfs, etc_dir);
 	if (chdir(rootfs) < 0)
 		child_fail("chdir %s", rootfs);
 	/* pivot_root(".", "."): the old root ends up on top of the new one; detach it. */
@@ -120,6 +241,10 @@ static void reset_signals(void)
 		signal(forwarded[i], SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
+	/* The monitor ignores these (it runs in a background process group). */
+	signal(SIGTTOU, SIG_DFL);
+	signal(SIGTTIN, SIG_DFL);
+	signal(SIGTSTP, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
@@ -173,10 +298,14 @@ _Noreturn static void init_main(const struct ctr_spec *spec)
 
 _Noreturn static void child_main(const struct ctr_spec *spec, int go_rd, int status_wr)
 {
+	int cgroup_fd;
 	char c = 0;
 
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	reset_signals();
+	if (spec->output_fd >= 0 &&
+	    (dup2(spec->output_fd, STDOUT_FILENO) < 0 || dup2(spec->output_fd, STDERR_FILENO) < 0))
+		_exit(EXIT_SETUP);
 	close_all_except(go_rd, status_wr);
 	if ((spec->ns_flags & CLONE_NEWNS) && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		child_fail("make the mount tree private");
@@ -194,10 +323,13 @@ _Noreturn static void child_main(const struct ctr_spec *spec, int go_rd, int sta
 		child_fail("set hostname %s", spec->hostname);
 	if (spec->ns_flags & CLONE_NEWNET)
 		lo_up();
+	cgroup_fd = clone_cgroupfs(spec->ns_flags);
 	if (spec->rootfs)
-		enter_rootfs(spec->rootfs);
+		enter_rootfs(spec->rootfs, spec->etc_dir);
 	if (spec->ns_flags & CLONE_NEWNS)
-		mount_pseudo(spec->ns_flags, spec->rootfs != NULL);
+		mount_pseudo(spec->ns_flags, spec->rootfs != NULL, cgroup_fd);
+	if (cgroup_fd >= 0)
+		close(cgroup_fd);
 	init_main(spec);
 }
 

@@ -11,7 +11,10 @@ struct ctr_spec {
 	unsigned long ns_flags; /* CLONE_NEW{NET,UTS,IPC,PID,NS} */
 	const char *hostname;	/* set when CLONE_NEWUTS, may be NULL */
 	const char *rootfs;	/* pivot_root target, may be NULL (needs CLONE_NEWNS) */
+	const char *etc_dir;	/* with rootfs: hostname, hosts, resolv.conf to bind over its /etc's
+				 * (written before ctr_go); may be NULL */
 	char *const *argv;	/* payload, argv[0] looked up in PATH */
+	int output_fd;		/* >= 0: the container's stdout and stderr (detached), else ours */
 };
 
 struct ctr {

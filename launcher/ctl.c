@@ -19,53 +19,55 @@
 
 DEFINE_CLEANUP(char **, conf_names_free)
 
-/* Global options only, plus -f for rm and --json for list. Returns optind or <0. */
-static int parse_simple(int argc, char **argv, struct globals *g, const char *usage, bool *flag,
-			const char *flag_name)
+static int set_true(void *ctx, const char *arg)
 {
-	const struct option opts[] = {
-		{flag_name ? flag_name : "no-such-option", no_argument, NULL, 'f'},
-		CLI_GLOBAL_OPTIONS,
-		{0},
-	};
-	int c, r;
+	(void)arg;
+	*(bool *)ctx = true;
+	return 0;
+}
 
-	if (cli_globals_init(g) < 0)
-		return -ENOMEM;
-	optind = 0; /* 0: full reset of GNU getopt, verbs may parse twice */
-	while ((c = getopt_long(argc, argv, flag ? "+fc:vh" : "+c:vh", opts, NULL)) != -1) {
-		if ((r = cli_global_option(g, c, optarg)) != 0) {
-			if (r < 0)
-				return -EINVAL;
-			continue;
-		}
-		if (c == 'h') {
-			fputs(usage, stdout);
-			return -ECANCELED;
-		}
-		if (c == 'f' && flag) {
-			*flag = true;
-			continue;
-		}
-		fputs(usage, stderr);
-		return -EINVAL;
+/* Options of a verb whose context is at most one flag, then the globals made final. Returns
+ * the index of the first operand, or -1 with the exit status in *ret_code (0 after --help, 2
+ * for a usage error). */
+static int parse_flag_verb(int argc, char **argv, struct globals *g, const struct cli_verb *v,
+			   bool *flag, int *ret_code)
+{
+	int r = cli_parse(argc, argv, v, flag, g, false);
+
+	if (r == CLI_PARSE_DONE || r < 0 || cli_globals_finish(g) < 0) {
+		*ret_code = r == CLI_PARSE_DONE ? 0 : EXIT_USAGE;
+		return -1;
 	}
-	if (cli_globals_finish(g) < 0)
-		return -ENOMEM;
-	return optind;
+	return r;
 }
 
-static int usage_exit(int r)
-{
-	return r == -ECANCELED ? 0 : EXIT_USAGE;
-}
+static const struct cli_opt list_opts[] = {
+	{"json", 0, NULL, "a JSON array instead of the table", set_true},
+	{0},
+};
 
-static const char list_usage[] =
-	"Usage: cnictl list [--json]\n"
-	"Containers recorded in the state dir: ID, name, init PID, state, networks and IPs.\n"
-	"State is \"running\", \"creating\", \"stopping\", or \"dead\" when its launcher is gone\n"
-	"(finish those with `cnictl rm ID` or `cnictl gc`).\n"
-	"\n" CLI_GLOBAL_HELP;
+static int cmd_list(struct globals *g, int argc, char **argv);
+
+const struct cli_verb cli_verb_list = {
+	.name = "list",
+	.synopsis = "list [--json]",
+	.summary = "containers, their state and IPs (also: ls)",
+	.description =
+		"Containers recorded in the state dir: ID, name, init PID, state, networks and IPs.\n"
+		"State is \"running\", \"creating\", \"stopping\", or \"dead\" when its monitor is gone\n"
+		"(finish those with `cnictl rm ID` or `cnictl gc`).\n",
+	.opts = list_opts,
+	.run = cmd_list,
+};
+
+const struct cli_verb cli_verb_ls = {
+	.name = "ls",
+	.synopsis = "ls [--json]",
+	.summary = "the same as list",
+	.description = "The same as `cnictl list`.\n",
+	.opts = list_opts,
+	.run = cmd_list,
+};
 
 static const char *state_word(const struct state *s)
 {
@@ -94,20 +96,17 @@ static char *state_ips(const struct state *s)
 	return out;
 }
 
-int cmd_list(int argc, char **argv)
+static int cmd_list(struct globals *g, int argc, char **argv)
 {
 	_cleanup_(conf_names_freep) char **ids = NULL;
 	_cleanup_(cJSON_Deletep) cJSON *arr = NULL;
 	struct cni_error err = {0};
-	struct globals g;
 	bool as_json = false;
 	int r, code = EXIT_FAIL;
 
-	if ((r = parse_simple(argc, argv, &g, list_usage, &as_json, "json")) < 0) {
-		cli_globals_clear(&g);
-		return usage_exit(r);
-	}
-	if (state_list_ids(g.state_dir, &ids, &err) < 0) {
+	if ((r = parse_flag_verb(argc, argv, g, &cli_verb_list, &as_json, &code)) < 0)
+		return code;
+	if (state_list_ids(g->state_dir, &ids, &err) < 0) {
 		rt_print_error(NULL, &err);
 		goto out;
 	}
@@ -120,7 +119,7 @@ int cmd_list(int argc, char **argv)
 		_cleanup_(state_freep) struct state *s = NULL;
 		_cleanup_free_ char *ips = NULL;
 		char nets[256] = "";
-		if (state_read(g.state_dir, ids[i], &s, NULL) < 0)
+		if (state_read(g->state_dir, ids[i], &s, NULL) < 0)
 			continue;
 		for (size_t k = 0; k < s->n_nets; k++) {
 			size_t l = strlen(nets);
@@ -151,72 +150,138 @@ int cmd_list(int argc, char **argv)
 	}
 	code = 0;
 out:
-	cli_globals_clear(&g);
 	return code;
 }
 
-static const char exec_usage[] = "Usage: cnictl exec ID [--] CMD [ARG...]\n"
-				 "Run CMD inside a running container's namespaces (net, uts, ipc,\n"
-				 "pid, mnt). Exit status: CMD's, 128+N when killed by signal N.\n"
-				 "\n" CLI_GLOBAL_HELP;
+static int cmd_exec(struct globals *g, int argc, char **argv);
 
-int cmd_exec(int argc, char **argv)
+const struct cli_verb cli_verb_exec = {
+	.name = "exec",
+	.synopsis = "exec ID [--] CMD [ARG...]",
+	.summary = "run CMD inside a running container",
+	.description =
+		"Run CMD inside a running container's namespaces (net, uts, ipc, pid, mnt).\n",
+	.footer = "Exit status: CMD's, 128+N when killed by signal N.\n",
+	.run = cmd_exec,
+};
+
+static int cmd_exec(struct globals *g, int argc, char **argv)
 {
 	_cleanup_(state_freep) struct state *s = NULL;
 	struct cni_error err = {0};
-	struct globals g;
-	int r, code = EXIT_LAUNCHER;
+	int r, code;
 
-	if ((r = parse_simple(argc, argv, &g, exec_usage, NULL, NULL)) < 0) {
-		cli_globals_clear(&g);
-		return r == -ECANCELED ? 0 : EXIT_LAUNCHER;
-	}
+	r = cli_parse(argc, argv, &cli_verb_exec, NULL, g, true);
+	if (r == CLI_PARSE_DONE)
+		return 0;
+	if (r < 0 || cli_globals_finish(g) < 0)
+		return EXIT_LAUNCHER;
 	if (argc - r < 2) {
-		fputs(exec_usage, stderr);
-		goto out;
+		cli_usage(stderr, &cli_verb_exec);
+		return EXIT_LAUNCHER;
 	}
-	if (state_read(g.state_dir, argv[r], &s, &err) < 0) {
+	if (state_read(g->state_dir, argv[r], &s, &err) < 0) {
 		rt_print_error(NULL, &err);
-		goto out;
+		return EXIT_LAUNCHER;
 	}
 	if (!state_init_alive(s)) {
 		fprintf(stderr, "cnictl: container %s is not running\n", s->id);
-		goto out;
+		return EXIT_LAUNCHER;
 	}
 	char **cmd = argv + r + 1;
 	if (*cmd && strcmp(*cmd, "--") == 0)
 		cmd++;
 	if (!*cmd) {
-		fputs(exec_usage, stderr);
-		goto out;
+		cli_usage(stderr, &cli_verb_exec);
+		return EXIT_LAUNCHER;
 	}
 	code = ctr_exec_in(s->init_pid, cmd, &err);
 	if (code < 0) {
 		rt_print_error(NULL, &err);
 		code = EXIT_LAUNCHER;
 	}
-out:
-	cli_globals_clear(&g);
 	return code;
 }
 
-static const char rm_usage[] =
-	"Usage: cnictl rm [-f] ID...\n"
-	"Finish the teardown of containers whose launcher is gone: DEL every network (from the\n"
-	"cached configuration), remove the netns mount, the cgroup and the record. Idempotent.\n"
-	"  -f, --force   also for running containers (SIGKILL the launcher and the container\n"
-	"                first), and drop the record even when a DEL fails\n"
-	"\n" CLI_GLOBAL_HELP;
-
-static void wait_gone(pid_t pid, unsigned long long start)
+/* Until the process is gone (or another one has its PID), at most max_ms. */
+static bool wait_gone(pid_t pid, unsigned long long start, int max_ms)
 {
-	for (int i = 0; i < 200; i++) {
-		unsigned long long now;
-		if (proc_start_time(pid, &now) < 0 || now != start)
-			return;
+	for (int i = 0; i < max_ms / 10; i++) {
+		if (!state_pid_alive(pid, start))
+			return true;
 		nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
 	}
+	return false;
 }
+
+static int cmd_stop(struct globals *g, int argc, char **argv);
+
+const struct cli_verb cli_verb_stop = {
+	.name = "stop",
+	.synopsis = "stop ID...",
+	.summary = "stop running containers (SIGTERM, then teardown)",
+	.description =
+		"Send SIGTERM to each container's monitor, which forwards it to the container (SIGKILL\n"
+		"after the --stop-timeout given to run), DELs its networks and removes it; wait for\n"
+		"that, at most 120 s.\n",
+	.run = cmd_stop,
+};
+
+static int cmd_stop(struct globals *g, int argc, char **argv)
+{
+	int r, code = 0;
+
+	if ((r = parse_flag_verb(argc, argv, g, &cli_verb_stop, NULL, &code)) < 0)
+		return code;
+	if (r >= argc) {
+		cli_usage(stderr, &cli_verb_stop);
+		return EXIT_USAGE;
+	}
+	for (int i = r; i < argc; i++) {
+		_cleanup_(state_freep) struct state *s = NULL;
+		struct cni_error err = {0};
+		if (state_read(g->state_dir, argv[i], &s, &err) < 0) {
+			rt_print_error(NULL, &err);
+			code = EXIT_FAIL;
+			continue;
+		}
+		if (!state_owner_alive(s)) {
+			fprintf(stderr,
+				"cnictl: container %s is not running; finish it with `cnictl rm %s`\n",
+				s->id, s->id);
+			code = EXIT_FAIL;
+			continue;
+		}
+		(void)kill(s->owner_pid, SIGTERM);
+		if (!wait_gone(s->owner_pid, s->owner_start, 120 * 1000)) {
+			fprintf(stderr, "cnictl: container %s did not stop within 120 s\n", s->id);
+			code = EXIT_FAIL;
+		}
+	}
+	return code;
+}
+
+static const struct cli_opt rm_opts[] = {
+	{"force", 'f', NULL,
+	 "also for running containers (SIGKILL the monitor and the container first),\n"
+	 "and drop the record even when a DEL fails",
+	 set_true},
+	{0},
+};
+
+static int cmd_rm(struct globals *g, int argc, char **argv);
+
+const struct cli_verb cli_verb_rm = {
+	.name = "rm",
+	.synopsis = "rm [-f] ID...",
+	.summary = "finish a container's teardown",
+	.description =
+		"Finish the teardown of containers whose monitor is gone: DEL every network (from the\n"
+		"cached configuration), remove the netns mount, the cgroups, the /etc files and the\n"
+		"record. Idempotent.\n",
+	.opts = rm_opts,
+	.run = cmd_rm,
+};
 
 static int rm_one(const struct globals *g, const char *id, bool force)
 {
@@ -230,16 +295,16 @@ static int rm_one(const struct globals *g, const char *id, bool force)
 	if (state_owner_alive(s)) {
 		if (!force) {
 			fprintf(stderr,
-				"cnictl: container %s is running (launcher pid %d); stop it, or use rm --force\n",
+				"cnictl: container %s is running (monitor pid %d); stop it, or use rm --force\n",
 				id, (int)s->owner_pid);
 			return -EBUSY;
 		}
 		(void)kill(s->owner_pid, SIGKILL);
-		wait_gone(s->owner_pid, s->owner_start);
+		(void)wait_gone(s->owner_pid, s->owner_start, 2000);
 	}
 	if (state_init_alive(s)) {
 		(void)kill(s->init_pid, SIGKILL);
-		wait_gone(s->init_pid, s->init_start);
+		(void)wait_gone(s->init_pid, s->init_start, 2000);
 	}
 	if (teardown(g, s, force, &err) < 0) {
 		rt_print_error("rm", &err);
@@ -248,44 +313,44 @@ static int rm_one(const struct globals *g, const char *id, bool force)
 	return 0;
 }
 
-int cmd_rm(int argc, char **argv)
+static int cmd_rm(struct globals *g, int argc, char **argv)
 {
 	_cleanup_close_ int lock = -EBADF;
 	struct cni_error err = {0};
-	struct globals g;
 	bool force = false;
 	int r, code = 0;
 
-	if ((r = parse_simple(argc, argv, &g, rm_usage, &force, "force")) < 0) {
-		cli_globals_clear(&g);
-		return usage_exit(r);
-	}
+	if ((r = parse_flag_verb(argc, argv, g, &cli_verb_rm, &force, &code)) < 0)
+		return code;
 	if (r >= argc) {
-		fputs(rm_usage, stderr);
-		cli_globals_clear(&g);
+		cli_usage(stderr, &cli_verb_rm);
 		return EXIT_USAGE;
 	}
-	if (state_lock(g.state_dir, false, &lock, &err) < 0) {
+	if (state_lock(g->state_dir, false, &lock, &err) < 0) {
 		rt_print_error(NULL, &err);
-		cli_globals_clear(&g);
 		return EXIT_FAIL;
 	}
 	for (int i = r; i < argc; i++)
-		if (rm_one(&g, argv[i], force) < 0)
+		if (rm_one(g, argv[i], force) < 0)
 			code = EXIT_FAIL;
-	cli_globals_clear(&g);
 	return code;
 }
 
-static const char gc_usage[] =
-	"Usage: cnictl gc\n"
-	"       cnictl gc NET [NETNS]   (cnitool-compatible, see `cnictl add --help`)\n"
-	"Remove every container whose launcher is dead (as rm does), then garbage-collect every\n"
-	"network: cached attachments whose container is gone are DELeted, and networks at\n"
-	"cniVersion >= 1.1.0 get a CNI GC with the live attachments as\n"
-	"cni.dev/valid-attachments. Live = running cnictl containers, plus cached attachments\n"
-	"whose network namespace still exists. Runs exclusively (no ADD/DEL meanwhile).\n"
-	"\n" CLI_GLOBAL_HELP;
+static int cmd_gc(struct globals *g, int argc, char **argv);
+
+const struct cli_verb cli_verb_gc = {
+	.name = "gc",
+	.synopsis = "gc\ngc NET [NETNS]",
+	.summary = "remove dead containers, then CNI GC every network",
+	.description =
+		"Remove every container whose monitor is dead (as rm does), then garbage-collect every\n"
+		"network: cached attachments whose container is gone are DELeted, and networks at\n"
+		"cniVersion >= 1.1.0 get a CNI GC with the live attachments as\n"
+		"cni.dev/valid-attachments. Live = running cnictl containers, plus cached attachments\n"
+		"whose network namespace still exists. Runs exclusively (no ADD/DEL meanwhile).\n"
+		"`gc NET [NETNS]` is cnitool's verb (see `cnictl add --help`).\n",
+	.run = cmd_gc,
+};
 
 static int valid_add(cJSON *valid, const char *cid, const char *ifname)
 {
@@ -355,7 +420,7 @@ static int gc_networks(const struct globals *g, const cJSON *valid, const cJSON 
 	for (size_t i = 0; names[i]; i++) {
 		_cleanup_(conf_freep) struct netconf *nc = NULL;
 		err = (struct cni_error){0};
-		if (conf_load(g->conf_dir, names[i], &nc, &err) < 0 ||
+		if (conf_load(g->conf_dir, names[i], g->cni_path, &nc, &err) < 0 ||
 		    rt_gc_list(nc, &rt, valid, &err) < 0) {
 			rt_print_error("gc", &err);
 			code = -EIO;
@@ -388,54 +453,49 @@ static int gc_networks(const struct globals *g, const cJSON *valid, const cJSON 
 	return code;
 }
 
-int cmd_gc(int argc, char **argv)
+static int cmd_gc(struct globals *g, int argc, char **argv)
 {
 	_cleanup_(conf_names_freep) char **ids = NULL, **left = NULL;
 	_cleanup_(cJSON_Deletep) cJSON *entries = NULL, *valid = NULL;
 	_cleanup_close_ int lock = -EBADF;
 	struct cni_error err = {0};
-	struct globals g;
 	int r, code = 0;
 
-	if ((r = parse_simple(argc, argv, &g, gc_usage, NULL, NULL)) < 0) {
-		cli_globals_clear(&g);
-		return usage_exit(r);
-	}
-	/* `gc NET [NETNS]` is the cnitool verb. */
+	int verbose = g->verbose;
+	if ((r = parse_flag_verb(argc, argv, g, &cli_verb_gc, NULL, &code)) < 0)
+		return code;
+	/* `gc NET [NETNS]` is the cnitool verb; it parses the options again (-v once). */
 	if (r < argc) {
-		cli_globals_clear(&g);
-		return cmd_cni(argc, argv);
+		g->verbose = verbose;
+		return cli_verb_status.run(g, argc, argv);
 	}
-	if (state_lock(g.state_dir, true, &lock, &err) < 0 ||
-	    state_list_ids(g.state_dir, &ids, &err) < 0) {
+	if (state_lock(g->state_dir, true, &lock, &err) < 0 ||
+	    state_list_ids(g->state_dir, &ids, &err) < 0) {
 		rt_print_error("gc", &err);
-		cli_globals_clear(&g);
 		return EXIT_FAIL;
 	}
 	for (size_t i = 0; ids[i]; i++) {
 		_cleanup_(state_freep) struct state *s = NULL;
-		if (state_read(g.state_dir, ids[i], &s, NULL) < 0 || state_owner_alive(s))
+		if (state_read(g->state_dir, ids[i], &s, NULL) < 0 || state_owner_alive(s))
 			continue;
 		if (state_init_alive(s))
 			(void)kill(s->init_pid, SIGKILL);
 		err = (struct cni_error){0};
-		if (teardown(&g, s, false, &err) < 0) {
+		if (teardown(g, s, false, &err) < 0) {
 			rt_print_error("gc", &err);
 			code = EXIT_FAIL;
 		} else {
 			fprintf(stderr, "cnictl: removed dead container %s\n", s->id);
 		}
 	}
-	if (state_list_ids(g.state_dir, &left, &err) < 0 ||
-	    cache_list(g.cache_dir, &entries, &err) < 0 || !(valid = cJSON_CreateArray()) ||
-	    collect_valid(&g, left, entries, valid) < 0) {
+	if (state_list_ids(g->state_dir, &left, &err) < 0 ||
+	    cache_list(g->cache_dir, &entries, &err) < 0 || !(valid = cJSON_CreateArray()) ||
+	    collect_valid(g, left, entries, valid) < 0) {
 		rt_print_error("gc", &err);
-		cli_globals_clear(&g);
 		return EXIT_FAIL;
 	}
-	if (gc_networks(&g, valid, entries) < 0)
+	if (gc_networks(g, valid, entries) < 0)
 		code = EXIT_FAIL;
-	cli_globals_clear(&g);
 	return code;
 }
 

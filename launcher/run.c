@@ -1,4 +1,8 @@
-/* `cnictl run`: namespaces + CNI networks + payload, and a complete teardown afterwards. */
+/* `cnictl run`, the side the user sees: options, validation, then a monitor process that owns
+ * the container (monitor.c). This process only relays signals to the monitor and exits with the
+ * status the monitor reports; killing it (even with SIGKILL) makes the monitor stop the
+ * container and tear it down, as conmon does for podman. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -8,96 +12,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "cgroup.h"
-#include "cli.h"
-#include "conf.h"
-#include "container.h"
+#include "ipaddr.h"
 #include "json.h"
+#include "run.h"
 #include "runtime.h"
-#include "state.h"
-#include "table.h"
-#include "teardown.h"
 
-enum result_format { RESULT_NONE, RESULT_TABLE, RESULT_JSON };
+#define O(ctx) ((struct run_opts *)(ctx))
 
-struct run_net {
-	char *name;
-	char *ifname;
-	struct netconf *nc;
-	cJSON *result;
-};
+/* ---- option handlers ---- */
 
-struct run_opts {
-	struct globals g;
-	struct run_net *nets;
-	size_t n_nets;
-	bool no_net;
-	bool check;
-	char *name;
-	char *hostname;
-	char *rootfs;
-	cJSON *cap_args;
-	const char *cni_args;
-	unsigned long ns_flags;
-	struct cg_limits limits;
-	enum result_format result;
-	int stop_timeout;
-	char **argv;
-};
-
-static const char run_usage[] =
-	"Usage: cnictl run [OPTIONS] [--] CMD [ARG...]\n"
-	"Run CMD in new namespaces attached to CNI networks; tear everything down when it exits.\n"
-	"\n"
-	"  -n, --net NAME[:IFNAME]  attach to network NAME (repeatable, in order; ifnames default\n"
-	"                           to eth0, eth1...). Default: \"" CONF_DEFAULT_NAME
-	"\", which is the built-in\n"
-	"                           bridge cnictl0 on 10.244.200.0/24 unless the conf dir defines it\n"
-	"      --no-net             network namespace with lo only, no CNI\n"
-	"      --name NAME          container ID (default: 16 random hex digits), K8S_POD_NAME\n"
-	"      --hostname NAME      default: the container ID\n"
-	"      --ip ADDR[/LEN]      capability \"ips\" (repeatable)\n"
-	"      --mac MAC            capability \"mac\"\n"
-	"      --cap-args JSON      capability args object, e.g. '{\"portMappings\":[...]}'\n"
-	"      --cni-args K=V[;K=V] extra CNI_ARGS (IgnoreUnknown=1 is always added)\n"
-	"      --check              CHECK every network after ADD, before CMD starts\n"
-	"      --ns LIST            namespaces to create, from net,uts,ipc,pid,mnt (default: all)\n"
-	"      --rootfs DIR         pivot_root into DIR (fresh /proc; host /dev bound in)\n"
-	"      --memory BYTES       cgroup v2 memory.max (K/M/G suffixes)\n"
-	"      --cpus N             cgroup v2 cpu.max (e.g. 0.5)\n"
-	"      --pids N             cgroup v2 pids.max\n"
-	"      --result FMT         print each ADD result on stderr: table, json or none (default)\n"
-	"      --stop-timeout S     after forwarding SIGTERM/SIGINT, SIGKILL the container after S\n"
-	"                           seconds (default 10)\n"
-	"\n" CLI_GLOBAL_HELP "\n"
-	"Exit status: CMD's, 128+N when it was killed by signal N, 125 for a launcher or network\n"
-	"failure, 126 when CMD cannot be executed, 127 when it is not found.\n";
-
-static void run_opts_clear(struct run_opts *o)
+static int opt_net(void *ctx, const char *spec)
 {
-	for (size_t i = 0; i < o->n_nets; i++) {
-		free(o->nets[i].name);
-		free(o->nets[i].ifname);
-		conf_free(o->nets[i].nc);
-		cJSON_Delete(o->nets[i].result);
-	}
-	free(o->nets);
-	free(o->name);
-	free(o->hostname);
-	free(o->rootfs);
-	cJSON_Delete(o->cap_args);
-	cli_globals_clear(&o->g);
-}
-
-static int add_net(struct run_opts *o, const char *spec)
-{
+	struct run_opts *o = O(ctx);
 	const char *colon = strchr(spec, ':');
 	struct run_net *n = realloc(o->nets, (o->n_nets + 1) * sizeof(*n));
+
 	if (!n)
 		return -ENOMEM;
 	o->nets = n;
@@ -111,20 +44,64 @@ static int add_net(struct run_opts *o, const char *spec)
 	return n->name && n->ifname ? 0 : -ENOMEM;
 }
 
-/* Merge a capability value into o->cap_args (replacing the key: capability args are a map,
- * libcni RuntimeConf.CapabilityArgs). */
-static int cap_set(struct run_opts *o, const char *key, cJSON *val)
+static int opt_no_net(void *ctx, const char *arg)
 {
-	if (!o->cap_args && !(o->cap_args = cJSON_CreateObject())) {
-		cJSON_Delete(val);
-		return -ENOMEM;
-	}
-	return json_map_set(o->cap_args, key, val);
+	(void)arg;
+	O(ctx)->no_net = true;
+	return 0;
 }
 
-static int cap_add_ip(struct run_opts *o, const char *ip)
+static int opt_check(void *ctx, const char *arg)
 {
-	cJSON *ips = json_map_get(o->cap_args, "ips");
+	(void)arg;
+	O(ctx)->check = true;
+	return 0;
+}
+
+static int opt_detach(void *ctx, const char *arg)
+{
+	(void)arg;
+	O(ctx)->detach = true;
+	return 0;
+}
+
+static int opt_log(void *ctx, const char *arg)
+{
+	return cli_set_str(&O(ctx)->log, arg);
+}
+
+static int opt_name(void *ctx, const char *arg)
+{
+	return cli_set_str(&O(ctx)->name, arg);
+}
+
+static int opt_hostname(void *ctx, const char *arg)
+{
+	return cli_set_str(&O(ctx)->hostname, arg);
+}
+
+static int opt_mac(void *ctx, const char *arg)
+{
+	return cli_set_str(&O(ctx)->mac, arg);
+}
+
+static int opt_cni_args(void *ctx, const char *arg)
+{
+	return cli_set_str(&O(ctx)->cni_args, arg);
+}
+
+static int push(cJSON **arr, cJSON *item)
+{
+	if (!item || (!*arr && !(*arr = cJSON_CreateArray())) ||
+	    !cJSON_AddItemToArray(*arr, item)) {
+		cJSON_Delete(item);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int opt_ip(void *ctx, const char *ip)
+{
 	struct ipprefix p;
 	bool has_len;
 
@@ -132,15 +109,107 @@ static int cap_add_ip(struct run_opts *o, const char *ip)
 		fprintf(stderr, "cnictl: --ip: \"%s\" is not an IP address\n", ip);
 		return -EINVAL;
 	}
-	if (!cJSON_IsArray(ips)) {
-		if (cap_set(o, "ips", cJSON_CreateArray()) < 0)
-			return -ENOMEM;
-		ips = json_map_get(o->cap_args, "ips");
-	}
-	return cJSON_AddItemToArray(ips, cJSON_CreateString(ip)) ? 0 : -ENOMEM;
+	return push(&O(ctx)->ips, cJSON_CreateString(ip));
 }
 
-static int parse_ns(const char *list, unsigned long *ret)
+static int parse_port(const char *s, size_t len, const char *spec, int *ret)
+{
+	char buf[8];
+	char *end = NULL;
+	long v;
+
+	if (len == 0 || len >= sizeof(buf))
+		goto bad;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	v = strtol(buf, &end, 10);
+	if (*end || buf[0] == '-' || buf[0] == '+' || v < 1 || v > 65535)
+		goto bad;
+	*ret = (int)v;
+	return 0;
+bad:
+	fprintf(stderr, "cnictl: --publish %s: \"%.*s\" is not a port (1-65535)\n", spec, (int)len,
+		s);
+	return -EINVAL;
+}
+
+int run_parse_publish(const char *spec, cJSON **ret)
+{
+	_cleanup_(cJSON_Deletep) cJSON *m = NULL;
+	_cleanup_free_ char *ip = NULL;
+	const char *p = spec, *proto = "tcp", *slash, *colon;
+	int host, ctr;
+
+	if (*p == '[') {
+		const char *close = strchr(p, ']');
+		if (!close || close[1] != ':')
+			goto bad;
+		ip = strndup(p + 1, (size_t)(close - p - 1));
+		p = close + 2;
+	} else if ((colon = strchr(p, ':')) && strchr(colon + 1, ':')) {
+		ip = strndup(p, (size_t)(colon - p));
+		p = colon + 1;
+	}
+	if (ip) {
+		unsigned char a[16];
+		if (inet_pton(AF_INET, ip, a) != 1 && inet_pton(AF_INET6, ip, a) != 1) {
+			fprintf(stderr, "cnictl: --publish %s: \"%s\" is not an IP address\n", spec,
+				ip);
+			return -EINVAL;
+		}
+	}
+	if (!(colon = strchr(p, ':')))
+		goto bad;
+	slash = strchr(colon, '/');
+	if (slash) {
+		proto = slash + 1;
+		if (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0) {
+			fprintf(stderr, "cnictl: --publish %s: protocol \"%s\": tcp or udp\n", spec,
+				proto);
+			return -EINVAL;
+		}
+	}
+	if (parse_port(p, (size_t)(colon - p), spec, &host) < 0 ||
+	    parse_port(colon + 1, slash ? (size_t)(slash - colon - 1) : strlen(colon + 1), spec,
+		       &ctr) < 0)
+		return -EINVAL;
+	/* CONVENTIONS.md › portMappings: hostPort, containerPort, protocol, hostIP. */
+	if (!(m = cJSON_CreateObject()) || !cJSON_AddNumberToObject(m, "hostPort", host) ||
+	    !cJSON_AddNumberToObject(m, "containerPort", ctr) ||
+	    !cJSON_AddStringToObject(m, "protocol", proto) ||
+	    (ip && !cJSON_AddStringToObject(m, "hostIP", ip)))
+		return -ENOMEM;
+	*ret = TAKE_PTR(m);
+	return 0;
+bad:
+	fprintf(stderr, "cnictl: --publish %s: expected [IP:]HOSTPORT:CONTAINERPORT[/tcp|udp]\n",
+		spec);
+	return -EINVAL;
+}
+
+static int opt_publish(void *ctx, const char *spec)
+{
+	cJSON *m = NULL;
+	int r = run_parse_publish(spec, &m);
+	return r < 0 ? r : push(&O(ctx)->ports, m);
+}
+
+static int opt_cap_args(void *ctx, const char *arg)
+{
+	cJSON *extra = NULL;
+
+	if (json_parse(arg, strlen(arg), "--cap-args", &extra, NULL) < 0 ||
+	    !cJSON_IsObject(extra)) {
+		cJSON_Delete(extra);
+		fprintf(stderr, "cnictl: --cap-args: not a JSON object\n");
+		return -EINVAL;
+	}
+	cJSON_Delete(O(ctx)->extra_caps);
+	O(ctx)->extra_caps = extra;
+	return 0;
+}
+
+static int opt_ns(void *ctx, const char *list)
 {
 	_cleanup_free_ char *copy = strdup(list);
 	char *save = NULL;
@@ -166,177 +235,241 @@ static int parse_ns(const char *list, unsigned long *ret)
 			return -EINVAL;
 		}
 	}
-	*ret = f;
+	O(ctx)->ns_flags = f;
 	return 0;
 }
 
-enum {
-	OPT_NO_NET = 1,
-	OPT_NAME,
-	OPT_HOSTNAME,
-	OPT_IP,
-	OPT_MAC,
-	OPT_CAP_ARGS,
-	OPT_CNI_ARGS,
-	OPT_CHECK,
-	OPT_NS,
-	OPT_ROOTFS,
-	OPT_MEMORY,
-	OPT_CPUS,
-	OPT_PIDS,
-	OPT_RESULT,
-	OPT_STOP_TIMEOUT,
-};
-
-static int parse_run_opts(int argc, char **argv, struct run_opts *o)
+static int opt_rootfs(void *ctx, const char *arg)
 {
-	static const struct option opts[] = {
-		{"net", required_argument, NULL, 'n'},
-		{"no-net", no_argument, NULL, OPT_NO_NET},
-		{"name", required_argument, NULL, OPT_NAME},
-		{"hostname", required_argument, NULL, OPT_HOSTNAME},
-		{"ip", required_argument, NULL, OPT_IP},
-		{"mac", required_argument, NULL, OPT_MAC},
-		{"cap-args", required_argument, NULL, OPT_CAP_ARGS},
-		{"cni-args", required_argument, NULL, OPT_CNI_ARGS},
-		{"check", no_argument, NULL, OPT_CHECK},
-		{"ns", required_argument, NULL, OPT_NS},
-		{"rootfs", required_argument, NULL, OPT_ROOTFS},
-		{"memory", required_argument, NULL, OPT_MEMORY},
-		{"cpus", required_argument, NULL, OPT_CPUS},
-		{"pids", required_argument, NULL, OPT_PIDS},
-		{"result", required_argument, NULL, OPT_RESULT},
-		{"stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT},
-		CLI_GLOBAL_OPTIONS,
-		{0},
-	};
-	_cleanup_(cJSON_Deletep) cJSON *mac = NULL, *extra = NULL;
-	char *end = NULL;
-	int c, r;
-
-	o->ns_flags = CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNS;
-	o->stop_timeout = 10;
-	optind = 0; /* 0: full reset of GNU getopt, verbs may parse twice */
-	while ((c = getopt_long(argc, argv, "+n:c:vh", opts, NULL)) != -1) {
-		if ((r = cli_global_option(&o->g, c, optarg)) != 0) {
-			if (r < 0)
-				return -EINVAL;
-			continue;
-		}
-		switch (c) {
-		case 'h':
-			fputs(run_usage, stdout);
-			return 1;
-		case 'n':
-			if (add_net(o, optarg) < 0)
-				return -ENOMEM;
-			break;
-		case OPT_NO_NET:
-			o->no_net = true;
-			break;
-		case OPT_NAME:
-			free(o->name);
-			o->name = strdup(optarg);
-			break;
-		case OPT_HOSTNAME:
-			free(o->hostname);
-			o->hostname = strdup(optarg);
-			break;
-		case OPT_IP:
-			if ((r = cap_add_ip(o, optarg)) < 0)
-				return r;
-			break;
-		case OPT_MAC:
-			cJSON_Delete(mac);
-			mac = cJSON_CreateString(optarg);
-			break;
-		case OPT_CAP_ARGS:
-			cJSON_Delete(extra);
-			extra = NULL;
-			if (json_parse(optarg, strlen(optarg), "--cap-args", &extra, NULL) < 0 ||
-			    !cJSON_IsObject(extra)) {
-				fprintf(stderr, "cnictl: --cap-args: not a JSON object\n");
-				return -EINVAL;
-			}
-			break;
-		case OPT_CNI_ARGS:
-			o->cni_args = optarg;
-			break;
-		case OPT_CHECK:
-			o->check = true;
-			break;
-		case OPT_NS:
-			if ((r = parse_ns(optarg, &o->ns_flags)) < 0)
-				return r;
-			break;
-		case OPT_ROOTFS:
-			free(o->rootfs);
-			o->rootfs = realpath(optarg, NULL);
-			if (!o->rootfs) {
-				fprintf(stderr, "cnictl: --rootfs %s: %s\n", optarg,
-					strerror(errno));
-				return -EINVAL;
-			}
-			break;
-		case OPT_MEMORY:
-			if (cg_parse_size(optarg, &o->limits.memory) < 0) {
-				fprintf(stderr, "cnictl: --memory: invalid size \"%s\"\n", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_CPUS:
-			if (cg_parse_cpus(optarg, &o->limits.cpu_quota_us) < 0) {
-				fprintf(stderr, "cnictl: --cpus: invalid number \"%s\"\n", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_PIDS:
-			if (cg_parse_size(optarg, &o->limits.pids) < 0) {
-				fprintf(stderr, "cnictl: --pids: invalid number \"%s\"\n", optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_RESULT:
-			if (strcmp(optarg, "table") == 0)
-				o->result = RESULT_TABLE;
-			else if (strcmp(optarg, "json") == 0)
-				o->result = RESULT_JSON;
-			else if (strcmp(optarg, "none") == 0)
-				o->result = RESULT_NONE;
-			else {
-				fprintf(stderr, "cnictl: --result: table, json or none\n");
-				return -EINVAL;
-			}
-			break;
-		case OPT_STOP_TIMEOUT:
-			o->stop_timeout = (int)strtol(optarg, &end, 10);
-			if (!*optarg || *end || o->stop_timeout < 0) {
-				fprintf(stderr,
-					"cnictl: --stop-timeout: not a number of seconds\n");
-				return -EINVAL;
-			}
-			break;
-		default:
-			fputs(run_usage, stderr);
-			return -EINVAL;
-		}
-	}
-	if (optind >= argc) {
-		fprintf(stderr, "cnictl run: no command given\n%s", run_usage);
+	char *p = realpath(arg, NULL);
+	if (!p) {
+		fprintf(stderr, "cnictl: --rootfs %s: %s\n", arg, strerror(errno));
 		return -EINVAL;
 	}
-	o->argv = argv + optind;
-	/* --cap-args first, then the dedicated flags override their keys. */
-	if (extra) {
-		cJSON *ips =
-			cJSON_DetachItemViaPointer(o->cap_args, json_map_get(o->cap_args, "ips"));
-		cJSON_Delete(o->cap_args);
-		o->cap_args = TAKE_PTR(extra);
-		if (ips && cap_set(o, "ips", ips) < 0)
-			return -ENOMEM;
+	free(O(ctx)->rootfs);
+	O(ctx)->rootfs = p;
+	return 0;
+}
+
+static int opt_memory(void *ctx, const char *arg)
+{
+	if (cg_parse_size(arg, &O(ctx)->limits.memory) < 0) {
+		fprintf(stderr, "cnictl: --memory: invalid size \"%s\"\n", arg);
+		return -EINVAL;
 	}
-	if (mac && cap_set(o, "mac", TAKE_PTR(mac)) < 0)
+	return 0;
+}
+
+static int opt_cpus(void *ctx, const char *arg)
+{
+	if (cg_parse_cpus(arg, &O(ctx)->limits.cpu_quota_us) < 0) {
+		fprintf(stderr, "cnictl: --cpus: invalid number \"%s\"\n", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int opt_pids(void *ctx, const char *arg)
+{
+	if (cg_parse_size(arg, &O(ctx)->limits.pids) < 0) {
+		fprintf(stderr, "cnictl: --pids: invalid number \"%s\"\n", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int opt_cpuset_cpus(void *ctx, const char *arg)
+{
+	if (cg_check_cpuset(arg) < 0) {
+		fprintf(stderr, "cnictl: --cpuset-cpus: \"%s\" is not a CPU list such as 0-1,3\n",
+			arg);
+		return -EINVAL;
+	}
+	return cli_set_str(&O(ctx)->limits.cpuset_cpus, arg);
+}
+
+/* Relative to each hierarchy's root: names without "." or ".." components. */
+static int opt_cgroup_parent(void *ctx, const char *arg)
+{
+	_cleanup_free_ char *copy = strdup(arg);
+	char *save = NULL;
+	bool any = false;
+
+	if (!copy)
 		return -ENOMEM;
+	for (char *t = strtok_r(copy, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
+		any = true;
+		if (strcmp(t, ".") == 0 || strcmp(t, "..") == 0 ||
+		    t[strspn(t,
+			     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")]) {
+			any = false;
+			break;
+		}
+	}
+	if (!any) {
+		fprintf(stderr,
+			"cnictl: --cgroup-parent: \"%s\" is not a cgroup path (letters, digits, '.', '_', '-', separated by '/')\n",
+			arg);
+		return -EINVAL;
+	}
+	return cli_set_str(&O(ctx)->cgroup_parent, arg + strspn(arg, "/"));
+}
+
+static int opt_result(void *ctx, const char *arg)
+{
+	if (strcmp(arg, "table") == 0)
+		O(ctx)->result = RESULT_TABLE;
+	else if (strcmp(arg, "json") == 0)
+		O(ctx)->result = RESULT_JSON;
+	else if (strcmp(arg, "none") == 0)
+		O(ctx)->result = RESULT_NONE;
+	else {
+		fprintf(stderr, "cnictl: --result: table, json or none\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int opt_stop_timeout(void *ctx, const char *arg)
+{
+	char *end = NULL;
+	long v = strtol(arg, &end, 10);
+	if (!*arg || *end || v < 0 || v > 86400) {
+		fprintf(stderr, "cnictl: --stop-timeout: not a number of seconds\n");
+		return -EINVAL;
+	}
+	O(ctx)->stop_timeout = (int)v;
+	return 0;
+}
+
+static const struct cli_opt run_opts[] = {
+	{"net", 'n', "NAME[:IFNAME]",
+	 "attach to network NAME (repeatable, in order; ifnames default\n"
+	 "to eth0, eth1...). Default: \"" CONF_DEFAULT_NAME "\", the built-in bridge cnictl0 on\n"
+	 "10.244.200.0/24 (+ portmap when CNI_PATH has it) unless the conf\n"
+	 "dir defines that name",
+	 opt_net},
+	{"no-net", 0, NULL, "network namespace with lo only, no CNI", opt_no_net},
+	{"name", 0, "NAME", "container ID (default: 16 random hex digits), K8S_POD_NAME", opt_name},
+	{"hostname", 0, "NAME", "default: the container ID", opt_hostname},
+	{"ip", 0, "ADDR[/LEN]", "capability \"ips\" (repeatable)", opt_ip},
+	{"mac", 0, "MAC", "capability \"mac\"", opt_mac},
+	{"publish", 'p', "[IP:]HOST:CTR[/PROTO]",
+	 "capability \"portMappings\": HOST port (on IP) to the container's CTR\n"
+	 "port, tcp (default) or udp; IPv6 IPs in brackets (repeatable)",
+	 opt_publish},
+	{"cap-args", 0, "JSON", "capability args object; --ip, --mac, -p replace its keys",
+	 opt_cap_args},
+	{"cni-args", 0, "K=V[;K=V]", "extra CNI_ARGS (IgnoreUnknown=1 is always added)",
+	 opt_cni_args},
+	{"check", 0, NULL, "CHECK every network after ADD, before CMD starts", opt_check},
+	{"ns", 0, "LIST", "namespaces to create, from net,uts,ipc,pid,mnt (default: all)", opt_ns},
+	{"rootfs", 0, "DIR",
+	 "pivot_root into DIR (fresh /proc; host /dev bound in; private\n"
+	 "/etc/hostname, /etc/hosts, /etc/resolv.conf bound over its own)",
+	 opt_rootfs},
+	{"memory", 0, "BYTES",
+	 "memory limit, no swap on top (K/M/G suffixes); exceeding it is\n"
+	 "an OOM kill, reported",
+	 opt_memory},
+	{"cpus", 0, "N", "CPU time limit in CPUs (e.g. 0.5)", opt_cpus},
+	{"pids", 0, "N", "limit on the number of processes and threads", opt_pids},
+	{"cpuset-cpus", 0, "LIST", "CPUs the container may run on (e.g. 0-1,3)", opt_cpuset_cpus},
+	{"cgroup-parent", 0, "PATH",
+	 "cgroup below which the container's are made, in every hierarchy\n"
+	 "(default " CG_DEFAULT_PARENT ", removed again when empty)",
+	 opt_cgroup_parent},
+	{"detach", 'd', NULL,
+	 "print the container ID once CMD runs and exit 0; CMD keeps running\n"
+	 "with stdin, stdout and stderr on /dev/null (or --log); stop it with\n"
+	 "`cnictl stop ID`",
+	 opt_detach},
+	{"log", 0, "FILE",
+	 "with --detach: CMD's stdout and stderr, and the monitor's messages\n"
+	 "once CMD runs, appended to FILE",
+	 opt_log},
+	{"result", 0, "FMT", "print each ADD result on stderr: table, json or none (default)",
+	 opt_result},
+	{"stop-timeout", 0, "S",
+	 "after forwarding SIGTERM/SIGINT/SIGHUP/SIGQUIT, SIGKILL the\n"
+	 "container after S seconds (default 10)",
+	 opt_stop_timeout},
+	{0},
+};
+
+static int cmd_run(struct globals *g, int argc, char **argv);
+
+const struct cli_verb cli_verb_run = {
+	.name = "run",
+	.synopsis = "run [OPTIONS] [--] CMD [ARG...]",
+	.summary = "run CMD in new namespaces on CNI networks",
+	.description =
+		"Run CMD in new namespaces attached to CNI networks; tear everything down when it exits.\n"
+		"A monitor process owns the container: when `cnictl run` itself is killed (even with\n"
+		"SIGKILL), the monitor stops the container (--stop-timeout) and DELs its networks; if\n"
+		"the monitor is killed too, `cnictl rm ID` or `cnictl gc` finish the job.\n"
+		"cgroup limits (--memory, --cpus, --pids, --cpuset-cpus) use, per controller, the\n"
+		"cgroup v1 hierarchy that has it, else the cgroup v2 one.\n",
+	.opts = run_opts,
+	.footer =
+		"Exit status: CMD's, 128+N when it was killed by signal N (137 also for an OOM kill,\n"
+		"which is reported), 125 for a launcher or network failure, 126 when CMD cannot be\n"
+		"executed, 127 when it is not found.\n",
+	.run = cmd_run,
+};
+
+static void run_opts_clear(struct run_opts *o)
+{
+	for (size_t i = 0; i < o->n_nets; i++) {
+		free(o->nets[i].name);
+		free(o->nets[i].ifname);
+		conf_free(o->nets[i].nc);
+		cJSON_Delete(o->nets[i].result);
+	}
+	free(o->nets);
+	free(o->name);
+	free(o->hostname);
+	free(o->rootfs);
+	free(o->mac);
+	free(o->log);
+	free(o->cni_args);
+	free(o->cgroup_parent);
+	free(o->limits.cpuset_cpus);
+	cJSON_Delete(o->cap_args);
+	cJSON_Delete(o->extra_caps);
+	cJSON_Delete(o->ips);
+	cJSON_Delete(o->ports);
+}
+
+/* --cap-args first, then the dedicated flags replace their keys (capability args are a map,
+ * libcni RuntimeConf.CapabilityArgs). */
+static int build_cap_args(struct run_opts *o)
+{
+	struct {
+		const char *key;
+		cJSON **val;
+	} flags[] = {{"ips", &o->ips}, {"portMappings", &o->ports}};
+
+	o->cap_args = TAKE_PTR(o->extra_caps);
+	if (!o->cap_args && (o->ips || o->ports || o->mac) && !(o->cap_args = cJSON_CreateObject()))
+		return -ENOMEM;
+	for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
+		if (*flags[i].val &&
+		    json_map_set(o->cap_args, flags[i].key, TAKE_PTR(*flags[i].val)) < 0)
+			return -ENOMEM;
+	if (o->mac && json_map_set(o->cap_args, "mac", cJSON_CreateString(o->mac)) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static int finish_opts(struct run_opts *o)
+{
+	if (build_cap_args(o) < 0)
+		return -ENOMEM;
+	if (o->log && !o->detach) {
+		fprintf(stderr, "cnictl: --log needs --detach\n");
+		return -EINVAL;
+	}
 	if (o->rootfs && !(o->ns_flags & CLONE_NEWNS)) {
 		fprintf(stderr, "cnictl: --rootfs needs the mnt namespace\n");
 		return -EINVAL;
@@ -352,7 +485,9 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		fprintf(stderr, "cnictl: --no-net and --net exclude each other\n");
 		return -EINVAL;
 	}
-	if (!o->no_net && o->n_nets == 0 && add_net(o, CONF_DEFAULT_NAME) < 0)
+	if (!o->no_net && o->n_nets == 0 && opt_net(o, CONF_DEFAULT_NAME) < 0)
+		return -ENOMEM;
+	if (!o->cgroup_parent && !(o->cgroup_parent = strdup(CG_DEFAULT_PARENT)))
 		return -ENOMEM;
 	return 0;
 }
@@ -372,7 +507,7 @@ static int prepare(struct run_opts *o, const char *id, struct cni_error *err)
 			if (strcmp(o->nets[j].ifname, n->ifname) == 0)
 				return cni_error_set(err, CNI_ERR_CONFIG, EINVAL, NULL,
 						     "interface name %s is used twice", n->ifname);
-		if ((r = conf_load(o->g.conf_dir, n->name, &n->nc, err)) < 0)
+		if ((r = conf_load(o->g->conf_dir, n->name, o->g->cni_path, &n->nc, err)) < 0)
 			return r;
 	}
 	/* CONVENTIONS.md: capability args reach only plugins that declare them; say so rather
@@ -396,25 +531,35 @@ static int random_id(char buf[17])
 	return 0;
 }
 
-/* ---- signals: a self-pipe so poll() sees them without races ---- */
+/* ---- signals ---- */
 
-static int sig_pipe[2] = {-1, -1};
+int run_sig_pipe[2] = {-1, -1};
 
 static void on_signal(int sig)
 {
 	int e = errno;
 	unsigned char c = (unsigned char)sig;
-	if (write(sig_pipe[1], &c, 1) < 0) {
+	if (write(run_sig_pipe[1], &c, 1) < 0) {
 	}
 	errno = e;
 }
 
 static const int caught[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
-static int signals_setup(void)
+bool run_is_stop_signal(int sig)
+{
+	return sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT;
+}
+
+int run_signals_setup(void)
 {
 	struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
-	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+
+	if (run_sig_pipe[0] >= 0) {
+		close(run_sig_pipe[0]);
+		close(run_sig_pipe[1]);
+	}
+	if (pipe2(run_sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		return negative_errno();
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < ARRAY_SIZE(caught); i++)
@@ -422,316 +567,168 @@ static int signals_setup(void)
 	return 0;
 }
 
-/* First pending terminating signal, or 0. Other signals are dropped before the payload runs. */
-static int pending_stop_signal(void)
+static void block_caught(int how, sigset_t *old)
 {
-	unsigned char c;
-	int stop = 0;
-	while (read(sig_pipe[0], &c, 1) == 1)
-		if (!stop && (c == SIGTERM || c == SIGINT || c == SIGHUP || c == SIGQUIT))
-			stop = c;
-	return stop;
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < ARRAY_SIZE(caught); i++)
+		sigaddset(&set, caught[i]);
+	sigprocmask(how, &set, old);
 }
 
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+/* ---- the client: relay signals, wait for the monitor's verdict ---- */
 
-/* Wait for the init; forward signals; SIGKILL it stop_timeout seconds after the first stop
- * signal. Returns the exit code. */
-static int wait_container(struct ctr *c, int stop_timeout)
+static int client_wait(const struct run_opts *o, const char *id, pid_t monitor, int started_fd)
 {
-	double kill_at = 0;
-	int ws;
+	int pidfd = (int)syscall(SYS_pidfd_open, monitor, 0), ws;
 
+	if (pidfd < 0) {
+		fprintf(stderr, "cnictl: pidfd_open of the monitor: %s\n", strerror(errno));
+		return EXIT_LAUNCHER;
+	}
 	for (;;) {
-		struct pollfd p[2] = {{.fd = c->pidfd, .events = POLLIN},
-				      {.fd = sig_pipe[0], .events = POLLIN}};
-		int timeout = -1;
-		if (kill_at > 0) {
-			double left = kill_at - mono_s();
-			timeout = left > 0 ? (int)(left * 1000) + 1 : 0;
-		}
-		int n = poll(p, 2, timeout);
-		if (n < 0 && errno != EINTR)
+		struct pollfd p[3] = {{.fd = pidfd, .events = POLLIN},
+				      {.fd = run_sig_pipe[0], .events = POLLIN},
+				      {.fd = started_fd, .events = POLLIN}};
+		unsigned char c;
+		if (poll(p, started_fd >= 0 ? 3 : 2, -1) < 0 && errno != EINTR)
 			break;
-		if (n == 0 && kill_at > 0) {
-			fprintf(stderr, "cnictl: container did not stop within %d s, killing it\n",
-				stop_timeout);
-			(void)kill(c->pid, SIGKILL);
-			kill_at = 0;
-			continue;
-		}
-		if (n > 0 && p[1].revents) {
-			unsigned char s;
-			while (read(sig_pipe[0], &s, 1) == 1) {
-				(void)kill(c->pid, s);
-				if ((s == SIGTERM || s == SIGINT || s == SIGHUP || s == SIGQUIT) &&
-				    kill_at == 0 && stop_timeout > 0)
-					kill_at = mono_s() + stop_timeout;
+		if (p[1].revents)
+			while (read(run_sig_pipe[0], &c, 1) == 1)
+				(void)kill(monitor, c);
+		if (started_fd >= 0 && p[2].revents) {
+			ssize_t k = read(started_fd, &c, 1);
+			if (k == 1 && c == 'S' && o->detach) {
+				printf("%s\n", id);
+				close(pidfd);
+				return 0;
+			}
+			if (k <= 0) {
+				close(started_fd);
+				started_fd = -1;
 			}
 		}
-		if (n > 0 && p[0].revents)
+		if (p[0].revents)
 			break;
 	}
-	while (waitpid(c->pid, &ws, 0) < 0)
+	close(pidfd);
+	if (started_fd >= 0)
+		close(started_fd);
+	while (waitpid(monitor, &ws, 0) < 0)
 		if (errno != EINTR)
 			return EXIT_LAUNCHER;
-	return ctr_status_code(ws);
-}
-
-static void print_result(const struct run_opts *o, const struct run_net *n)
-{
-	if (o->result == RESULT_TABLE) {
-		table_print_result(stderr, n->name, n->ifname, n->nc->version, n->result);
-	} else if (o->result == RESULT_JSON) {
-		_cleanup_free_ char *s = json_print(n->result, true);
-		fprintf(stderr, "%s\n", s ? s : "");
-	}
-}
-
-static int fill_state(struct run_opts *o, const char *id, const char *netns, struct state *s)
-{
-	unsigned long long start = 0;
-	struct cni_args args = {0};
-
-	if (proc_start_time(getpid(), &start) < 0 ||
-	    cli_parse_cni_args(o->cni_args, true, &args) < 0)
-		return -EINVAL;
-	if (o->name) {
-		_cleanup_free_ char *kv = NULL;
-		struct cni_args pod = {0};
-		if (asprintf(&kv, "K8S_POD_NAME=%s", o->name) < 0 ||
-		    cli_parse_cni_args(kv, false, &pod) < 0) {
-			cni_args_clear(&args);
-			return -ENOMEM;
-		}
-		struct cni_arg *items = realloc(args.items, (args.n + 1) * sizeof(*items));
-		if (!items) {
-			cni_args_clear(&pod);
-			cni_args_clear(&args);
-			return -ENOMEM;
-		}
-		args.items = items;
-		args.items[args.n++] = pod.items[0];
-		free(pod.items);
-	}
-	s->args = args;
-	s->id = strdup(id);
-	s->name = strdup(o->name ? o->name : id);
-	s->status = strdup("creating");
-	s->owner_pid = getpid();
-	s->owner_start = start;
-	s->netns = netns ? strdup(netns) : NULL;
-	s->cache_dir = strdup(o->g.cache_dir);
-	s->cni_path = strdup(o->g.cni_path);
-	s->created = (long)time(NULL);
-	s->cap_args = o->cap_args ? json_dup(o->cap_args) : NULL;
-	if (!(s->nets = calloc(o->n_nets ? o->n_nets : 1, sizeof(*s->nets))))
-		return -ENOMEM;
-	for (size_t i = 0; i < o->n_nets; i++, s->n_nets++) {
-		s->nets[i].name = strdup(o->nets[i].nc->name);
-		s->nets[i].ifname = strdup(o->nets[i].ifname);
-		s->nets[i].config = strdup(o->nets[i].nc->bytes);
-		if (!s->nets[i].name || !s->nets[i].ifname || !s->nets[i].config)
-			return -ENOMEM;
-	}
-	if (!s->id || !s->name || !s->status || (netns && !s->netns) || !s->cache_dir ||
-	    !s->cni_path)
-		return -ENOMEM;
-	return 0;
-}
-
-static void set_status(struct state *s, const char *status)
-{
-	char *d = strdup(status);
-	if (d) {
-		free(s->status);
-		s->status = d;
-	}
-}
-
-static int set_status_write(const struct run_opts *o, struct state *s, const char *status,
-			    struct cni_error *err)
-{
-	set_status(s, status);
-	return state_write(o->g.state_dir, s, err);
-}
-
-/* ADD every network in order; the record names how far we got before each ADD starts. */
-static int attach_networks(struct run_opts *o, struct state *s, int *ret_sig, struct cni_error *err)
-{
-	int r;
-	for (size_t i = 0; i < o->n_nets; i++) {
-		struct run_net *n = &o->nets[i];
-		struct rt_conf rt = {
-			.container_id = s->id,
-			.netns = s->netns,
-			.ifname = n->ifname,
-			.args = &s->args,
-			.cap_args = o->cap_args,
-			.cni_path = o->g.cni_path,
-			.cache_dir = o->g.cache_dir,
-			.timeout_ms = o->g.timeout_ms,
-			.timing = o->g.timing,
-			.verbose = o->g.verbose,
-		};
-		if ((*ret_sig = pending_stop_signal()))
-			return cni_error_set(err, CNI_ERR_INTERNAL, EINTR, NULL,
-					     "interrupted by signal %d before network \"%s\"",
-					     *ret_sig, n->name);
-		s->attached = (int)i + 1;
-		if ((r = state_write(o->g.state_dir, s, err)) < 0)
-			return r;
-		if ((r = rt_add_list(n->nc, &rt, &n->result, err)) < 0) {
-			cni_error_prefix(err, "network \"%s\" (%s)", n->name, n->ifname);
-			return r;
-		}
-		if (o->check && (r = rt_check_list(n->nc, &rt, err)) < 0) {
-			cni_error_prefix(err, "CHECK network \"%s\" (%s)", n->name, n->ifname);
-			return r;
-		}
-		print_result(o, n);
-	}
-	if ((*ret_sig = pending_stop_signal()))
-		return cni_error_set(err, CNI_ERR_INTERNAL, EINTR, NULL, "interrupted by signal %d",
-				     *ret_sig);
-	return 0;
-}
-
-static int run_container(struct run_opts *o, const char *id)
-{
-	_cleanup_(state_freep) struct state *s = calloc(1, sizeof(struct state));
-	_cleanup_free_ char *netns = NULL;
-	_cleanup_close_ int lock = -EBADF;
-	struct ctr c = {.pid = -1, .pidfd = -1, .go_fd = -1};
-	struct cni_error err = {0};
-	int r, sig = 0, code = EXIT_LAUNCHER;
-
-	if (!s)
-		return EXIT_LAUNCHER;
-	if ((o->ns_flags & CLONE_NEWNET) && asprintf(&netns, "%s/%s", NETNS_DIR, id) < 0)
-		return EXIT_LAUNCHER;
-	if (fill_state(o, id, netns, s) < 0) {
-		fprintf(stderr, "cnictl: cannot build the state record\n");
-		return EXIT_LAUNCHER;
-	}
-	if (netns && access(netns, F_OK) == 0) {
-		fprintf(stderr, "cnictl: %s already exists: is container %s running?\n", netns, id);
-		return EXIT_LAUNCHER;
-	}
-	if ((r = state_lock(o->g.state_dir, false, &lock, &err)) < 0)
-		goto fail_early;
-	{
-		_cleanup_(state_freep) struct state *old = NULL;
-		if (state_read(o->g.state_dir, id, &old, NULL) >= 0) {
-			fprintf(stderr,
-				"cnictl: container %s already exists (see cnictl list / rm)\n", id);
-			return EXIT_LAUNCHER;
-		}
-	}
-	/* The record exists before anything is changed, so rm/gc can always finish. */
-	if ((r = state_write(o->g.state_dir, s, &err)) < 0)
-		goto fail_early;
-	if (cg_wanted(&o->limits)) {
-		if ((r = cg_create(id, &o->limits, &s->cgroup, &err)) < 0 ||
-		    (r = state_write(o->g.state_dir, s, &err)) < 0)
-			goto fail;
-	}
-	struct ctr_spec spec = {
-		.ns_flags = o->ns_flags,
-		.hostname = o->hostname ? o->hostname : (o->name ? o->name : id),
-		.rootfs = o->rootfs,
-		.argv = o->argv,
-	};
-	if ((r = ctr_spawn(&spec, &c, &err)) < 0)
-		goto fail;
-	s->init_pid = c.pid;
-	(void)proc_start_time(c.pid, &s->init_start);
-	if ((r = state_write(o->g.state_dir, s, &err)) < 0)
-		goto fail;
-	if (s->cgroup && (r = cg_attach(s->cgroup, c.pid, &err)) < 0)
-		goto fail;
-	if (netns && (r = ctr_netns_mount(c.pid, netns, &err)) < 0) {
-		/* Not ours to remove: the path was there before. */
-		if (r == -EEXIST) {
-			free(s->netns);
-			s->netns = NULL;
-		}
-		goto fail;
-	}
-	if ((r = attach_networks(o, s, &sig, &err)) < 0)
-		goto fail;
-	if ((r = set_status_write(o, s, "running", &err)) < 0)
-		goto fail;
-	close(TAKE_FD(lock));
-	if ((r = ctr_go(&c, &err)) < 0)
-		goto fail;
-	code = wait_container(&c, o->stop_timeout);
-	ctr_close(&c);
-	if (state_lock(o->g.state_dir, false, &lock, &err) < 0)
-		rt_print_error("teardown", &err);
-	set_status(s, "stopping");
-	(void)state_write(o->g.state_dir, s, NULL);
-	if (teardown(&o->g, s, false, &err) < 0) {
-		rt_print_error("teardown incomplete; finish it with `cnictl rm`", &err);
-		(void)state_write(o->g.state_dir, s, NULL);
-	}
-	return code;
-
-fail:
-	if (sig)
-		fprintf(stderr, "cnictl: stopped by signal %d during setup; tearing down\n", sig);
-	else
-		rt_print_error(NULL, &err);
-	if (c.pid > 0) {
-		int ws;
-		ctr_abort(&c);
-		while (waitpid(c.pid, &ws, 0) < 0 && errno == EINTR)
-			;
-		ctr_close(&c);
-	}
-	set_status(s, "stopping");
-	(void)state_write(o->g.state_dir, s, NULL);
-	struct cni_error terr = {0};
-	if (teardown(&o->g, s, false, &terr) < 0) {
-		rt_print_error("teardown incomplete; finish it with `cnictl rm`", &terr);
-		(void)state_write(o->g.state_dir, s, NULL);
-	}
-	return sig ? 128 + sig : EXIT_LAUNCHER;
-fail_early:
-	rt_print_error(NULL, &err);
+	if (WIFEXITED(ws))
+		return WEXITSTATUS(ws);
+	fprintf(stderr,
+		"cnictl: the monitor of container %s (pid %d) was killed by signal %d; `cnictl rm %s` or `cnictl gc` finish the teardown\n",
+		id, (int)monitor, WIFSIGNALED(ws) ? WTERMSIG(ws) : 0, id);
 	return EXIT_LAUNCHER;
 }
 
-int cmd_run(int argc, char **argv)
+/* The monitor: its own process group (detached: its own session), so neither the terminal's
+ * signals nor a kill of our process (group) reach it; it keeps the inherited stdio, which the
+ * payload uses. */
+static int monitor_start(struct run_opts *o, const char *id, int client_fd, int started_fd,
+			 pid_t client, pid_t pgid, const sigset_t *mask)
 {
-	struct run_opts o = {0};
+	struct monitor_link l = {.client_fd = client_fd,
+				 .started_fd = started_fd,
+				 .client_pid = client,
+				 .client_pgid = pgid};
+	int code;
+
+	if (o->detach) {
+		int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		(void)setsid();
+		if (fd >= 0 && fd != STDIN_FILENO) {
+			(void)dup2(fd, STDIN_FILENO);
+			close(fd);
+		}
+	} else {
+		(void)setpgid(0, 0);
+	}
+	/* Writes to the terminal from a background group must not stop us. */
+	signal(SIGTTOU, SIG_IGN);
+	signal(SIGTTIN, SIG_IGN);
+	if (run_signals_setup() < 0) {
+		fprintf(stderr, "cnictl: cannot set up signal handling\n");
+		code = EXIT_LAUNCHER;
+	} else {
+		sigprocmask(SIG_SETMASK, mask, NULL);
+		code = monitor_run(o, id, &l);
+	}
+	close(client_fd);
+	if (started_fd >= 0)
+		close(started_fd);
+	return code;
+}
+
+static int client_run(struct run_opts *o, const char *id)
+{
+	int client[2] = {-1, -1}, started[2] = {-1, -1};
+	pid_t me = getpid(), pgid = getpgrp(), m;
+	sigset_t old;
+
+	if (pipe2(client, O_CLOEXEC) < 0 || pipe2(started, O_CLOEXEC) < 0) {
+		fprintf(stderr, "cnictl: pipe: %s\n", strerror(errno));
+		return EXIT_LAUNCHER;
+	}
+	/* Signals wait until both processes have their own handlers and pipes. */
+	block_caught(SIG_BLOCK, &old);
+	if (run_signals_setup() < 0) {
+		fprintf(stderr, "cnictl: cannot set up signal handling\n");
+		return EXIT_LAUNCHER;
+	}
+	fflush(NULL);
+	m = fork();
+	if (m < 0) {
+		fprintf(stderr, "cnictl: fork the monitor: %s\n", strerror(errno));
+		return EXIT_LAUNCHER;
+	}
+	if (m == 0) {
+		/* The monitor returns through main(), which exits with the payload's status. */
+		close(client[1]);
+		close(started[0]);
+		return monitor_start(o, id, client[0], started[1], me, pgid, &old);
+	}
+	close(client[0]);
+	close(started[1]);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	/* client[1] stays open until we exit: the monitor's sign that we are alive. */
+	return client_wait(o, id, m, started[0]);
+}
+
+static int cmd_run(struct globals *g, int argc, char **argv)
+{
+	struct run_opts o = {
+		.g = g,
+		.ns_flags = CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNS,
+		.stop_timeout = 10,
+	};
 	struct cni_error err = {0};
 	char rid[17];
 	int r, code = EXIT_LAUNCHER;
 
-	if (cli_globals_init(&o.g) < 0)
-		return EXIT_LAUNCHER;
-	r = parse_run_opts(argc, argv, &o);
-	if (r != 0 || cli_globals_finish(&o.g) < 0) {
+	r = cli_parse(argc, argv, &cli_verb_run, &o, g, true);
+	if (r == CLI_PARSE_DONE) {
 		run_opts_clear(&o);
-		return r > 0 ? 0 : EXIT_LAUNCHER;
+		return 0;
 	}
-	if (!o.name && random_id(rid) < 0) {
+	if (r >= 0 && r >= argc) {
+		fprintf(stderr, "cnictl run: no command given\n");
+		cli_usage(stderr, &cli_verb_run);
+		r = -EINVAL;
+	}
+	if (r < 0 || finish_opts(&o) < 0 || cli_globals_finish(g) < 0 ||
+	    (!o.name && random_id(rid) < 0)) {
 		run_opts_clear(&o);
 		return EXIT_LAUNCHER;
 	}
-	if (prepare(&o, o.name ? o.name : rid, &err) < 0) {
+	o.argv = argv + r;
+	if (prepare(&o, o.name ? o.name : rid, &err) < 0)
 		rt_print_error(NULL, &err);
-	} else if (signals_setup() < 0) {
-		fprintf(stderr, "cnictl: cannot set up signal handling\n");
-	} else {
-		code = run_container(&o, o.name ? o.name : rid);
-	}
+	else
+		code = client_run(&o, o.name ? o.name : rid);
 	run_opts_clear(&o);
 	return code;
 }

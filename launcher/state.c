@@ -25,7 +25,10 @@ struct state *state_free(struct state *s)
 	free(s->netns);
 	free(s->cache_dir);
 	free(s->cni_path);
-	free(s->cgroup);
+	for (size_t i = 0; s->cgroups && s->cgroups[i]; i++)
+		free(s->cgroups[i]);
+	free(s->cgroups);
+	free(s->etc_dir);
 	cni_args_clear(&s->args);
 	cJSON_Delete(s->cap_args);
 	for (size_t i = 0; i < s->n_nets; i++) {
@@ -47,7 +50,7 @@ int state_write(const char *dir, const struct state *s, struct cni_error *err)
 {
 	_cleanup_(cJSON_Deletep) cJSON *o = cJSON_CreateObject();
 	_cleanup_free_ char *text = NULL, *path = NULL, *tmp = NULL;
-	cJSON *nets, *args;
+	cJSON *nets, *args, *cgs;
 	int fd, r;
 
 	if (!o || !add_str(o, "id", s->id) || !add_str(o, "name", s->name) ||
@@ -57,12 +60,17 @@ int state_write(const char *dir, const struct state *s, struct cni_error *err)
 	    !cJSON_AddNumberToObject(o, "initPid", s->init_pid) ||
 	    !cJSON_AddNumberToObject(o, "initStart", (double)s->init_start) ||
 	    !add_str(o, "netns", s->netns) || !add_str(o, "cacheDir", s->cache_dir) ||
-	    !add_str(o, "cniPath", s->cni_path) || !add_str(o, "cgroup", s->cgroup) ||
+	    !add_str(o, "cniPath", s->cni_path) || !add_str(o, "etcDir", s->etc_dir) ||
+	    !cJSON_AddBoolToObject(o, "cgroupParentOwned", s->cgroup_parent_owned) ||
+	    !(cgs = cJSON_AddArrayToObject(o, "cgroups")) ||
 	    !cJSON_AddNumberToObject(o, "attached", s->attached) ||
 	    !cJSON_AddNumberToObject(o, "created", (double)s->created) ||
 	    !(args = cJSON_AddArrayToObject(o, "cniArgs")) ||
 	    !(nets = cJSON_AddArrayToObject(o, "networks")))
 		goto oom;
+	for (size_t i = 0; s->cgroups && s->cgroups[i]; i++)
+		if (!cJSON_AddItemToArray(cgs, cJSON_CreateString(s->cgroups[i])))
+			goto oom;
 	for (size_t i = 0; i < s->args.n; i++) {
 		const char *kv[2] = {s->args.items[i].key, s->args.items[i].value};
 		if (!cJSON_AddItemToArray(args, cJSON_CreateStringArray(kv, 2)))
@@ -121,6 +129,25 @@ static double get_num(const cJSON *o, const char *key)
 	return cJSON_IsNumber(v) ? v->valuedouble : 0;
 }
 
+/* "cgroups": [dirs]; records written before it existed have one v2 "cgroup". */
+static int read_cgroups(const cJSON *o, struct state *s)
+{
+	const cJSON *arr = json_field(o, "cgroups"), *old = json_field(o, "cgroup"), *it;
+	size_t n = 0;
+
+	if (!cJSON_IsArray(arr) && !cJSON_IsString(old))
+		return 0;
+	if (!(s->cgroups = calloc((size_t)cJSON_GetArraySize(arr) + 2, sizeof(char *))))
+		return -ENOMEM;
+	if (cJSON_IsString(old) && !(s->cgroups[n++] = strdup(old->valuestring)))
+		return -ENOMEM;
+	cJSON_ArrayForEach(it, arr) {
+		if (cJSON_IsString(it) && !(s->cgroups[n++] = strdup(it->valuestring)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int state_read(const char *dir, const char *id, struct state **ret, struct cni_error *err)
 {
 	_cleanup_(state_freep) struct state *s = NULL;
@@ -157,7 +184,10 @@ int state_read(const char *dir, const char *id, struct state **ret, struct cni_e
 	s->netns = get_str(o, "netns");
 	s->cache_dir = get_str(o, "cacheDir");
 	s->cni_path = get_str(o, "cniPath");
-	s->cgroup = get_str(o, "cgroup");
+	s->etc_dir = get_str(o, "etcDir");
+	s->cgroup_parent_owned = cJSON_IsTrue(json_field(o, "cgroupParentOwned"));
+	if ((r = read_cgroups(o, s)) < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, -r, NULL, "out of memory");
 	s->attached = (int)get_num(o, "attached");
 	s->created = (long)get_num(o, "created");
 	if (!s->id || !s->cache_dir || !s->cni_path)
@@ -245,7 +275,8 @@ int state_list_ids(const char *dir, char ***ret, struct cni_error *err)
 	return 0;
 }
 
-int proc_start_time(pid_t pid, unsigned long long *ret)
+/* Fields 3 (state) and 22 (start time) of /proc/PID/stat. */
+static int proc_stat(pid_t pid, char *ret_state, unsigned long long *ret_start)
 {
 	char path[64], buf[1024];
 	_cleanup_close_ int fd = -EBADF;
@@ -259,34 +290,43 @@ int proc_start_time(pid_t pid, unsigned long long *ret)
 	buf[n] = '\0';
 	/* The command name may hold spaces and parentheses: fields start after the last ')'. */
 	char *p = strrchr(buf, ')');
-	if (!p)
+	if (!p || p[1] != ' ' || !p[2])
 		return -EINVAL;
+	*ret_state = p[2];
 	p++;
 	for (int field = 3; field < 22; field++) {
 		p = strchr(p + 1, ' ');
 		if (!p)
 			return -EINVAL;
 	}
-	*ret = strtoull(p + 1, NULL, 10);
+	*ret_start = strtoull(p + 1, NULL, 10);
 	return 0;
 }
 
-static bool pid_matches(pid_t pid, unsigned long long start)
+int proc_start_time(pid_t pid, unsigned long long *ret)
+{
+	char state;
+	return proc_stat(pid, &state, ret);
+}
+
+/* The same process, still running: a zombie (killed, not yet reaped) is gone for us. */
+bool state_pid_alive(pid_t pid, unsigned long long start)
 {
 	unsigned long long now;
-	if (pid <= 0 || proc_start_time(pid, &now) < 0)
+	char state;
+	if (pid <= 0 || proc_stat(pid, &state, &now) < 0)
 		return false;
-	return now == start;
+	return now == start && state != 'Z' && state != 'X';
 }
 
 bool state_owner_alive(const struct state *s)
 {
-	return pid_matches(s->owner_pid, s->owner_start);
+	return state_pid_alive(s->owner_pid, s->owner_start);
 }
 
 bool state_init_alive(const struct state *s)
 {
-	return pid_matches(s->init_pid, s->init_start);
+	return state_pid_alive(s->init_pid, s->init_start);
 }
 
 int state_lock(const char *dir, bool exclusive, int *ret_fd, struct cni_error *err)

@@ -18,17 +18,19 @@ struct state_net {
 struct state {
 	char *id;
 	char *name;
-	char *status;			/* "creating", "running", "stopping" */
-	pid_t owner_pid;		/* the launcher */
+	char *status;	 /* "creating", "running", "stopping" */
+	pid_t owner_pid; /* the container's monitor (not the `cnictl run` the user sees) */
 	unsigned long long owner_start; /* its start time (clock ticks), against PID reuse */
 	pid_t init_pid;			/* the container's init, as seen from the host */
 	unsigned long long init_start;
 	char *netns; /* bind mount path, NULL without a network namespace */
 	char *cache_dir;
 	char *cni_path;
-	char *cgroup; /* cgroup directory we created, or NULL */
-	int attached; /* networks [0, attached) may have been ADDed */
-	long created; /* unix time */
+	char **cgroups;		  /* cgroup directories we created (NULL-terminated), or NULL */
+	bool cgroup_parent_owned; /* remove their parents too when empty (cnictl's default) */
+	char *etc_dir; /* private /etc/hostname, hosts, resolv.conf (--rootfs), or NULL */
+	int attached;  /* networks [0, attached) may have been ADDed */
+	long created;  /* unix time */
 	struct cni_args args;
 	cJSON *cap_args;
 	struct state_net *nets;
@@ -47,7 +49,10 @@ int state_list_ids(const char *dir, char ***ret, struct cni_error *err);
 
 /* Start time of a process (field 22 of /proc/PID/stat); -ESRCH when gone. */
 int proc_start_time(pid_t pid, unsigned long long *ret);
-/* Whether the launcher that owns the record still runs (same PID and start time). */
+/* Whether pid is still the process that started at `start` and has not exited (a zombie
+ * counts as gone). */
+bool state_pid_alive(pid_t pid, unsigned long long start);
+/* Whether the monitor that owns the record still runs (same PID and start time). */
 bool state_owner_alive(const struct state *s);
 bool state_init_alive(const struct state *s);
 

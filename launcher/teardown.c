@@ -6,6 +6,7 @@
 
 #include "cgroup.h"
 #include "container.h"
+#include "etc.h"
 #include "json.h"
 #include "runtime.h"
 #include "teardown.h"
@@ -84,9 +85,12 @@ int teardown(const struct globals *g, struct state *s, bool force, struct cni_er
 		return cni_error_set(err, CNI_ERR_INTERNAL, -r, NULL, "remove netns mount %s",
 				     s->netns);
 	}
-	if (s->cgroup && (r = cg_remove(s->cgroup)) < 0)
-		return cni_error_set(err, CNI_ERR_INTERNAL, -r, NULL, "remove cgroup %s",
-				     s->cgroup);
+	if (s->cgroups && (r = cg_remove(s->cgroups, s->id, s->cgroup_parent_owned)) < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, -r, NULL,
+				     "remove the cgroups of container %s (first: %s)", s->id,
+				     s->cgroups[0]);
+	if (s->etc_dir && (r = etc_remove(s->etc_dir)) < 0)
+		return cni_error_set(err, CNI_ERR_IO, -r, NULL, "remove %s", s->etc_dir);
 	(void)state_remove(g->state_dir, s->id);
 	return 0;
 }

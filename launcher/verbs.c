@@ -12,20 +12,46 @@
 #include "runtime.h"
 #include "sha512.h"
 
-static const char verbs_usage[] =
-	"Usage: cnictl add|check|del NET NETNS [-i IFNAME]\n"
-	"       cnictl check ID          (CHECK every network of a running cnictl container)\n"
-	"       cnictl status NET [NETNS]\n"
-	"       cnictl gc NET [NETNS]\n"
+struct cni_opts {
+	char *ifname;
+};
+
+static int set_ifname(void *ctx, const char *arg)
+{
+	return cli_set_str(&((struct cni_opts *)ctx)->ifname, arg);
+}
+
+static const struct cli_opt cni_opts[] = {
+	{"ifname", 'i', "IFNAME", "interface name in the namespace (env CNI_IFNAME, default eth0)",
+	 set_ifname},
+	{0},
+};
+
+static const char cni_description[] =
 	"cnitool-compatible operations on an existing network namespace (path).\n"
 	"The container ID is \"cnitool-\" + the first 20 hex digits of SHA-512(absolute NETNS).\n"
 	"Environment: NETCONFPATH, CNI_PATH, CNI_ARGS (K=V;..., IgnoreUnknown=1 added),\n"
 	"CAP_ARGS (JSON object of capability args), CNI_IFNAME (default eth0).\n"
 	"`gc NET` passes no valid-attachment list, like cnitool: every cached attachment of NET\n"
 	"is deleted. `cnictl gc` without NET collects dead cnictl containers instead.\n"
-	"\n"
-	"  -i, --ifname IFNAME   interface name in the namespace\n"
-	"\n" CLI_GLOBAL_HELP;
+	"`check ID` CHECKs every network of a running cnictl container.\n";
+
+static int cmd_cni(struct globals *g, int argc, char **argv);
+
+#define CNI_VERB(var, verb, syn, sum)           \
+	const struct cli_verb var = {           \
+		.name = verb,                   \
+		.synopsis = syn,                \
+		.summary = sum,                 \
+		.description = cni_description, \
+		.opts = cni_opts,               \
+		.run = cmd_cni,                 \
+	}
+CNI_VERB(cli_verb_add, "add", "add NET NETNS [-i IFNAME]", "cnitool ADD on an existing netns");
+CNI_VERB(cli_verb_check, "check", "check NET NETNS [-i IFNAME]\ncheck ID",
+	 "cnitool CHECK; or CHECK every network of a container");
+CNI_VERB(cli_verb_del, "del", "del NET NETNS [-i IFNAME]", "cnitool DEL");
+CNI_VERB(cli_verb_status, "status", "status NET [NETNS]", "CNI STATUS of every plugin of NET");
 
 /* cnitool: "cnitool-" + hex of the first 10 bytes of SHA-512(absolute netns path). */
 static int container_id(const char *netns, char **ret_abs, char **ret_id)
@@ -42,52 +68,40 @@ static int container_id(const char *netns, char **ret_abs, char **ret_id)
 	return 0;
 }
 
-int cmd_cni(int argc, char **argv)
+static int cmd_cni(struct globals *g, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"ifname", required_argument, NULL, 'i'},
-		CLI_GLOBAL_OPTIONS,
-		{0},
-	};
 	_cleanup_(cJSON_Deletep) cJSON *cap_args = NULL, *result = NULL;
 	_cleanup_(conf_freep) struct netconf *nc = NULL;
-	_cleanup_free_ char *abs = NULL, *id = NULL, *ifname = NULL;
+	_cleanup_free_ char *abs = NULL, *id = NULL;
 	const char *verb = argv[0], *env_if = getenv("CNI_IFNAME"), *cap = getenv("CAP_ARGS");
+	const struct cli_verb *v = cli_find_verb(verb);
+	struct cni_opts o = {0};
 	struct cni_args args = {0};
 	struct cni_error err = {0};
-	struct globals g;
-	int c, r, code = EXIT_FAIL;
+	int r, code = EXIT_FAIL;
 
-	if (cli_globals_init(&g) < 0)
+	if (!(o.ifname = strdup(env_if && *env_if ? env_if : "eth0")))
 		return EXIT_FAIL;
-	ifname = strdup(env_if && *env_if ? env_if : "eth0");
-	optind = 0; /* 0: full reset of GNU getopt, verbs may parse twice */
-	while ((c = getopt_long(argc, argv, "i:c:vh", opts, NULL)) != -1) {
-		if ((r = cli_global_option(&g, c, optarg)) != 0) {
-			if (r < 0)
-				goto usage;
-			continue;
-		}
-		if (c == 'h') {
-			fputs(verbs_usage, stdout);
-			code = 0;
-			goto out;
-		}
-		if (c != 'i')
-			goto usage;
-		free(ifname);
-		ifname = strdup(optarg);
+	/* `gc NET` comes here from cmd_gc with its own verb entry; -i is ours. */
+	r = cli_parse(argc, argv, strcmp(verb, "gc") == 0 ? &cli_verb_status : v, &o, g, false);
+	if (r == CLI_PARSE_DONE) {
+		code = 0;
+		goto out;
 	}
+	if (r < 0) {
+		code = EXIT_USAGE;
+		goto out;
+	}
+	optind = r;
+	if (cli_globals_finish(g) < 0)
+		goto out;
 	if (strcmp(verb, "check") == 0 && argc - optind == 1) {
-		code = cli_globals_finish(&g) < 0 ? EXIT_FAIL
-						  : ctl_check_container(&g, argv[optind]);
+		code = ctl_check_container(g, argv[optind]);
 		goto out;
 	}
 	bool needs_netns = strcmp(verb, "status") != 0 && strcmp(verb, "gc") != 0;
 	if (argc - optind < (needs_netns ? 2 : 1) || argc - optind > 2)
 		goto usage;
-	if (!ifname || cli_globals_finish(&g) < 0)
-		goto out;
 	if (argc - optind == 2 && container_id(argv[optind + 1], &abs, &id) < 0)
 		goto out;
 	if (cli_parse_cni_args(getenv("CNI_ARGS"), true, &args) < 0)
@@ -98,11 +112,11 @@ int cmd_cni(int argc, char **argv)
 		fprintf(stderr, "cnictl: CAP_ARGS is not a JSON object\n");
 		goto out;
 	}
-	if ((r = conf_load(g.conf_dir, argv[optind], &nc, &err)) < 0) {
+	if ((r = conf_load(g->conf_dir, argv[optind], g->cni_path, &nc, &err)) < 0) {
 		/* DEL of a network whose file is gone: use the cached copy (podman does too). */
 		_cleanup_(cJSON_Deletep) cJSON *entry = NULL;
 		if (strcmp(verb, "del") != 0 || !id ||
-		    cache_read(g.cache_dir, argv[optind], id, ifname, &entry, NULL) < 0 ||
+		    cache_read(g->cache_dir, argv[optind], id, o.ifname, &entry, NULL) < 0 ||
 		    cache_config(entry, &nc, NULL) < 0)
 			goto fail;
 		err = (struct cni_error){0};
@@ -110,14 +124,14 @@ int cmd_cni(int argc, char **argv)
 	struct rt_conf rt = {
 		.container_id = id,
 		.netns = abs,
-		.ifname = ifname,
+		.ifname = o.ifname,
 		.args = &args,
 		.cap_args = cap_args,
-		.cni_path = g.cni_path,
-		.cache_dir = g.cache_dir,
-		.timeout_ms = g.timeout_ms,
-		.timing = g.timing,
-		.verbose = g.verbose,
+		.cni_path = g->cni_path,
+		.cache_dir = g->cache_dir,
+		.timeout_ms = g->timeout_ms,
+		.timing = g->timing,
+		.verbose = g->verbose,
 	};
 	if (strcmp(verb, "add") == 0) {
 		if ((r = rt_add_list(nc, &rt, &result, &err)) < 0)
@@ -143,10 +157,10 @@ fail:
 	rt_print_error(NULL, &err);
 	goto out;
 usage:
-	fputs(verbs_usage, stderr);
+	cli_usage(stderr, v);
 	code = EXIT_USAGE;
 out:
+	free(o.ifname);
 	cni_args_clear(&args);
-	cli_globals_clear(&g);
 	return code;
 }

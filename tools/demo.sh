@@ -1,6 +1,7 @@
 #!/bin/bash
 # make demo: two containers on cnictl's default network ping each other, then everything is
-# torn down and checked. The whole demo runs inside its own network + mount namespace
+# torn down and checked; then a memory limit is enforced (cgroup v1 or v2, whichever the host
+# has) and a SIGKILLed `cnictl run` is cleaned up after by its container's monitor. The whole demo runs inside its own network + mount namespace
 # (unshare), with private conf/cache/state dirs, so the host network is never touched: the
 # only traffic is between the two demo containers.
 set -u
@@ -69,6 +70,38 @@ wait "$pa"
 echo "alpha exited with $? (143 = SIGTERM)"
 wait "$pb"
 echo "beta exited with $? (143 = SIGTERM)"
+
+step "a memory limit: --memory 32M, then a 64 MiB allocation (the host's cgroups; v1 or v2)"
+# IDs with our PID: the cgroupfs is the host's, and only directories named after them are made.
+C run --no-net --name "demo-mem-$$" --memory 32M -- sh -c '
+	sed -n "s/^[0-9]*:\(memory\)\{0,1\}:\(.*\)/\2/p" /proc/self/cgroup | grep cnictl | head -1 |
+		sed "s/^/  my cgroup: /"
+	echo "  allocating 64 MiB..."; exec dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null'
+rc=$?
+if [ $rc = 137 ]; then
+	echo "exit status 137: the OOM killer stopped it at the limit"
+elif [ $rc = 125 ]; then
+	echo "(this host offers no cgroup memory controller cnictl can use: see the error above)"
+else
+	echo "unexpected exit status $rc"
+	fail=1
+fi
+
+step "SIGKILL of \`cnictl run\`: the container's monitor stops it and DELs its network, no gc"
+"$CNICTL" run "${O[@]}" --name gamma -- sleep 1000 &
+pg=$!
+disown "$pg" # no job report from this shell: the monitor's own line says what happens
+wait_running gamma || fail=1
+C list
+echo "kill -9 $pg (the cnictl run process)"
+kill -KILL "$pg"
+for _ in $(seq 100); do [ -e "$D/state/gamma.json" ] || break; sleep 0.1; done
+if [ -e "$D/state/gamma.json" ]; then
+	echo "gamma is still recorded after 10 s"
+	fail=1
+else
+	echo "gamma is gone: record removed, network DELeted by its monitor"
+fi
 
 step "checking that nothing is left behind"
 . "$ROOT/tools/cni-leftovers.sh"

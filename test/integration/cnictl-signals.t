@@ -1,6 +1,6 @@
 #!/bin/bash
 # cnictl run and signals: forwarding to the payload, teardown on SIGTERM/SIGINT, the stop
-# timeout, and SIGKILL of the launcher finished later by `cnictl gc` or `cnictl rm`.
+# timeout, signals and SIGKILL during ADD.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cnictl-common.sh"
 # Background runs call the binary directly so that $! is the launcher itself.
@@ -61,47 +61,7 @@ is "stop timeout: SIGKILL, 137" "$rc" 137
 like "stop timeout message" "$(cat "$T/t4.err")" "did not stop within 1 s"
 is "teardown after stop timeout" "$(leftovers)" ""
 
-# SIGKILL of the launcher: the container dies with it (PDEATHSIG), the network stays until
-# `cnictl gc` finishes the job from the state record.
-"$CNICTL" run "${O[@]}" --name k1 -- sleep 1000 &
-pid=$!
-wait_state k1 running && ok "k1 running in list" || not_ok "k1 running in list" "$(C list)"
-initpid=$(json_get "$(cat "$T/state/k1.json")" initPid)
-kill -KILL $pid
-wait $pid 2>/dev/null
-for _ in $(seq 50); do kill -0 "$initpid" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$initpid" 2>/dev/null && not_ok "container init died with the launcher" || ok "container init died with the launcher"
-[ -e /run/netns/k1 ] && ok "netns still mounted after SIGKILL" || not_ok "netns still mounted after SIGKILL"
-[ -e "$T/cache/results/cnictl-k1-eth0" ] && ok "cache entry still there" || not_ok "cache entry still there"
-like "list shows k1 dead" "$(C list)" "k1 .* dead "
-C gc 2>"$T/gc.err"
-is "gc exits 0" "$?" 0
-like "gc reports the removal" "$(cat "$T/gc.err")" "removed dead container k1"
-is "nothing left after SIGKILL + gc" "$(leftovers)" ""
-
-# Same with rm.
-"$CNICTL" run "${O[@]}" --name k2 -- sleep 1000 &
-pid=$!
-wait_state k2 running
-C rm k2 2>"$T/rm.err"
-is "rm refuses a running container" "$?" 1
-like "rm says why" "$(cat "$T/rm.err")" "is running"
-kill -KILL $pid
-wait $pid 2>/dev/null
-C rm k2
-is "rm after SIGKILL exits 0" "$?" 0
-is "nothing left after SIGKILL + rm" "$(leftovers)" ""
-C rm k2 2>/dev/null
-is "rm of an unknown container fails" "$?" 1
-
-# rm --force on a live one.
-"$CNICTL" run "${O[@]}" --name k3 -- sleep 1000 &
-pid=$!
-wait_state k3 running
-C rm -f k3
-is "rm -f exits 0" "$?" 0
-wait $pid 2>/dev/null
-is "nothing left after rm -f" "$(leftovers)" ""
+# SIGKILL of the launcher, and of its monitor: cnictl-monitor.t.
 
 # gc leaves live containers alone.
 "$CNICTL" run "${O[@]}" --name live -- sleep 1000 &
@@ -143,19 +103,21 @@ like "SIGTERM during ADD reported" "$(cat "$T/s1.err")" "stopped by signal 15 du
 [ -e "$T/s1.ran" ] && not_ok "payload never ran (SIGTERM during ADD)" || ok "payload never ran (SIGTERM during ADD)"
 is "SIGTERM during ADD: nothing left" "$(leftovers)" ""
 
+# SIGKILL of the launcher during ADD: the monitor finishes the ADD, sees the launcher gone,
+# never starts the payload and tears everything down by itself.
 rm -f "$T/slow.started"
-"$CNICTL" run "${OS[@]}" --name s2 --net slow -- touch "$T/s2.ran" 2>/dev/null &
+"$CNICTL" run "${OS[@]}" --name s2 --net slow -- touch "$T/s2.ran" 2>"$T/s2.err" &
 pid=$!
 wait_for "$T/slow.started"
 initpid=$(json_get "$(cat "$T/state/s2.json")" initPid)
 kill -KILL $pid
 wait $pid 2>/dev/null
-sleep 2.5
+for _ in $(seq 100); do [ -e "$T/state/s2.json" ] || break; sleep 0.1; done
+[ -e "$T/state/s2.json" ] && not_ok "monitor removed s2 after SIGKILL of the launcher during ADD" || ok "monitor removed s2 after SIGKILL of the launcher during ADD"
 [ -e "$T/s2.ran" ] && not_ok "payload never ran (launcher SIGKILLed during ADD)" || ok "payload never ran (launcher SIGKILLed during ADD)"
-kill -0 "$initpid" 2>/dev/null && not_ok "waiting child exited when the launcher died" || ok "waiting child exited when the launcher died"
-C rm s2 2>/dev/null
-is "rm after SIGKILL during ADD" "$?" 0
-is "SIGKILL during ADD + rm: nothing left" "$(leftovers)" ""
+kill -0 "$initpid" 2>/dev/null && not_ok "waiting child exited" || ok "waiting child exited"
+like "monitor says why it tears down" "$(cat "$T/s2.err")" "is gone; tearing down"
+is "SIGKILL during ADD: nothing left, no rm needed" "$(leftovers)" ""
 ip link del slowbr 2>/dev/null
 
 is "nothing left at the end" "$(leftovers)" ""

@@ -105,21 +105,21 @@ TEST(load_lookup_order)
 	put("05-single.conf", "{\"cniVersion\":\"0.4.0\",\"name\":\"net\",\"type\":\"single\"}");
 	put("06-only.json",
 	    "{\"cniVersion\":\"0.3.1\",\"name\":\"only\",\"type\":\"solo\",\"k\":1}");
-	ASSERT_OK(conf_load(dir, "net", &a, &err));
+	ASSERT_OK(conf_load(dir, "net", NULL, &a, &err));
 	/* conflists first, sorted by file name */
 	ASSERT_STREQ(cJSON_GetArrayItem(a->plugins, 0)->child->valuestring, "first");
-	ASSERT_OK(conf_load(dir, "only", &b, &err));
+	ASSERT_OK(conf_load(dir, "only", NULL, &b, &err));
 	ASSERT_STREQ(b->version, "0.3.1");
 	ASSERT_STREQ(b->name, "only");
 	ASSERT_STREQ(cJSON_GetObjectItem(cJSON_GetArrayItem(b->plugins, 0), "type")->valuestring,
 		     "solo");
 	/* the cached bytes are the upconverted list */
 	ASSERT_CONTAINS(b->bytes, "\"plugins\"");
-	ASSERT_OK(conf_load(dir, CONF_DEFAULT_NAME, &c, &err));
+	ASSERT_OK(conf_load(dir, CONF_DEFAULT_NAME, NULL, &c, &err));
 	ASSERT_STREQ(c->source, "(built-in)");
 	ASSERT_TRUE(conf_has_cap(c, "ips"));
 	ASSERT_FALSE(conf_has_cap(c, "portMappings"));
-	ASSERT_ERR(conf_load(dir, "missing", &d, &err));
+	ASSERT_ERR(conf_load(dir, "missing", NULL, &d, &err));
 	ASSERT_CONTAINS(err.msg, "no net configuration with name \"missing\"");
 }
 
@@ -130,7 +130,7 @@ TEST(load_dir_plugins_appended)
 	snprintf(sub, sizeof(sub), "%s/net", dir);
 	mkdir(sub, 0755);
 	put("net/50-extra.conf", "{\"type\":\"extra\"}");
-	ASSERT_OK(conf_load(dir, "net", &nc, NULL));
+	ASSERT_OK(conf_load(dir, "net", NULL, &nc, NULL));
 	ASSERT_EQ(cJSON_GetArraySize(nc->plugins), 2);
 	ASSERT_CONTAINS(nc->bytes, "extra");
 }
@@ -139,9 +139,9 @@ TEST(empty_dir_messages)
 {
 	_cleanup_(conf_freep) struct netconf *nc = NULL;
 	struct cni_error err = {0};
-	ASSERT_ERR(conf_load("/nonexistent-dir", "x", &nc, &err));
+	ASSERT_ERR(conf_load("/nonexistent-dir", "x", NULL, &nc, &err));
 	ASSERT_CONTAINS(err.msg, "no net configurations found");
-	ASSERT_OK(conf_load("/nonexistent-dir", CONF_DEFAULT_NAME, &nc, &err));
+	ASSERT_OK(conf_load("/nonexistent-dir", CONF_DEFAULT_NAME, NULL, &nc, &err));
 }
 
 TEST(names_listing)

@@ -159,6 +159,10 @@ TEST(state_roundtrip)
 	s.attached = 1;
 	s.nets = &net;
 	s.n_nets = 1;
+	s.cgroups = (char *[]){"/sys/fs/cgroup/memory/cnictl/c1", "/sys/fs/cgroup/pids/cnictl/c1",
+			       NULL};
+	s.cgroup_parent_owned = true;
+	s.etc_dir = "/run/cnictl/c1.etc";
 	ASSERT_OK(cli_parse_cni_args("K=v", true, &s.args));
 	ASSERT_OK(state_write(dir, &s, NULL));
 	cni_args_clear(&s.args);
@@ -167,6 +171,11 @@ TEST(state_roundtrip)
 	ASSERT_STREQ(back->nets[0].config, "{\"x\":1}");
 	ASSERT_EQ(back->attached, 1);
 	ASSERT_EQ(back->args.n, 2);
+	ASSERT_STREQ(back->cgroups[0], "/sys/fs/cgroup/memory/cnictl/c1");
+	ASSERT_STREQ(back->cgroups[1], "/sys/fs/cgroup/pids/cnictl/c1");
+	ASSERT_TRUE(back->cgroups[2] == NULL);
+	ASSERT_TRUE(back->cgroup_parent_owned);
+	ASSERT_STREQ(back->etc_dir, "/run/cnictl/c1.etc");
 	ASSERT_TRUE(state_owner_alive(back));
 	back->owner_start++;
 	ASSERT_FALSE(state_owner_alive(back)); /* PID reuse is detected by the start time */
@@ -181,6 +190,24 @@ TEST(state_roundtrip)
 	ASSERT_EQ(err.code, 3);
 	ASSERT_ERR(state_read(dir, "../etc", &none, NULL));
 	ASSERT_OK(state_remove(dir, "c1"));
+}
+
+/* Records written before "cgroups" named one v2 directory as "cgroup". */
+TEST(state_older_cgroup_key)
+{
+	_cleanup_(state_freep) struct state *back = NULL;
+	char path[600];
+	snprintf(path, sizeof(path), "%s/old.json", dir);
+	FILE *f = fopen(path, "we");
+	ASSERT_TRUE(f != NULL);
+	fprintf(f, "{\"id\":\"old\",\"cacheDir\":\"/c\",\"cniPath\":\"/p\","
+		   "\"cgroup\":\"/sys/fs/cgroup/cnictl/old\",\"networks\":[]}");
+	fclose(f);
+	ASSERT_OK(state_read(dir, "old", &back, NULL));
+	ASSERT_STREQ(back->cgroups[0], "/sys/fs/cgroup/cnictl/old");
+	ASSERT_TRUE(back->cgroups[1] == NULL);
+	ASSERT_FALSE(back->cgroup_parent_owned);
+	ASSERT_OK(state_remove(dir, "old"));
 }
 
 TEST(cleanup_dir)
