@@ -19,8 +19,8 @@ is "global options before the verb" "$?" 0
 "$CNICTL" --conf-dir "$T/conf" -v --cache-dir "$T/cache" run --state-dir "$T/state" --cni-path "$BIN" -- true 2>/dev/null
 is "global options before and after the verb" "$?" 0
 is "globals before the verb: nothing left" "$(leftovers)" ""
-like "cnictl --version" "$("$CNICTL" --version)" "^cnictl [^ ]+$"
-like "cnictl run --version" "$("$CNICTL" run --version)" "^cnictl [^ ]+$"
+like "cnictl --version" "$("$CNICTL" --version)" "^cnictl [^ ]+ \\(cni-c\\)"
+like "cnictl run --version" "$("$CNICTL" run --version)" "^cnictl [^ ]+ \\(cni-c\\)"
 err=$("$CNICTL" --bogus run -- true 2>&1)
 is "unknown global option before the verb: 2" "$?" 2
 like "unknown option named" "$err" "unknown option --bogus"
