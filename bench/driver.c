@@ -1259,13 +1259,14 @@ struct opts {
 	const char *phases;
 };
 
+/* nft-ab compares two builds of ours (bench/nftnl-trial.sh): only when named. */
 static bool want(const struct opts *o, const char *phase)
 {
 	const char *p = o->phases;
 	size_t len = strlen(phase);
 
 	if (!p || !*p || strcmp(p, "all") == 0)
-		return true;
+		return strcmp(phase, "nft-ab") != 0;
 	while (*p) {
 		if (strncmp(p, phase, len) == 0 && (p[len] == ',' || p[len] == '\0'))
 			return true;
@@ -1454,7 +1455,7 @@ static void usage(void)
 {
 	fputs("usage: driver --ours DIR --ref DIR [--out FILE] [-n N] [--par N] [-j N]\n"
 	      "       [--par-rounds N] [--growth 10,100,500] [-k N] [--backend-n N]\n"
-	      "       [--rss-n N] [--phases rss,seq,gm,backends,par,growth] [--quick]\n"
+	      "       [--rss-n N] [--phases rss,seq,gm,backends,nft-ab,par,growth] [--quick]\n"
 	      "       [--samples FILE] [--ours-name TEXT] [--ref-name TEXT] [--shim PATH]\n",
 	      stderr);
 	exit(2);
@@ -1673,7 +1674,8 @@ int main(int argc, char **argv)
 	struct growstats grow[3] = {0};
 	struct rssstats rss[2] = {0};
 	struct net *all[16] = {0};
-	struct net *plain[2], *gmn[2], *gmi[2], *gmt[2], *l2[2], *hl[2], *gr[3];
+	struct net *plain[2], *gmn[2], *gmi[2], *gmt[2], *l2[2], *hl[2], *gr[3], *nab[2];
+	struct seqstats ab[2] = {0}, ab_rss[2] = {0};
 	FILE *out = NULL;
 	int kern_br;
 	double t0 = now_ms();
@@ -1713,6 +1715,11 @@ int main(int argc, char **argv)
 	gmt[OURS] = bridge_net("ours", "ours-nft", o.ours_dir, "bbr-ours-nft", "10.231.80.0/20",
 			       true, "nftables");
 	gmi[REF] = gmt[REF] = gmn[REF];
+	/* nft-ab: two builds of ours, both with ipMasqBackend=nftables (bench/nftnl-trial.sh) */
+	nab[OURS] = bridge_net("ours", "ours-nab", o.ours_dir, "bbr-ours-nab", "10.231.128.0/20",
+			       true, "nftables");
+	nab[REF] = bridge_net("ref", "ref-nab", o.ref_dir, "bbr-ref-nab", "10.231.144.0/20", true,
+			      "nftables");
 	l2[OURS] = l2_net("ours", "ours-l2", o.ours_dir, "bbr-ours-l2");
 	l2[REF] = l2_net("ref", "ref-l2", o.ref_dir, "bbr-ref-l2");
 	hl[OURS] = ipam_net("ours", "ours-hl", o.ours_dir, "10.231.112.0/24");
@@ -1726,9 +1733,9 @@ int main(int argc, char **argv)
 				 .br_index = kern_br,
 				 .subnet_base = 0x0ae76000 /* 10.231.96.0 */};
 	{
-		struct net *list[] = {plain[OURS], plain[REF], gmn[OURS], gmn[REF],
-				      gmi[OURS],   gmt[OURS],  l2[OURS],  l2[REF],
-				      hl[OURS],	   hl[REF],    gr[KERN]};
+		struct net *list[] = {plain[OURS], plain[REF], gmn[OURS], gmn[REF], gmi[OURS],
+				      gmt[OURS],   l2[OURS],   l2[REF],	  hl[OURS], hl[REF],
+				      gr[KERN],	   nab[OURS],  nab[REF]};
 
 		memcpy(all, list, sizeof(list));
 	}
@@ -1779,6 +1786,17 @@ int main(int argc, char **argv)
 		phase_seq("ipMasq, ours with ipMasqBackend=iptables", gmi, si, 2, o.backend_n,
 			  false);
 	}
+	if (want(&o, "nft-ab")) {
+		struct seqstats *st[2] = {&ab[OURS], &ab[REF]},
+				*sr[2] = {&ab_rss[OURS], &ab_rss[REF]};
+
+		phase_seq("nft-ab: ipMasqBackend=nftables on both sides", nab, st, 2, o.backend_n,
+			  false);
+		/* peak RSS through the shim (the timed runs' ru_maxrss includes the driver's) */
+		nab[OURS]->via_shim = nab[REF]->via_shim = true;
+		phase_seq("nft-ab rss", nab, sr, 2, o.rss_n, false);
+		nab[OURS]->via_shim = nab[REF]->via_shim = false;
+	}
 	if (want(&o, "par")) {
 		struct parstats *st[2] = {&par[OURS], &par[REF]};
 
@@ -1820,6 +1838,24 @@ int main(int argc, char **argv)
 			  median(&ipt[REF].add), fmt_ms, T_NONE, 0);
 		row_ratio("ipMasq DEL median, ours ipMasqBackend=iptables", median(&ipt[OURS].del),
 			  median(&ipt[REF].del), fmt_ms, T_NONE, 0);
+	}
+	if (want(&o, "nft-ab")) {
+		row_ratio("nft-ab ADD median", median(&ab[OURS].add), median(&ab[REF].add), fmt_ms,
+			  T_NONE, 0);
+		row_ratio("nft-ab ADD p95", pct(&ab[OURS].add, 95), pct(&ab[REF].add, 95), fmt_ms,
+			  T_NONE, 0);
+		row_ratio("nft-ab DEL median", median(&ab[OURS].del), median(&ab[REF].del), fmt_ms,
+			  T_NONE, 0);
+		row_ratio("nft-ab DEL p95", pct(&ab[OURS].del, 95), pct(&ab[REF].del, 95), fmt_ms,
+			  T_NONE, 0);
+		row_ratio("nft-ab CPU per ADD (user+sys)", median(&ab[OURS].add_cpu),
+			  median(&ab[REF].add_cpu), fmt_ms, T_NONE, 0);
+		row_ratio("nft-ab CPU per DEL (user+sys)", median(&ab[OURS].del_cpu),
+			  median(&ab[REF].del_cpu), fmt_ms, T_NONE, 0);
+		row_ratio("nft-ab peak RSS of ADD (max)", smax(&ab_rss[OURS].add_rss),
+			  smax(&ab_rss[REF].add_rss), fmt_kb, T_NONE, 0);
+		row_ratio("nft-ab peak RSS of DEL (max)", smax(&ab_rss[OURS].del_rss),
+			  smax(&ab_rss[REF].del_rss), fmt_kb, T_NONE, 0);
 	}
 	if (want(&o, "par")) {
 		double r[2];
