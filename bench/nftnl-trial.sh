@@ -5,7 +5,8 @@
 # `make NFT=libnftnl`), measured side by side by bench/driver.c's nft-ab phase.
 #
 #   bench/nftnl-trial.sh [REV]     (as root; REV: a commit that has the variant)
-#   NFTNL_TRIAL_N=200 NFTNL_TRIAL_RSS_N=20 NFTNL_TRIAL_TEST=1 (run masq-nftables.t on the variant)
+#   NFTNL_TRIAL_N=200 (ADD+DEL per side and run) NFTNL_TRIAL_RSS_N=20 NFTNL_TRIAL_MICRO_N=$N
+#   NFTNL_TRIAL_TEST=1 (run masq-nftables.t on the variant)
 #
 # The variant is not in the tree unless it was adopted: by default REV is the last commit that
 # had plugins/bridge/nftnl/masq_nftables.c. That commit's tree is exported to
@@ -14,9 +15,10 @@
 #   B  ours, STATIC=0 (dynamic libc and cJSON; libnl-3.a linked in)
 #   C  libnftnl, STATIC=0 (libnftnl.a linked in, libmnl.so: Debian 12 has no libmnl.a)
 # Runs: A vs C (what adopting would cost as things are shipped), then B vs C (the library's own
-# cost at equal linkage); each in its own sandbox (bench/run.sh: a private netns, the host
-# firewall untouched), both sides alternating (AB BA ...), medians. Then `size`, lines of code,
-# load average and kernel. Output: build/nftnl-trial/report.txt.
+# cost at equal linkage), then the nftables path alone (build/test/masqctl of B and C,
+# bench/nftnl-micro.py); each in its own sandbox (a private netns, the host firewall
+# untouched), both sides alternating (AB BA ...), medians. Then `size`, lines of code, load
+# average and kernel. Output: build/nftnl-trial/report.txt.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -49,7 +51,8 @@ build() { # name make-switches...
 	local name=$1
 	shift
 	make -C "$OUT/src" -s -j"$(nproc)" "$@" BUILD="build/$name" BIN="build/$name/bin" \
-		"build/$name/bin/bridge" "build/$name/bin/host-local" >"$OUT/build-$name.log" 2>&1 ||
+		"build/$name/bin/bridge" "build/$name/bin/host-local" "build/$name/test/masqctl" \
+		>"$OUT/build-$name.log" 2>&1 ||
 		{ echo "nftnl-trial: build $name failed: $OUT/build-$name.log" >&2; exit 1; }
 	echo "$OUT/src/build/$name/bin"
 }
@@ -82,6 +85,15 @@ run() { # label ours-dir ref-dir
 }
 run A-vs-C "$A" "$C" "A (ours, static)" "C (libnftnl)"
 run B-vs-C "$B" "$C" "B (ours, dynamic)" "C (libnftnl)"
+
+# The nftables path alone (no veth, no IPAM): build/test/masqctl of B and C, in a sandbox as
+# bench/run.sh builds one.
+echo "== masqctl B vs C (load average $(cut -d' ' -f1-3 /proc/loadavg))" >>"$OUT/report.txt"
+MICRO_N=${NFTNL_TRIAL_MICRO_N:-$N}
+unshare --net --mount --propagation private -- env CNI_SANDBOXED=1 bash -c '
+	. tools/cni-dirs.sh && cni_fresh_node && ip link set lo up &&
+	python3 bench/nftnl-micro.py "$1" "B=$2" "C=$3"' micro "$MICRO_N" \
+	"$OUT/src/build/B/test/masqctl" "$OUT/src/build/C/test/masqctl" >>"$OUT/report.txt"
 
 {
 	echo "== size (text data bss of bin/bridge)"
