@@ -8,9 +8,10 @@
 #   NFTNL_TRIAL_N=200 (ADD+DEL per side and run) NFTNL_TRIAL_RSS_N=20 NFTNL_TRIAL_MICRO_N=$N
 #   NFTNL_TRIAL_TEST=1 (run masq-nftables.t on the variant)
 #
-# The variant is not in the tree unless it was adopted: by default REV is the last commit that
-# had plugins/bridge/nftnl/masq_nftables.c. That commit's tree is exported to
-# build/nftnl-trial/src and built three ways, only the switches differing:
+# The variant was not adopted, so it is not in the tree: by default REV is the last commit that
+# had plugins/bridge/nftnl/masq_nftables.c (036ec22 on the branch that ran the trial; found
+# through merges). That commit's tree is exported to build/nftnl-trial/src and built three
+# ways, only the switches differing (this tree's bench driver measures them):
 #   A  ours, STATIC=1 (as shipped: a static PIE)
 #   B  ours, STATIC=0 (dynamic libc and cJSON; libnl-3.a linked in)
 #   C  libnftnl, STATIC=0 (libnftnl.a linked in, libmnl.so: Debian 12 has no libmnl.a)
@@ -33,7 +34,7 @@ if [ -z "$rev" ]; then
 	if git cat-file -e "HEAD:$VARIANT" 2>/dev/null; then
 		rev=HEAD
 	else
-		last=$(git rev-list -1 HEAD -- "$VARIANT")
+		last=$(git rev-list -1 --full-history HEAD -- "$VARIANT")
 		[ -n "$last" ] || { echo "nftnl-trial: no commit has $VARIANT" >&2; exit 1; }
 		rev=$last^ # the commit that removed it: its parent still has it
 	fi

@@ -1,8 +1,8 @@
 # The bridge's masquerade / macspoofchk backends, tested without the bridge plugin:
 # build/test/masqctl (test/masq-driver.c) and unit tests test/unit/test-masq-*.c linked with them.
-MASQ_OBJS := $(addprefix $(BUILD)/plugins/bridge/,masq.o masq_iptables.o nft_netlink.o nft_socket.o \
-	spoofchk_nftables.o) $(BRIDGE_MASQ_NFT:%.c=$(BUILD)/%.o)
-MASQ_LIBS := $(BRIDGE_NFT_LIBS) # libip4tc/libip6tc are dlopen()ed (masq_iptables.c)
+MASQ_OBJS := $(addprefix $(BUILD)/plugins/bridge/,masq.o masq_iptables.o masq_nftables.o \
+	nft_netlink.o spoofchk_nftables.o)
+MASQ_LIBS := # libip4tc/libip6tc are dlopen()ed (masq_iptables.c)
 
 $(BUILD)/test/masqctl: $(BUILD)/test/masq-driver.o $(MASQ_OBJS) $(LIBCNI)
 	@mkdir -p $(dir $@)

@@ -37,11 +37,9 @@ endif
 
 # Switching STATIC must relink the plugins although no object changed: they depend on this file,
 # rewritten only when the mode differs from the last build's.
-# (NFT: plugins/bridge/rules.mk)
-NFT ?= ours
 LINK_MODE := $(BUILD)/link-mode
-$(shell mkdir -p $(BUILD) && { [ "$$(cat $(LINK_MODE) 2>/dev/null)" = "$(STATIC) $(NFT)" ] || \
-	echo "$(STATIC) $(NFT)" >$(LINK_MODE); })
+$(shell mkdir -p $(BUILD) && { [ "$$(cat $(LINK_MODE) 2>/dev/null)" = "$(STATIC)" ] || \
+	echo "$(STATIC)" >$(LINK_MODE); })
 
 # The headers change when apt upgrades the -dev packages: then fetch the new sources.
 $(DEBIAN_SRC)/cjson/.debian-version $(DEBIAN_SRC)/iptables/.debian-version &: \

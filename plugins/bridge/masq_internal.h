@@ -81,8 +81,6 @@ struct nfb { /* netlink messages being built; family and table of the nft messag
 	const char *table;
 };
 void nfb_free(struct nfb *b);
-/* n zeroed bytes appended (NULL and b->oom when out of memory) */
-void *nfb_put(struct nfb *b, size_t n);
 /* Start a batch (first), then messages: nfb_nft() begins one, attributes follow, nfb_end()
  * closes it. */
 void nfb_batch(struct nfb *b);
@@ -105,11 +103,6 @@ void nfb_verdict(struct nfb *b, int code, const char *chain);
 size_t nfb_rule_begin(struct nfb *b, const char *chain);
 void nfb_rule_end(struct nfb *b, size_t exprs, const char *comment);
 void nfb_del_rule(struct nfb *b, const char *chain, uint64_t handle);
-/* For messages built elsewhere (libnftnl): n zeroed bytes at the end of b, not yet counted
- * (NULL when out of memory), then nfb_took() counts the message written there. */
-struct nlmsghdr;
-char *nfb_room(struct nfb *b, size_t n);
-void nfb_took(struct nfb *b, const struct nlmsghdr *h);
 
 int nfs_open(int *ret_fd, struct cni_error *err);
 /* Closing a netfilter netlink socket waits for the netns's pending nf_tables destroy work (a
@@ -135,17 +128,6 @@ static inline void nfs_closep(int *fd)
  * and the failing command. *ret_unknown (may be NULL) is set when the batch was sent but its
  * outcome could not be read. */
 int nfs_commit(int fd, struct nfb *b, const char *what, bool *ret_unknown, struct cni_error *err);
-/* The same for a complete batch (begin, commands, end), whose command of sequence number last
- * asks for the acknowledgement. */
-int nfs_commit_batch(int fd, const struct nfb *b, uint32_t last, const char *what,
-		     bool *ret_unknown, struct cni_error *err);
-/* Send request req and call fn(message, arg) for each reply up to the acknowledgement or the
- * end of the dump (a missing table or chain, or no nf_tables, ends it so); a dump that overlapped
- * a change is taken again after reset(arg) (may be NULL), a bounded number of times (then code
- * 11). */
-int nfs_query(int fd, const struct nfb *req, const char *what,
-	      int (*fn)(const struct nlmsghdr *h, void *arg), void *arg, void (*reset)(void *arg),
-	      struct cni_error *err);
 
 struct handles {
 	uint64_t *v;

@@ -1,21 +1,6 @@
-# NFT=libnftnl: the trial of bench/nftnl-trial.sh, masquerade's nf_tables messages built by
-# libnftnl (plugins/bridge/nftnl/). Only dynamic: Debian 12 ships libnftnl.a, but libmnl, which
-# it needs, only as a shared object (and its source package is not in the archive).
-NFT ?= ours
-ifeq ($(NFT),libnftnl)
-ifeq ($(STATIC),1)
-$(error NFT=libnftnl needs STATIC=0: Debian 12 has no static libmnl for libnftnl.a)
-endif
-BRIDGE_MASQ_NFT := plugins/bridge/nftnl/masq_nftables.c
-BRIDGE_NFT_LIBS := $(shell $(CC) -print-file-name=libnftnl.a) -lmnl
-else
-BRIDGE_MASQ_NFT := plugins/bridge/masq_nftables.c
-BRIDGE_NFT_LIBS :=
-endif
-BRIDGE_SRCS := $(filter-out plugins/bridge/masq_nftables.c,$(wildcard plugins/bridge/*.c)) \
-	$(BRIDGE_MASQ_NFT)
+BRIDGE_SRCS := $(wildcard plugins/bridge/*.c)
 BRIDGE_OBJS := $(BRIDGE_SRCS:%.c=$(BUILD)/%.o)
-BRIDGE_LIBS := $(BRIDGE_NFT_LIBS) # libip4tc, libip6tc: linked in (STATIC=1) or dlopen()ed on first use
+BRIDGE_LIBS := # libip4tc, libip6tc: linked in (STATIC=1) or dlopen()ed on first use
 # libnl-3 linked statically when its archive exists: one shared object less to map and relocate
 # at every exec (the bridge uses libnl's core only, not libnl-route).
 BRIDGE_NL_A := $(shell $(CC) -print-file-name=libnl-3.a)
