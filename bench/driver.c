@@ -1630,13 +1630,14 @@ struct opts {
 	const char *phases;
 };
 
+/* nft-ab compares two builds of ours (bench/nftnl-trial.sh): only when named. */
 static bool want(const struct opts *o, const char *phase)
 {
 	const char *p = o->phases;
 	size_t len = strlen(phase);
 
 	if (!p || !*p || strcmp(p, "all") == 0)
-		return true;
+		return strcmp(phase, "nft-ab") != 0;
 	while (*p) {
 		if (strncmp(p, phase, len) == 0 && (p[len] == ',' || p[len] == '\0'))
 			return true;
@@ -1827,7 +1828,7 @@ static void usage(void)
 	fputs("usage: driver --ours DIR --ref DIR [--out FILE] [-n N] [--par N] [-j N]\n"
 	      "       [--par-rounds N] [--growth 10,100,500,1000] [-k N] [--backend-n N]\n"
 	      "       [--masq-n N] [--rss-n N] [--quick]\n"
-	      "       [--phases rss,seq,gm,masq,backends,par,parmasq,churn,growth]\n"
+	      "       [--phases rss,seq,gm,masq,backends,nft-ab,par,parmasq,churn,growth]\n"
 	      "       [--samples FILE] [--ours-name TEXT] [--ref-name TEXT] [--shim PATH]\n",
 	      stderr);
 	exit(2);
@@ -2055,8 +2056,9 @@ int main(int argc, char **argv)
 	struct growstats grow[3] = {0};
 	struct rssstats rss[2] = {0};
 	struct net *all[16] = {0};
-	struct net *plain[4], *gmn[2], *gmi[2], *gmt[2], *l2[2], *hl[2], *gw, *kern;
+	struct net *plain[4], *gmn[2], *gmi[2], *gmt[2], *l2[2], *hl[2], *gw, *kern, *nab[2];
 	static const char *const backend_name[2] = {"nftables", "iptables"};
+	struct seqstats ab[2] = {0}, ab_rss[2] = {0};
 	FILE *out = NULL;
 	int kern_br;
 	double t0 = now_ms();
@@ -2101,6 +2103,11 @@ int main(int argc, char **argv)
 	/* the masquerade rows' "without": the same configuration with ipMasq false */
 	gw = bridge_net("ours", "ours-gw", o.ours_dir, "bbr-ours-gw", "10.231.128.0/20", true,
 			false, NULL);
+	/* nft-ab: two builds of ours, both with ipMasqBackend=nftables (bench/nftnl-trial.sh) */
+	nab[OURS] = bridge_net("ours", "ours-nab", o.ours_dir, "bbr-ours-nab", "10.231.160.0/20",
+			       true, true, "nftables");
+	nab[REF] = bridge_net("ref", "ref-nab", o.ref_dir, "bbr-ref-nab", "10.231.176.0/20", true,
+			      true, "nftables");
 	l2[OURS] = l2_net("ours", "ours-l2", o.ours_dir, "bbr-ours-l2");
 	l2[REF] = l2_net("ref", "ref-l2", o.ref_dir, "bbr-ref-l2");
 	hl[OURS] = ipam_net("ours", "ours-hl", o.ours_dir, "10.231.112.0/24");
@@ -2119,9 +2126,9 @@ int main(int argc, char **argv)
 	plain[KERN_START]->label = "kernel-start";
 	plain[KERN_START]->with_start = true;
 	{
-		struct net *list[] = {plain[OURS], plain[REF], gmn[OURS], gmn[REF],
-				      gmi[OURS],   gmt[OURS],  gw,	  l2[OURS],
-				      l2[REF],	   hl[OURS],   hl[REF],	  kern};
+		struct net *list[] = {plain[OURS], plain[REF], gmn[OURS], gmn[REF], gmi[OURS],
+				      gmt[OURS],   gw,	       l2[OURS],  l2[REF],  hl[OURS],
+				      hl[REF],	   kern,       nab[OURS], nab[REF]};
 
 		memcpy(all, list, sizeof(list));
 	}
@@ -2190,6 +2197,17 @@ int main(int argc, char **argv)
 			phase_seq(title, nets, st, 2, o.backend_n, false);
 			release_netns();
 		}
+	}
+	if (want(&o, "nft-ab")) {
+		struct seqstats *st[2] = {&ab[OURS], &ab[REF]},
+				*sr[2] = {&ab_rss[OURS], &ab_rss[REF]};
+
+		phase_seq("nft-ab: ipMasqBackend=nftables on both sides", nab, st, 2, o.backend_n,
+			  false);
+		/* peak RSS through the shim (the timed runs' ru_maxrss includes the driver's) */
+		nab[OURS]->via_shim = nab[REF]->via_shim = true;
+		phase_seq("nft-ab rss", nab, sr, 2, o.rss_n, false);
+		nab[OURS]->via_shim = nab[REF]->via_shim = false;
 	}
 	if (want(&o, "par")) {
 		struct parstats *st[4] = {&par[OURS], &par[REF], &par[KERN], &par[KERN_START]};
@@ -2266,6 +2284,24 @@ int main(int argc, char **argv)
 			  median(&ipt[REF].add), fmt_ms, T_NONE, 0);
 		row_ratio("ipMasq DEL median, ours ipMasqBackend=iptables", median(&ipt[OURS].del),
 			  median(&ipt[REF].del), fmt_ms, T_NONE, 0);
+	}
+	if (want(&o, "nft-ab")) {
+		row_ratio("nft-ab ADD median", median(&ab[OURS].add), median(&ab[REF].add), fmt_ms,
+			  T_NONE, 0);
+		row_ratio("nft-ab ADD p95", pct(&ab[OURS].add, 95), pct(&ab[REF].add, 95), fmt_ms,
+			  T_NONE, 0);
+		row_ratio("nft-ab DEL median", median(&ab[OURS].del), median(&ab[REF].del), fmt_ms,
+			  T_NONE, 0);
+		row_ratio("nft-ab DEL p95", pct(&ab[OURS].del, 95), pct(&ab[REF].del, 95), fmt_ms,
+			  T_NONE, 0);
+		row_ratio("nft-ab CPU per ADD (user+sys)", median(&ab[OURS].add_cpu),
+			  median(&ab[REF].add_cpu), fmt_ms, T_NONE, 0);
+		row_ratio("nft-ab CPU per DEL (user+sys)", median(&ab[OURS].del_cpu),
+			  median(&ab[REF].del_cpu), fmt_ms, T_NONE, 0);
+		row_ratio("nft-ab peak RSS of ADD (max)", smax(&ab_rss[OURS].add_rss),
+			  smax(&ab_rss[REF].add_rss), fmt_kb, T_NONE, 0);
+		row_ratio("nft-ab peak RSS of DEL (max)", smax(&ab_rss[OURS].del_rss),
+			  smax(&ab_rss[REF].del_rss), fmt_kb, T_NONE, 0);
 	}
 	if (want(&o, "par")) {
 		double r[3];
