@@ -13,3 +13,5 @@ int fs_mkdir_p(const char *path, mode_t mode);
  * by the kernel and woken as the holder lets go, not polled. Uses SIGALRM and ITIMER_REAL while
  * it waits (a no-op handler stays installed afterwards). */
 int fs_flock_wait(int fd, int timeout_ms);
+/* The same for an open-file-description write lock on the byte at offset (F_OFD_SETLKW). */
+int fs_range_lock_wait(int fd, off_t offset, int timeout_ms);

@@ -42,8 +42,6 @@ static int open_lock_file(void)
 int cni_lock_range(off_t offset, bool wait, const char *what, int *ret_fd, struct cni_error *err)
 {
 	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = offset, .l_len = 1};
-	double deadline = monotonic_ms() + CNI_ATTACHMENT_LOCK_TIMEOUT_MS;
-	struct timespec pause = {0, 500000};
 	_cleanup_close_ int fd = open_lock_file();
 
 	*ret_fd = -EBADF;
@@ -52,21 +50,22 @@ int cni_lock_range(off_t offset, bool wait, const char *what, int *ret_fd, struc
 			CNI_ATTACHMENT_LOCK_FILE, strerror(-fd));
 		return 0;
 	}
-	/* Polled with a growing pause rather than F_OFD_SETLKW under a timer: contention is short
-	 * or rare, and a bounded wait needs no signal handler in a library. */
-	while (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
-		if (errno != EAGAIN && errno != EACCES && errno != EINTR)
-			return cni_error_set(err, CNI_ERR_IO, errno, NULL, "lock %s",
+	if (fcntl(fd, F_OFD_SETLK, &fl) < 0) {
+		int e = errno;
+		if (e != EAGAIN && e != EACCES && e != EINTR)
+			return cni_error_set(err, CNI_ERR_IO, e, NULL, "lock %s",
 					     CNI_ATTACHMENT_LOCK_FILE);
 		if (!wait)
 			return -EAGAIN;
-		if (monotonic_ms() >= deadline)
+		/* Queued by the kernel, woken when the holder lets go: no polling delay. */
+		int r = fs_range_lock_wait(fd, offset, CNI_ATTACHMENT_LOCK_TIMEOUT_MS);
+		if (r == -ETIMEDOUT)
 			return cni_error_set(err, CNI_ERR_TRY_AGAIN, ETIMEDOUT, NULL,
 					     "timed out after %d ms waiting for %s",
 					     CNI_ATTACHMENT_LOCK_TIMEOUT_MS, what);
-		(void)nanosleep(&pause, NULL);
-		if (pause.tv_nsec < 16000000)
-			pause.tv_nsec *= 2;
+		if (r < 0)
+			return cni_error_set(err, CNI_ERR_IO, -r, NULL, "lock %s",
+					     CNI_ATTACHMENT_LOCK_FILE);
 	}
 	*ret_fd = TAKE_FD(fd);
 	return 0;

@@ -1,5 +1,6 @@
 /* File-system helpers. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <string.h>
@@ -66,11 +67,12 @@ static void on_alarm(int sig)
 	(void)sig;
 }
 
-/* A blocking flock() (the kernel queues waiters fairly, no polling) interrupted by a repeating
- * SIGALRM so the wait is bounded; the interval timer also covers a signal that lands just before
- * flock() is entered. SIGALRM is unblocked (a caller's mask is inherited across exec) and our
- * no-op handler stays installed, so a late tick can never kill the process. */
-int fs_flock_wait(int fd, int timeout_ms)
+/* A blocking lock call (the kernel queues waiters and wakes them as the holder lets go, no
+ * polling) interrupted by a repeating SIGALRM so the wait is bounded; the interval timer also
+ * covers a signal that lands just before the call is entered. SIGALRM is unblocked (a caller's
+ * mask is inherited across exec) and our no-op handler stays installed, so a late tick can
+ * never kill the process. */
+static int wait_bounded(int fd, int (*block)(int fd, void *arg), void *arg, int timeout_ms)
 {
 	struct sigaction sa = {.sa_handler = on_alarm};
 	struct itimerval tv = {.it_interval = {0, 50000}, .it_value = {0, 50000}}, off = {0};
@@ -85,7 +87,7 @@ int fs_flock_wait(int fd, int timeout_ms)
 	    setitimer(ITIMER_REAL, &tv, NULL) < 0)
 		return negative_errno();
 	for (;;) {
-		if (flock(fd, LOCK_EX) == 0) {
+		if (block(fd, arg) == 0) {
 			r = 0;
 			break;
 		}
@@ -100,4 +102,27 @@ int fs_flock_wait(int fd, int timeout_ms)
 	}
 	(void)setitimer(ITIMER_REAL, &off, NULL);
 	return r;
+}
+
+static int block_flock(int fd, void *arg)
+{
+	(void)arg;
+	return flock(fd, LOCK_EX);
+}
+
+static int block_range(int fd, void *arg)
+{
+	return fcntl(fd, F_OFD_SETLKW, arg);
+}
+
+int fs_flock_wait(int fd, int timeout_ms)
+{
+	return wait_bounded(fd, block_flock, NULL, timeout_ms);
+}
+
+int fs_range_lock_wait(int fd, off_t offset, int timeout_ms)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = offset, .l_len = 1};
+
+	return wait_bounded(fd, block_range, &fl, timeout_ms);
 }
