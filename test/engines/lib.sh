@@ -320,3 +320,13 @@ in_subnet() {
 	python3 -c 'import ipaddress,sys
 sys.exit(0 if ipaddress.ip_address(sys.argv[1]) in ipaddress.ip_network(sys.argv[2]) else 1)' "$1" "$2"
 }
+
+# engine_calls_checked L IDA IDB : each of the two containers' ADD (once) and DEL (at least once)
+# went through $PLUGIN_DIR/bridge; a diagnostic line says what netns each DEL had
+engine_calls_checked() {
+	local L=$1 ida=$2 idb=$3
+	is "$L: each container's ADD and DEL went through $PLUGIN_DIR/bridge" \
+		"$(engine_calls ADD "$ida") $(engine_calls ADD "$idb") $(($(engine_calls DEL "$ida") > 0)) $(($(engine_calls DEL "$idb") > 0))" \
+		"1 1 1 1"
+	echo "# $L: DEL calls, netns at the time: $ida: $(engine_calls_netns DEL "$ida"); $idb: $(engine_calls_netns DEL "$idb")"
+}
