@@ -38,5 +38,10 @@ fi
 echo "deps: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null
+# Debian's podman ships /etc/cni/net.d/87-podman-bridge.conflist: on a node whose runtime takes
+# the first file there (containerd, CRI-O), installing the test engines would change its pod
+# network. The tests run podman with configs of their own, so that file is never installed.
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt-get install -y -qq --no-install-recommends \
+	-o Dpkg::Options::=--path-exclude=/etc/cni -o Dpkg::Options::=--path-exclude='/etc/cni/*' \
+	$missing >/dev/null
