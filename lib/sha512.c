@@ -1,6 +1,7 @@
 /* Straightforward SHA-512; inputs here are a few hundred bytes, so no unrolling. */
 #include <string.h>
 
+#include <stdlib.h>
 #include "sha512.h"
 
 static const uint64_t K[80] = {
@@ -93,5 +94,23 @@ char *sha512_hex_prefix(const void *data, size_t len, size_t nbytes, char *buf)
 		buf[2 * i + 1] = hex[d[i] & 15];
 	}
 	buf[2 * nbytes] = '\0';
+	return buf;
+}
+
+char *sha512_name(const char *a, const char *b, size_t nbytes, char *buf)
+{
+	size_t la = strlen(a), lb = b ? strlen(b) : 0;
+	char *both = malloc(la + 1 + lb + 1);
+
+	if (!both)
+		return NULL;
+	memcpy(both, a, la);
+	if (b) {
+		both[la] = ':';
+		memcpy(both + la + 1, b, lb);
+	}
+	memcpy(buf, "sha512-", 7);
+	sha512_hex_prefix(both, b ? la + 1 + lb : la, nbytes, buf + 7);
+	free(both);
 	return buf;
 }

@@ -18,9 +18,10 @@
 #include <stdint.h>
 
 #include "masq.h"
+#include "sha512.h"
 
-#define MASQ_IPT_CHAIN_LEN 28 /* "CNI-" + 24 hex */
-#define MASQ_IPT_FIELD_LEN 32 /* a hashed comment field: "sha512-" + 24 hex, NUL */
+#define MASQ_IPT_CHAIN_LEN 28			     /* "CNI-" + 24 hex */
+#define MASQ_IPT_FIELD_LEN (SHA512_NAME_LEN(12) + 1) /* a hashed comment field */
 #define MASQ_NFT_TABLE	   "cni_plugins_masquerade"
 #define MASQ_NFT_TAG_LEN   33 /* "<16 hex>-<16 hex>" */
 

@@ -292,13 +292,8 @@ bool masq_ipt_table_present(int family)
 /* A comment field: the value, or "sha512-<hex>" of it. */
 static const char *comment_field(const char *v, bool hashed, char buf[MASQ_IPT_FIELD_LEN])
 {
-	char hex[2 * 12 + 1];
-
-	if (!hashed)
-		return v;
-	sha512_hex_prefix(v, strlen(v), 12, hex);
-	snprintf(buf, MASQ_IPT_FIELD_LEN, "sha512-%s", hex);
-	return buf;
+	/* Out of memory: the field as it is, which at worst does not fit (make_comment fails). */
+	return hashed && sha512_name(v, NULL, 12, buf) ? buf : v;
 }
 
 /* The comment of our rules for attachment a; with_if=false gives the reference's. The reference

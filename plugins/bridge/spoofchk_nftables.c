@@ -58,16 +58,13 @@ static bool mac_ok(const char *s)
  * longer than an ifname can be, so it never equals a readable name. */
 #define SPOOF_REF_MAX 100
 
-static void ref_id(const struct spoofchk_attachment *a, char buf[SPOOF_REF_MAX + 1])
+static int ref_id(const struct spoofchk_attachment *a, char buf[SPOOF_REF_MAX + 1])
 {
 	int n = snprintf(buf, SPOOF_REF_MAX + 1, "%s-%s", a->container_id, a->ifname);
 
 	if (n > 0 && n <= SPOOF_REF_MAX && name_ok(a->container_id) && name_ok(a->ifname))
-		return;
-	char hex[2 * 24 + 1], both[CNI_CONTAINER_ID_MAX + 1 + CNI_IFNAME_MAX + 1];
-	n = snprintf(both, sizeof(both), "%s:%s", a->container_id, a->ifname);
-	sha512_hex_prefix(both, n > 0 ? strnlen(both, sizeof(both)) : 0, 24, hex);
-	snprintf(buf, SPOOF_REF_MAX + 1, "sha512-%s", hex);
+		return 0;
+	return sha512_name(a->container_id, a->ifname, 24, buf) ? 0 : -ENOMEM;
 }
 
 static int make_names(const struct spoofchk_attachment *a, bool need_link, struct names *n,
@@ -82,7 +79,8 @@ static int make_names(const struct spoofchk_attachment *a, bool need_link, struc
 		return cni_error_set(err, CNI_ERR_INTERNAL, EINVAL, NULL,
 				     "macspoofchk: host interface \"%s\" / MAC \"%s\" not usable",
 				     a->host_ifname ? a->host_ifname : "", a->mac ? a->mac : "");
-	ref_id(a, ref);
+	if (ref_id(a, ref) < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
 	snprintf(n->chain, sizeof(n->chain), "cni-br-iface-%s", ref);
 	snprintf(n->comment, sizeof(n->comment), "macspoofchk-%s", ref);
 	snprintf(n->mac_chain, sizeof(n->mac_chain), "%s-mac", n->chain);

@@ -49,13 +49,9 @@ static int state_name(const char *container_id, const char *ifname, char *buf, s
 		return -EINVAL;
 	if ((size_t)n <= STATE_NAME_MAX && (size_t)n < size)
 		return 0;
-	_cleanup_free_ char *both = NULL;
-	char hex[2 * 32 + 1];
-	if (asprintf(&both, "%s:%s", container_id, ifname) < 0)
-		return -ENOMEM;
-	sha512_hex_prefix(both, strlen(both), 32, hex);
-	n = snprintf(buf, size, "sha512-%s", hex);
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+	if (size <= SHA512_NAME_LEN(32))
+		return -ENAMETOOLONG;
+	return sha512_name(container_id, ifname, 32, buf) ? 0 : -ENOMEM;
 }
 
 static int state_path(const char *network, const char *container_id, const char *ifname, char *buf,
@@ -370,8 +366,7 @@ int br_state_foreach(const char *network,
 		unfinished = is_temp_name(de->d_name);
 		if (read_file(path, &text, &len, NULL) < 0 ||
 		    parse_state(text, len, path, &s, &id, &ifn, &o, NULL) < 0 || !id || !ifn) {
-			br_state_clear(&s);
-			s = (struct br_state){0};
+			br_state_clear(&s); /* parse_state fills s only when it succeeds */
 			/* A write killed midway leaves a torn temp file: its name still says whose
 			 * it was (not a hashed one: those stay until that attachment's DEL). */
 			if (!unfinished || !temp_owner(de->d_name, owner, &id, &ifn))

@@ -113,13 +113,17 @@ int store_owner_format(const char *id, const char *ifname, char *buf, size_t siz
 	return k < 0 || (size_t)k >= size ? -ENAMETOOLONG : k;
 }
 
+/* What trimming removes around a record (Go's strings.TrimSpace on what a valid request writes:
+ * no ID or ifname holds whitespace). */
+static const char blank_chars[] = " \t\r\n\v\f";
+
 static char *trim(char *s)
 {
 	size_t n;
 
-	s += strspn(s, " \t\r\n\v\f");
+	s += strspn(s, blank_chars);
 	n = strlen(s);
-	while (n && strchr(" \t\r\n\v\f", s[n - 1]))
+	while (n && strchr(blank_chars, s[n - 1]))
 		s[--n] = '\0';
 	return s;
 }
@@ -171,7 +175,7 @@ static int read_small(struct store *s, const char *name, char *buf, size_t size)
 	if (memchr(raw, '\0', (size_t)k)) {
 		bool blank = true;
 		for (ssize_t i = 0; i < k && blank; i++)
-			blank = raw[i] == '\0' || strchr(" \t\r\n\v\f", raw[i]);
+			blank = raw[i] == '\0' || strchr(blank_chars, raw[i]);
 		raw[0] = blank ? '\0' : '\x01';
 		raw[1] = '\0';
 	}

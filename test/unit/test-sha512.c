@@ -1,4 +1,6 @@
 /* SHA-512 against FIPS 180-4 vectors and the reference plugin's chain name. */
+#include <stdio.h>
+#include <string.h>
 #include "sha512.h"
 #include "../tap.h"
 
@@ -25,6 +27,24 @@ TEST(reference_chain_name)
 {
 	/* cni-reference.md §2.4: sha512("sa1net"+"sa1ctr1")[:24] observed on the reference. */
 	ASSERT_STREQ(hex("sa1netsa1ctr1", 12), "063ec9648c2ad4e52d568f47");
+}
+
+/* The names that stand in for ones too long or unusable: "sha512-" + hex of "<a>:<b>", or of a
+ * alone; the same bytes whatever the lengths (state records, macspoofchk chains, comments). */
+TEST(stand_in_names)
+{
+	char buf[SHA512_NAME_LEN(32) + 1], want[SHA512_NAME_LEN(32) + 1];
+
+	ASSERT_TRUE(sha512_name("ctr1", "eth0", 12, buf) == buf);
+	snprintf(want, sizeof(want), "sha512-%s", hex("ctr1:eth0", 12));
+	ASSERT_STREQ(buf, want);
+	ASSERT_TRUE(sha512_name("net1", NULL, 12, buf) == buf);
+	snprintf(want, sizeof(want), "sha512-%s", hex("net1", 12));
+	ASSERT_STREQ(buf, want);
+	ASSERT_TRUE(sha512_name("a", "", 32, buf) == buf);
+	snprintf(want, sizeof(want), "sha512-%s", hex("a:", 32));
+	ASSERT_STREQ(buf, want);
+	ASSERT_EQ(strlen(buf), (size_t)SHA512_NAME_LEN(32));
 }
 
 TAP_MAIN
