@@ -4,13 +4,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "attachment_lock.h"
 #include "fsutil.h"
 #include "macro.h"
-#include "monotonic.h"
 
 /* FNV-1a over the names with their NULs, so ("ab", "c") and ("a", "bc") differ. */
 static uint64_t hash_names(const char *const *names, size_t n)
