@@ -48,6 +48,7 @@ struct nlu_link {
 	int hairpin; /* bridge port attributes: -1 = not a bridge port */
 	int isolated;
 	int vlan_filtering; /* bridges: -1 = unknown */
+	int ipv6_accept_ra; /* net.ipv6.conf.<link>.accept_ra: -1 = not reported (no IPv6) */
 };
 
 /* Link notifications (RTNLGRP_LINK) of the calling thread's netns: what the kernel announces

@@ -9,6 +9,7 @@
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/netconf.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -54,6 +55,11 @@ int nlu_open(struct nl_sock **ret, struct cni_error *err)
 	if (r < 0)
 		return cni_error_set(err, CNI_ERR_INTERNAL, EIO, nl_geterror(r),
 				     "connect rtnetlink socket");
+	/* One recvmsg per answer: libnl otherwise peeks at each to size its buffer, then reads
+	 * it. 32 KiB holds any link, address or route message and any dump datagram (the kernel
+	 * sizes those to the reader's buffer, at most 32 KiB). */
+	nl_socket_disable_msg_peek(sk);
+	(void)nl_socket_set_msg_buf_size(sk, 32768);
 	/* Kernel explanations for failures ("extack"), and acks that do not echo our request. */
 	(void)setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
 	(void)setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
@@ -539,6 +545,28 @@ int nlu_build_route(const struct nlu_route *rt, struct nl_msg **ret)
 
 /* ---- parsers ---- */
 
+/* One net.ipv6.conf value of a link from its IFLA_AF_SPEC (AF_INET6 › IFLA_INET6_CONF, an
+ * array of s32 indexed by DEVCONF_*): read with the link, instead of a /proc/sys path walk, which
+ * costs O(number of netns) in the kernel (proc_sys_compare). -1 when not reported. */
+static int inet6_devconf(struct nlattr *af_spec, int devconf)
+{
+	struct nlattr *af, *conf;
+	int rem, rem6;
+
+	nla_for_each_nested(af, af_spec, rem)
+	{
+		if (nla_type(af) != AF_INET6)
+			continue;
+		nla_for_each_nested(conf, af, rem6)
+		{
+			if (nla_type(conf) == IFLA_INET6_CONF &&
+			    (size_t)nla_len(conf) >= (size_t)(devconf + 1) * sizeof(int32_t))
+				return ((const int32_t *)nla_data(conf))[devconf];
+		}
+	}
+	return -1;
+}
+
 int nlu_parse_link(struct nl_msg *m, struct nlu_link *ret)
 {
 	struct nlmsghdr *nlh = nlmsg_hdr(m);
@@ -553,7 +581,8 @@ int nlu_parse_link(struct nl_msg *m, struct nlu_link *ret)
 				 .flags = ifi->ifi_flags,
 				 .hairpin = -1,
 				 .isolated = -1,
-				 .vlan_filtering = -1};
+				 .vlan_filtering = -1,
+				 .ipv6_accept_ra = -1};
 	if (tb[IFLA_IFNAME])
 		nla_strlcpy(ret->name, tb[IFLA_IFNAME], sizeof(ret->name));
 	if (tb[IFLA_MTU])
@@ -568,6 +597,8 @@ int nlu_parse_link(struct nl_msg *m, struct nlu_link *ret)
 		memcpy(ret->mac, nla_data(tb[IFLA_ADDRESS]), NLU_MAC_LEN);
 		ret->has_mac = true;
 	}
+	if (tb[IFLA_AF_SPEC])
+		ret->ipv6_accept_ra = inet6_devconf(tb[IFLA_AF_SPEC], DEVCONF_ACCEPT_RA);
 	if (tb[IFLA_LINKINFO] &&
 	    nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) >= 0) {
 		if (li[IFLA_INFO_KIND])

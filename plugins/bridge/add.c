@@ -97,8 +97,10 @@ int br_ensure_bridge(struct br_ctx *ctx, struct cni_error *err)
 				     "\"%s\" already exists but is not a bridge (bridge: \"%s\")",
 				     c->bridge, c->bridge);
 	/* Also on a bridge that existed, as the reference does: a router advertisement on the
-	 * bridge must not give the host a route through a container. One read when already 0. */
-	(void)sysctl_set("ipv6", c->bridge, "accept_ra", "0", false, NULL);
+	 * bridge must not give the host a route through a container. The link's message tells
+	 * whether it is 0 already (no /proc/sys walk then). */
+	if (ctx->br.ipv6_accept_ra != 0)
+		(void)sysctl_set("ipv6", c->bridge, "accept_ra", "0", false, NULL);
 	if (!(ctx->br.flags & IFF_UP) &&
 	    (r = nlu_link_set_up(ctx->hsk, ctx->br.ifindex, true, err)) < 0)
 		return r;
@@ -569,8 +571,14 @@ static bool follow_links(struct br_ctx *ctx, int timeout_ms)
  * names it matters. */
 static void follow_only(struct br_ctx *ctx, int br_index)
 {
-	if (ctx->link_mon >= 0)
-		(void)nlu_monitor_only(ctx->link_mon, br_index, ctx->host_index);
+	/* Each filter attached is compiled (and JITed) anew: only when the links change. */
+	if (ctx->link_mon < 0 ||
+	    (ctx->mon_only[0] == br_index && ctx->mon_only[1] == ctx->host_index))
+		return;
+	if (nlu_monitor_only(ctx->link_mon, br_index, ctx->host_index) == 0) {
+		ctx->mon_only[0] = br_index;
+		ctx->mon_only[1] = ctx->host_index;
+	}
 }
 
 /* The host end must be oper-up (the bridge port forwarding) before we report success
@@ -645,6 +653,7 @@ int br_state_save(struct br_ctx *ctx, struct cni_error *err)
 			   &e);
 	if (r >= 0) {
 		ctx->state_written = true;
+		ctx->state_final = s.n_ips > 0;
 		return r;
 	}
 	if (e.code != CNI_ERR_IO) {
@@ -774,7 +783,8 @@ static int check_new_ifname(const char *ifname, struct cni_error *err)
 int br_cmd_add(const struct cni_request *req, struct cni_result **ret, struct cni_error *err)
 {
 	int lock = -EBADF; /* held until we exit (attachment_lock.h) */
-	_cleanup_(ctx_clear) struct br_ctx ctx = {.req = req, .ns_fd = -EBADF, .link_mon = -EBADF};
+	_cleanup_(ctx_clear) struct br_ctx ctx = {
+		.req = req, .ns_fd = -EBADF, .link_mon = -EBADF, .mon_only = {-1, -1}};
 	struct spoofchk_attachment sa;
 	struct masq_attachment ma;
 	int r;
@@ -837,7 +847,8 @@ int br_cmd_add(const struct cni_request *req, struct cni_result **ret, struct cn
 		if (nlu_link_get(ctx.hsk, NULL, ctx.br.ifindex, &l, NULL) >= 0 && l.has_mac)
 			memcpy(ctx.br.mac, l.mac, NLU_MAC_LEN);
 	}
-	if ((ctx.ipam && (r = br_state_save(&ctx, err)) < 0) ||
+	/* A built-in IPAM answered before the veth's record was first written: it is complete. */
+	if ((ctx.ipam && !ctx.state_final && (r = br_state_save(&ctx, err)) < 0) ||
 	    (r = build_result(&ctx, ret, err)) < 0)
 		goto undo_masq;
 	return 0;

@@ -4,7 +4,7 @@
  * share a directory. Unlike the reference, a lease is never empty or half written: the record is
  * written and fsynced in a temp file that is then hard-linked to the address's name (link() fails
  * with EEXIST when the address is taken, which makes it the atomic reservation; plugins#498). The
- * cursor is replaced by rename(). Leftovers of a crash are removed under the lock by scans (a
+ * cursor, a hint, is rewritten in place (store_set_cursor). Leftovers of a crash are removed under the lock by scans (a
  * crash always makes the next request rebuild the owner index with one, see index.c). */
 #include <dirent.h>
 #include <errno.h>
@@ -41,10 +41,13 @@ int store_open(struct store *s, const char *data_dir, const char *name, bool cre
 	if (snprintf(s->dir, sizeof(s->dir), "%s/%s", data_dir, name) >= (int)sizeof(s->dir))
 		return cni_error_set(err, CNI_ERR_CONFIG, ENAMETOOLONG, NULL,
 				     "ipam.dataDir: path \"%s\" is too long", data_dir);
-	if (create && (r = fs_mkdir_p(s->dir, DIR_MODE)) < 0)
-		return cni_error_set(err, CNI_ERR_IO, -r, NULL, "create lease directory \"%s\"",
-				     s->dir);
 	s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dirfd < 0 && errno == ENOENT && create) {
+		if ((r = fs_mkdir_p(s->dir, DIR_MODE)) < 0)
+			return cni_error_set(err, CNI_ERR_IO, -r, NULL,
+					     "create lease directory \"%s\"", s->dir);
+		s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
 	if (s->dirfd < 0) {
 		r = negative_errno();
 		if (!create && r == -ENOENT)
@@ -336,16 +339,40 @@ void store_get_cursor(struct store *s, size_t set, struct ipaddr *ret)
 		*ret = (struct ipaddr){0};
 }
 
+/* The cursor is a hint: a torn one reads as garbage or another address and only costs
+ * round-robin order. So it is rewritten in place, as the reference does (no file created, no
+ * rename: the costly directory operations), but only when it is our own regular file: a symlink
+ * or a hard link planted in the directory is replaced (by rename), never written through. */
+static int rewrite_in_place(struct store *s, const char *name, const char *text)
+{
+	_cleanup_close_ int fd =
+		openat(s->dirfd, name, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, LEASE_MODE);
+	size_t len = strlen(text);
+	struct stat st;
+
+	if (fd < 0)
+		return negative_errno();
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
+		return -EMLINK;
+	if (pwrite(fd, text, len, 0) != (ssize_t)len || ftruncate(fd, (off_t)len) < 0)
+		return -EIO;
+	return 0;
+}
+
 int store_set_cursor(struct store *s, size_t set, const struct ipaddr *ip, struct cni_error *err)
 {
 	char name[64], tmp[96], text[IPADDR_STRLEN];
 	int r;
 
 	snprintf(name, sizeof(name), CURSOR_PREFIX "%zu", set);
+	ipaddr_format(ip, text);
+	if (rewrite_in_place(s, name, text) == 0)
+		return 0;
 	snprintf(tmp, sizeof(tmp), TMP_PREFIX "%d.cursor.%zu", (int)getpid(), set);
-	/* The cursor is a hint (a lost update only costs round-robin order), so no fsync of its
-	 * own: the directory fsync after the leases orders it well enough. */
-	if ((r = write_tmp(s, tmp, ipaddr_format(ip, text), false)) < 0)
+	/* No fsync of its own: the directory fsync after the leases orders it well enough. */
+	if ((r = write_tmp(s, tmp, text, false)) < 0)
 		return cni_error_set(err, CNI_ERR_IO, -r, NULL, "write \"%s/%s\"", s->dir, tmp);
 	if (renameat(s->dirfd, tmp, s->dirfd, name) < 0) {
 		r = cni_error_set(err, CNI_ERR_IO, errno, NULL, "rename \"%s/%s\"", s->dir, name);

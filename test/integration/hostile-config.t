@@ -123,6 +123,18 @@ hl DEL "$HC"; ok_rc "DEL"
 is "symlink target still intact after DEL" "$(cat "$T/victim/file")" keep
 rm -rf "$D"
 
+# The cursor is rewritten in place, but never through a hard link to someone else's file.
+mkdir -p "$D/hcfg"
+echo keep >"$T/victim/linked"
+ln "$T/victim/linked" "$D/hcfg/last_reserved_ip.0"
+hl ADD "$HC"
+is "ADD next to a hard-linked cursor succeeds" "$RC" 0
+is "hard-linked cursor's other name not written" "$(cat "$T/victim/linked")" keep
+is "cursor replaced by a file of its own" "$(stat -c %h "$D/hcfg/last_reserved_ip.0") $(cat "$D/hcfg/last_reserved_ip.0")" "1 $(json_get "$OUT" ips.0.address | cut -d/ -f1)"
+hl ADD "$HC" CNI_CONTAINERID=hard2
+is "second ADD rewrites the own cursor in place" "$(stat -c %h "$D/hcfg/last_reserved_ip.0") $(cat "$D/hcfg/last_reserved_ip.0")" "1 $(json_get "$OUT" ips.0.address | cut -d/ -f1)"
+rm -rf "$D"
+
 mkdir -p "$D"
 ln -s "$T/victim" "$D/hcfg"
 hl ADD "$HC"
