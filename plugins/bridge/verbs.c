@@ -176,6 +176,9 @@ int br_cmd_del(const struct cni_request *req, struct cni_error *err)
 		keep_first(&first,
 			   invoke_delegate_start(req, conf.ipam_type, CNI_CMD_DEL, &ipam, err));
 	have = br_state_read(req->name, req->env.container_id, req->env.ifname, &st, NULL) >= 0;
+	/* A killed ADD's temp record goes now: after the veth's deletion the kernel's deferred
+	 * freeing (RCU callbacks, on this CPU) slows everything this process still does. */
+	br_state_remove_tmp(req->name, req->env.container_id, req->env.ifname);
 	if (have && st.host_ifname[0]) {
 		sa.host_ifname = st.host_ifname;
 		sa.mac = st.mac;
@@ -198,7 +201,6 @@ int br_cmd_del(const struct cni_request *req, struct cni_error *err)
 	masq_release_sockets();
 	if (ipam.running)
 		keep_first(&first, invoke_delegate_finish(req, &ipam, NULL, err));
-	br_state_remove_tmp(req->name, req->env.container_id, req->env.ifname);
 	/* Keep the record while something failed, so a retried DEL can finish the job. */
 	if (first >= 0)
 		first = br_state_remove(req->name, req->env.container_id, req->env.ifname, err);
