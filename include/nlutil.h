@@ -69,6 +69,9 @@ int nlu_monitor_only(int fd, int ifindex_a, int ifindex_b);
 
 /* Look a link up by name (ifindex 0) or by index. -ENODEV when it does not exist (err is filled
  * like any other failure; pass NULL when absence is expected). */
+/* The ifindex of a link of sk's netns by name (SIOCGIFINDEX on sk itself: no rtnl, no socket of
+ * its own as if_nametoindex makes), 0 with errno set when there is none. */
+int nlu_ifindex(struct nl_sock *sk, const char *name);
 int nlu_link_get(struct nl_sock *sk, const char *name, int ifindex, struct nlu_link *ret,
 		 struct cni_error *err);
 

@@ -53,9 +53,23 @@ static int find_in_notes(const unsigned char *seg, size_t len, size_t align, uns
 	return 0;
 }
 
-static int read_exact(int fd, void *buf, size_t len, off_t off)
+/* The file's first page, read once: the headers and the build-id note of our binaries are in
+ * it, so one pread usually answers every read_exact. */
+struct head {
+	int fd;
+	unsigned char page[4096];
+	size_t len;
+};
+
+static int read_exact(struct head *h, void *buf, size_t len, off_t off)
 {
-	ssize_t n = pread(fd, buf, len, off);
+	ssize_t n;
+
+	if (off >= 0 && (size_t)off <= h->len && len <= h->len - (size_t)off) {
+		memcpy(buf, h->page + off, len);
+		return 0;
+	}
+	n = pread(h->fd, buf, len, off);
 	if (n < 0)
 		return negative_errno();
 	return (size_t)n == len ? 0 : -ENOEXEC;
@@ -66,24 +80,29 @@ int elf_build_id(const char *path, unsigned char *buf, size_t size)
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	Elf64_Phdr ph[MAX_PHDRS];
 	unsigned char seg[MAX_NOTE_SEG];
+	struct head h = {.fd = fd};
 	Elf64_Ehdr eh;
+	ssize_t got;
 	int r;
 
 	if (fd < 0)
 		return negative_errno();
-	if ((r = read_exact(fd, &eh, sizeof(eh), 0)) < 0)
+	if ((got = pread(fd, h.page, sizeof(h.page), 0)) < 0)
+		return negative_errno();
+	h.len = (size_t)got;
+	if ((r = read_exact(&h, &eh, sizeof(eh), 0)) < 0)
 		return r == -ENOEXEC ? 0 : r;
 	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
 	    eh.e_ident[EI_DATA] != NATIVE_DATA || eh.e_phentsize != sizeof(Elf64_Phdr) ||
 	    eh.e_phnum == 0 || eh.e_phnum > MAX_PHDRS)
 		return 0;
-	if ((r = read_exact(fd, ph, eh.e_phnum * sizeof(ph[0]), (off_t)eh.e_phoff)) < 0)
+	if ((r = read_exact(&h, ph, eh.e_phnum * sizeof(ph[0]), (off_t)eh.e_phoff)) < 0)
 		return r == -ENOEXEC ? 0 : r;
 	for (size_t i = 0; i < eh.e_phnum; i++) {
 		if (ph[i].p_type != PT_NOTE || ph[i].p_filesz < sizeof(Elf64_Nhdr) ||
 		    ph[i].p_filesz > sizeof(seg))
 			continue;
-		if ((r = read_exact(fd, seg, ph[i].p_filesz, (off_t)ph[i].p_offset)) < 0) {
+		if ((r = read_exact(&h, seg, ph[i].p_filesz, (off_t)ph[i].p_offset)) < 0) {
 			if (r == -ENOEXEC)
 				continue;
 			return r;

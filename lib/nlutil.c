@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <linux/if_addr.h>
@@ -633,6 +635,21 @@ static int parse_one_link(struct nl_msg *m, void *arg)
 	if (!l->ifindex)
 		(void)nlu_parse_link(m, l);
 	return 0;
+}
+
+int nlu_ifindex(struct nl_sock *sk, const char *name)
+{
+	struct ifreq ifr = {0};
+
+	if (strlen(name) >= sizeof(ifr.ifr_name)) {
+		errno = ENODEV;
+		return 0;
+	}
+	strcpy(ifr.ifr_name, name);
+	/* Any socket serves: the netlink family has no ioctls, so the core answers. */
+	if (ioctl(nl_socket_get_fd(sk), SIOCGIFINDEX, &ifr) < 0)
+		return 0;
+	return ifr.ifr_ifindex;
 }
 
 int nlu_link_get(struct nl_sock *sk, const char *name, int ifindex, struct nlu_link *ret,

@@ -209,7 +209,7 @@ static int create_veth(struct br_ctx *ctx, struct cni_error *err)
 		return cni_error_set(err, CNI_ERR_INTERNAL, EEXIST, NULL,
 				     "no free host veth name after 10 attempts");
 	ctx->veth_created = true;
-	ctx->host_index = (int)if_nametoindex(ctx->host_ifname);
+	ctx->host_index = nlu_ifindex(ctx->hsk, ctx->host_ifname);
 	if (!ctx->host_index)
 		return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL,
 				     "look up new host veth '%s'", ctx->host_ifname);
@@ -817,7 +817,7 @@ int br_cmd_add(const struct cni_request *req, struct cni_result **ret, struct cn
 	/* Subscribed before the bridge is looked up, so every later change of it or of our port
 	 * is heard (wait_port_up). Without it, we ask. */
 	(void)nlu_monitor_open(&ctx.link_mon, NULL);
-	follow_only(&ctx, (int)if_nametoindex(ctx.conf.bridge));
+	follow_only(&ctx, nlu_ifindex(ctx.hsk, ctx.conf.bridge));
 	if ((r = br_ensure_bridge(&ctx, err)) < 0)
 		goto undo_bridge;
 	follow_only(&ctx, ctx.br.ifindex); /* created meanwhile, by us or another ADD */
