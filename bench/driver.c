@@ -2310,6 +2310,10 @@ int main(int argc, char **argv)
 	plain[KERN_CONF]->side = "kernel+conforming";
 	plain[KERN_CONF]->label = "kernel-conforming";
 	plain[KERN_CONF]->conforming = true;
+	plain[KERN_CONF]->br_index = (int)if_nametoindex("bbr-kconf");
+	plain[KERN_CONF]->subnet_base = 0x0ae7c000; /* 10.231.192.0 */
+	if (plain[KERN_CONF]->br_index <= 0)
+		die("no bridge bbr-kconf: run me through bench/run.sh (it builds the sandbox)");
 	snprintf(plain[KERN_CONF]->lease_dir, sizeof(plain[KERN_CONF]->lease_dir),
 		 "/var/lib/cni/bench/kernel-conforming");
 	if (system("mkdir -p /var/lib/cni/bench/kernel-conforming") != 0)

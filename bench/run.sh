@@ -31,8 +31,11 @@ fi
 cni_fresh_node || { echo "bench: cannot build the sandbox" >&2; exit 1; }
 mkdir -p /run/netns "$ROOT/build/bench"
 ip link set lo up
-# Bridge for the in-process kernel baseline (the plugins create their own bridges).
-ip link add bbr-kern type bridge && ip link set bbr-kern up || exit 1
+# Bridges for the in-process kernel baseline and the conforming floor (the plugins create
+# their own bridges): one each, since a bridge holds at most 1023 ports.
+for b in bbr-kern bbr-kconf; do
+	ip link add $b type bridge && ip link set $b up || exit 1
+done
 # Run frozen copies (on the sandbox's tmpfs, both sides alike): other work may rebuild bin/
 # while the bench runs.
 SNAP=/run/bench-plugins
