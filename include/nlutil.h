@@ -72,6 +72,8 @@ int nlu_monitor_only(int fd, int ifindex_a, int ifindex_b);
 /* The ifindex of a link of sk's netns by name (SIOCGIFINDEX on sk itself: no rtnl, no socket of
  * its own as if_nametoindex makes), 0 with errno set when there is none. */
 int nlu_ifindex(struct nl_sock *sk, const char *name);
+/* Its MAC the same way (SIOCGIFHWADDR): also when rtnetlink answers are being lost. */
+int nlu_link_mac(struct nl_sock *sk, const char *name, uint8_t mac[NLU_MAC_LEN]);
 int nlu_link_get(struct nl_sock *sk, const char *name, int ifindex, struct nlu_link *ret,
 		 struct cni_error *err);
 

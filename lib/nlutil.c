@@ -97,10 +97,18 @@ int nlu_open_in_netns(int ns_fd, int (*fn)(void *data, struct cni_error *err), v
 struct talk {
 	int (*parse)(struct nl_msg *m, void *arg);
 	void *arg;
-	int error; /* positive errno from NLMSG_ERROR or from parse */
+	uint32_t seq; /* of our request: only its answers count */
+	int error;    /* positive errno from NLMSG_ERROR or from parse */
 	bool done, interrupted;
 	char extack[256];
 };
+
+/* An answer to an earlier request whose receive failed (ENOBUFS, a signal) can still be queued:
+ * skipped, so that it is never taken for the answer to this one. */
+static int on_seq(struct nl_msg *m, void *arg)
+{
+	return nlmsg_hdr(m)->nlmsg_seq == ((struct talk *)arg)->seq ? NL_OK : NL_SKIP;
+}
 
 static int on_valid(struct nl_msg *m, void *arg)
 {
@@ -178,6 +186,7 @@ static int talk_once(struct nl_sock *sk, struct nl_msg *m, struct talk *t)
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_done, t);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_done, t);
 	nl_cb_set(cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, on_intr, t);
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, on_seq, t);
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, t);
 
 	r = nl_send_auto(sk, m);
@@ -185,6 +194,7 @@ static int talk_once(struct nl_sock *sk, struct nl_msg *m, struct talk *t)
 		nl_cb_put(cb);
 		return -EIO;
 	}
+	t->seq = nlmsg_hdr(m)->nlmsg_seq;
 	while (!t->done) {
 		r = nl_recvmsgs(sk, cb);
 		if (r < 0 && !t->done) {
@@ -650,6 +660,19 @@ int nlu_ifindex(struct nl_sock *sk, const char *name)
 	if (ioctl(nl_socket_get_fd(sk), SIOCGIFINDEX, &ifr) < 0)
 		return 0;
 	return ifr.ifr_ifindex;
+}
+
+int nlu_link_mac(struct nl_sock *sk, const char *name, uint8_t mac[NLU_MAC_LEN])
+{
+	struct ifreq ifr = {0};
+
+	if (strlen(name) >= sizeof(ifr.ifr_name))
+		return -ENODEV;
+	strcpy(ifr.ifr_name, name);
+	if (ioctl(nl_socket_get_fd(sk), SIOCGIFHWADDR, &ifr) < 0)
+		return -errno;
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, NLU_MAC_LEN);
+	return 0;
 }
 
 int nlu_link_get(struct nl_sock *sk, const char *name, int ifindex, struct nlu_link *ret,

@@ -62,6 +62,20 @@ static int sysctl_set(const char *fam, const char *ifname, const char *key, cons
 
 /* Bridge created on demand, race-safe: concurrent ADDs may all try; EEXIST means someone else
  * won, so re-read and type-check. */
+/* A request whose answer was lost (ENOBUFS, an interrupted receive) may have been carried out
+ * all the same: the link is ours, for the rollback to delete, if it has the name and the random
+ * MAC we asked for. Asked by ioctl, which works while netlink answers are being lost. Its
+ * ifindex, or 0. */
+static int made_anyway(struct br_ctx *ctx, const char *name, const uint8_t mac[NLU_MAC_LEN])
+{
+	uint8_t m[NLU_MAC_LEN];
+	int ifindex = nlu_ifindex(ctx->hsk, name);
+
+	if (!ifindex || nlu_link_mac(ctx->hsk, name, m) < 0 || memcmp(m, mac, NLU_MAC_LEN) != 0)
+		return 0;
+	return ifindex;
+}
+
 int br_ensure_bridge(struct br_ctx *ctx, struct cni_error *err)
 {
 	const struct br_conf *c = &ctx->conf;
@@ -74,6 +88,10 @@ int br_ensure_bridge(struct br_ctx *ctx, struct cni_error *err)
 	if (r == -ENODEV) {
 		nlu_mac_random(mac);
 		r = nlu_bridge_create(ctx->hsk, c->bridge, c->mtu, mac, vlan, err);
+		if (r < 0 && r != -EEXIST && (ctx->br.ifindex = made_anyway(ctx, c->bridge, mac))) {
+			ctx->br_created = true; /* the rollback's to delete */
+			return r;
+		}
 		if (r == -EEXIST) {
 			memset(err, 0, sizeof(*err));
 		} else if (r < 0) {
@@ -194,6 +212,8 @@ static int create_veth(struct br_ctx *ctx, struct cni_error *err)
 				"bridge \"%s\" is full: the kernel allows at most %d ports on one bridge (BR_MAX_PORTS %d, port 0 reserved)",
 				c->bridge, BR_KERNEL_MAX_PORTS, BR_KERNEL_MAX_PORTS + 1);
 		if (r != -EEXIST) {
+			if ((ctx->host_index = made_anyway(ctx, ctx->host_ifname, ctx->host_mac)))
+				ctx->veth_created = true;
 			*err = e;
 			cni_error_prefix(err, "netns \"%s\"", ctx->req->env.netns);
 			return r;
@@ -861,7 +881,8 @@ undo_spoofchk:
 	if (ctx.conf.macspoofchk)
 		(void)spoofchk_del(&sa, NULL);
 undo_veth:
-	if (ctx.veth_created)
+	/* Twice: a transient failure (ENOBUFS) must not leave the veth behind. */
+	if (ctx.veth_created && nlu_link_del(ctx.hsk, ctx.host_index, ctx.host_ifname, NULL) < 0)
 		(void)nlu_link_del(ctx.hsk, ctx.host_index, ctx.host_ifname, NULL);
 	if (ctx.state_written)
 		(void)br_state_remove(req->name, req->env.container_id, req->env.ifname, NULL);

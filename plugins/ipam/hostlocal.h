@@ -201,6 +201,9 @@ void store_index_check(struct store *s);
  * Reads only the leases changed since the stamp when the stamp says when that was, unless
  * `full` (which also drops the entries of owners that hold no lease). */
 void store_index_rebuild(struct store *s, bool full);
+/* The directory holds something the index must not vouch for (a temp file that could not be
+ * removed): the stamp goes, so the next request rebuilds, and its scan removes the leftover. */
+void store_index_spoil(struct store *s);
 /* Check, and rebuild when stale. */
 void store_index_load(struct store *s);
 /* The addresses the owner's entry lists (hints: verify each lease), at most max; 0 when it has

@@ -103,6 +103,11 @@ static void index_fail(struct store *s)
 	s->index_ok = false;
 }
 
+void store_index_spoil(struct store *s)
+{
+	index_fail(s);
+}
+
 static int open_index_dir(struct store *s, bool create)
 {
 	if (s->idxfd >= 0)

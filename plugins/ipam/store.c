@@ -325,7 +325,9 @@ int store_release_if_owner(struct store *s, const struct ipaddr *ip, const char 
 
 void store_unlink_tmp(struct store *s, const char *tmpname)
 {
-	(void)unlinkat(s->dirfd, tmpname, 0);
+	/* A second name of the leases just made: left behind, it would outlive their release. */
+	if (unlinkat(s->dirfd, tmpname, 0) < 0 && errno != ENOENT)
+		store_index_spoil(s);
 }
 
 void store_get_cursor(struct store *s, size_t set, struct ipaddr *ret)
