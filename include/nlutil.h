@@ -67,13 +67,13 @@ int nlu_monitor_read(int fd, int timeout_ms, void (*fn)(const struct nlu_link *l
  * and make the caller ask). Notifications queued before stay. */
 int nlu_monitor_only(int fd, int ifindex_a, int ifindex_b);
 
-/* Look a link up by name (ifindex 0) or by index. -ENODEV when it does not exist (err is filled
- * like any other failure; pass NULL when absence is expected). */
 /* The ifindex of a link of sk's netns by name (SIOCGIFINDEX on sk itself: no rtnl, no socket of
  * its own as if_nametoindex makes), 0 with errno set when there is none. */
 int nlu_ifindex(struct nl_sock *sk, const char *name);
 /* Its MAC the same way (SIOCGIFHWADDR): also when rtnetlink answers are being lost. */
 int nlu_link_mac(struct nl_sock *sk, const char *name, uint8_t mac[NLU_MAC_LEN]);
+/* Look a link up by name (ifindex 0) or by index. -ENODEV when it does not exist (err is filled
+ * like any other failure; pass NULL when absence is expected). */
 int nlu_link_get(struct nl_sock *sk, const char *name, int ifindex, struct nlu_link *ret,
 		 struct cni_error *err);
 

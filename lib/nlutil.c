@@ -647,32 +647,37 @@ static int parse_one_link(struct nl_msg *m, void *arg)
 	return 0;
 }
 
+/* An interface ioctl by name on sk itself: any socket serves, and the netlink family has no
+ * ioctls of its own, so the core answers (under RCU, without rtnl). -errno. */
+static int link_ioctl(struct nl_sock *sk, const char *name, unsigned long req, struct ifreq *ifr)
+{
+	*ifr = (struct ifreq){0};
+	if (strlen(name) >= sizeof(ifr->ifr_name))
+		return -ENODEV;
+	strcpy(ifr->ifr_name, name);
+	return ioctl(nl_socket_get_fd(sk), req, ifr) < 0 ? -errno : 0;
+}
+
 int nlu_ifindex(struct nl_sock *sk, const char *name)
 {
-	struct ifreq ifr = {0};
+	struct ifreq ifr;
+	int r = link_ioctl(sk, name, SIOCGIFINDEX, &ifr);
 
-	if (strlen(name) >= sizeof(ifr.ifr_name)) {
-		errno = ENODEV;
+	if (r < 0) {
+		errno = -r;
 		return 0;
 	}
-	strcpy(ifr.ifr_name, name);
-	/* Any socket serves: the netlink family has no ioctls, so the core answers. */
-	if (ioctl(nl_socket_get_fd(sk), SIOCGIFINDEX, &ifr) < 0)
-		return 0;
 	return ifr.ifr_ifindex;
 }
 
 int nlu_link_mac(struct nl_sock *sk, const char *name, uint8_t mac[NLU_MAC_LEN])
 {
-	struct ifreq ifr = {0};
+	struct ifreq ifr;
+	int r = link_ioctl(sk, name, SIOCGIFHWADDR, &ifr);
 
-	if (strlen(name) >= sizeof(ifr.ifr_name))
-		return -ENODEV;
-	strcpy(ifr.ifr_name, name);
-	if (ioctl(nl_socket_get_fd(sk), SIOCGIFHWADDR, &ifr) < 0)
-		return -errno;
-	memcpy(mac, ifr.ifr_hwaddr.sa_data, NLU_MAC_LEN);
-	return 0;
+	if (r >= 0)
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, NLU_MAC_LEN);
+	return r;
 }
 
 int nlu_link_get(struct nl_sock *sk, const char *name, int ifindex, struct nlu_link *ret,

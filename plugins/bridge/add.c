@@ -60,8 +60,6 @@ static int sysctl_set(const char *fam, const char *ifname, const char *key, cons
 
 /* ---- bridge ---- */
 
-/* Bridge created on demand, race-safe: concurrent ADDs may all try; EEXIST means someone else
- * won, so re-read and type-check. */
 /* A request whose answer was lost (ENOBUFS, an interrupted receive) may have been carried out
  * all the same: the link is ours, for the rollback to delete, if it has the name and the random
  * MAC we asked for. Asked by ioctl, which works while netlink answers are being lost. Its
@@ -76,6 +74,8 @@ static int made_anyway(struct br_ctx *ctx, const char *name, const uint8_t mac[N
 	return ifindex;
 }
 
+/* Bridge created on demand, race-safe: concurrent ADDs may all try; EEXIST means someone else
+ * won, so re-read and type-check. */
 int br_ensure_bridge(struct br_ctx *ctx, struct cni_error *err)
 {
 	const struct br_conf *c = &ctx->conf;

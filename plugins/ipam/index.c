@@ -15,8 +15,9 @@
  * mtime) in .owners/stamp. Whoever adds, removes or renames an entry of the directory afterwards
  * gives it the current time (kernel timestamps never go below the coarse clock), so the stamp no
  * longer matches, and the next request brings the index up to date from a scan (which also
- * removes crash leftovers) that reads only the leases changed since the stamped time. A fake past mtime avoids the timestamp granularity problem: comparing with the
- * kernel's own last timestamp would miss a change made within the same clock tick.
+ * removes crash leftovers) that reads only the leases changed since the stamped time. A fake
+ * past mtime avoids the timestamp granularity problem: comparing with the kernel's own last
+ * timestamp would miss a change made within the same clock tick.
  *
  * Nothing here is fsynced, because the stamp is also the commit record of the index: entries
  * are written after the lease changes they describe, the stamp after the directory's mtime is
@@ -96,16 +97,11 @@ static int write_index_file(struct store *s, const char *name, const char *conte
 }
 
 /* From now on this request does not trust the index, and neither does the next one. */
-static void index_fail(struct store *s)
+void store_index_spoil(struct store *s)
 {
 	if (s->index_ok && s->idxfd >= 0)
 		(void)unlinkat(s->idxfd, STAMP_NAME, 0);
 	s->index_ok = false;
-}
-
-void store_index_spoil(struct store *s)
-{
-	index_fail(s);
 }
 
 static int open_index_dir(struct store *s, bool create)
@@ -190,7 +186,7 @@ int store_index_get(struct store *s, const char *owner, struct ipaddr *ret, size
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0) {
-		index_fail(s);
+		store_index_spoil(s);
 		return r;
 	}
 	return (int)entry_parse(buf, ret, max);
@@ -203,17 +199,17 @@ void store_index_put(struct store *s, const char *owner, const struct ipaddr *ip
 	if (s->idxfd < 0)
 		return;
 	if (n > STORE_INDEX_MAX) {
-		index_fail(s); /* more than a reader takes */
+		store_index_spoil(s); /* more than a reader takes */
 		return;
 	}
 	owner_hash(owner, name);
 	if (n == 0) {
 		if (unlinkat(s->idxfd, name, 0) < 0 && errno != ENOENT)
-			index_fail(s);
+			store_index_spoil(s);
 		return;
 	}
 	if (entry_format(owner, ips, n, buf, sizeof(buf)) < 0 || write_index_file(s, name, buf) < 0)
-		index_fail(s);
+		store_index_spoil(s);
 }
 
 void store_index_commit(struct store *s)
@@ -231,7 +227,7 @@ void store_index_commit(struct store *s)
 	times[1] = (struct timespec){.tv_sec = now.tv_sec - FAKE_MTIME_AGO};
 	if (futimens(s->dirfd, times) < 0 || stamp_format(s, &st, stamp, sizeof(stamp)) < 0 ||
 	    write_index_file(s, STAMP_NAME, stamp) < 0)
-		index_fail(s);
+		store_index_spoil(s);
 }
 
 /* Rebuild: every lease of the directory, grouped by owner. */

@@ -4,8 +4,9 @@
  * share a directory. Unlike the reference, a lease is never empty or half written: the record is
  * written and fsynced in a temp file that is then hard-linked to the address's name (link() fails
  * with EEXIST when the address is taken, which makes it the atomic reservation; plugins#498). The
- * cursor, a hint, is rewritten in place (store_set_cursor). Leftovers of a crash are removed under the lock by scans (a
- * crash always makes the next request rebuild the owner index with one, see index.c). */
+ * cursor, a hint, is rewritten in place (store_set_cursor). Leftovers of a crash are removed
+ * under the lock by scans (a crash always makes the next request rebuild the owner index with
+ * one, see index.c). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
