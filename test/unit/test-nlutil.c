@@ -7,6 +7,7 @@
 #include <linux/if_addr.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
+#include <linux/ipv6.h>
 #include <linux/ip.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -94,6 +95,54 @@ TEST(bridge_request_pins_mac_and_vlan_filtering)
 	ASSERT_OK(nlu_parse_link(m, &l));
 	ASSERT_EQ(l.vlan_filtering, -1);
 	ASSERT_EQ(l.mtu, 0);
+}
+
+/* A link message as the kernel sends it: IFLA_AF_SPEC › AF_INET6 › IFLA_INET6_CONF holds the
+ * net.ipv6.conf values as s32 indexed by DEVCONF_*; accept_ra is read from there. */
+static struct nl_msg *link_with_inet6_conf(int accept_ra, bool with_inet6)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = 3};
+	struct nl_msg *m = nlmsg_alloc_simple(RTM_NEWLINK, 0);
+	struct nlattr *spec, *inet6, *inet;
+	int32_t conf[DEVCONF_ACCEPT_RA + 4] = {0};
+
+	conf[DEVCONF_ACCEPT_RA] = accept_ra;
+	conf[DEVCONF_FORWARDING] = 1;
+	if (!m || nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(m, IFLA_IFNAME, "ra0") < 0 || !(spec = nla_nest_start(m, IFLA_AF_SPEC)))
+		return NULL;
+	if (!(inet = nla_nest_start(m, AF_INET)) || nla_put_u32(m, 1, 7) < 0)
+		return NULL;
+	nla_nest_end(m, inet);
+	if (with_inet6) {
+		if (!(inet6 = nla_nest_start(m, AF_INET6)) ||
+		    nla_put_u32(m, IFLA_INET6_FLAGS, 0) < 0 ||
+		    nla_put(m, IFLA_INET6_CONF, sizeof(conf), conf) < 0)
+			return NULL;
+		nla_nest_end(m, inet6);
+	}
+	nla_nest_end(m, spec);
+	return m;
+}
+
+TEST(ipv6_accept_ra_from_af_spec)
+{
+	struct nlu_link l;
+	struct nl_msg *m;
+
+	ASSERT_TRUE((m = link_with_inet6_conf(0, true)) != NULL);
+	ASSERT_OK(nlu_parse_link(m, &l));
+	ASSERT_EQ(l.ipv6_accept_ra, 0);
+	nlmsg_free(m);
+	ASSERT_TRUE((m = link_with_inet6_conf(2, true)) != NULL);
+	ASSERT_OK(nlu_parse_link(m, &l));
+	ASSERT_EQ(l.ipv6_accept_ra, 2);
+	nlmsg_free(m);
+	/* no IPv6 on the link: not reported, so the caller falls back to /proc/sys */
+	ASSERT_TRUE((m = link_with_inet6_conf(0, false)) != NULL);
+	ASSERT_OK(nlu_parse_link(m, &l));
+	ASSERT_EQ(l.ipv6_accept_ra, -1);
+	nlmsg_free(m);
 }
 
 TEST(brport_flags_as_slave_data)
