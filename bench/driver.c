@@ -49,6 +49,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsutil.h"
+
 #define WORK	      "/run/bench"
 #define OP_TIMEOUT_MS 60000
 
@@ -163,6 +165,16 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The samples in ascending order, in a copy to free. */
+static double *sorted_copy(const struct series *s)
+{
+	double *tmp = xcalloc(s->n, sizeof(*tmp));
+
+	memcpy(tmp, s->v, s->n * sizeof(*tmp));
+	qsort(tmp, s->n, sizeof(*tmp), cmp_double);
+	return tmp;
+}
+
 /* Nearest-rank percentile; NAN when empty. */
 static double pct(const struct series *s, double p)
 {
@@ -171,9 +183,7 @@ static double pct(const struct series *s, double p)
 
 	if (s->n == 0)
 		return NAN;
-	tmp = xcalloc(s->n, sizeof(*tmp));
-	memcpy(tmp, s->v, s->n * sizeof(*tmp));
-	qsort(tmp, s->n, sizeof(*tmp), cmp_double);
+	tmp = sorted_copy(s);
 	k = (size_t)ceil(p / 100.0 * (double)s->n);
 	if (k < 1)
 		k = 1;
@@ -202,9 +212,7 @@ static double trimmed_mean(const struct series *s)
 
 	if (s->n == 0)
 		return NAN;
-	tmp = xcalloc(s->n, sizeof(*tmp));
-	memcpy(tmp, s->v, s->n * sizeof(*tmp));
-	qsort(tmp, s->n, sizeof(*tmp), cmp_double);
+	tmp = sorted_copy(s);
 	lo = s->n / 10;
 	hi = s->n - s->n / 10;
 	for (size_t i = lo; i < hi; i++)
@@ -2168,7 +2176,7 @@ static void growth_row(const struct opts *o, struct growstats *g, int op, int fl
 {
 	size_t a = 0, z = o->npoints - 1;
 	static const int sides[] = {OURS, REF, KERN, KERN_CONF};
-	double d[KERN_CONF_START] = {NAN, NAN, NAN, NAN, NAN}, base_ours, lim;
+	double d[KERN_CONF + 1] = {NAN, NAN, NAN, NAN, NAN}, base_ours, lim;
 	char metric[160];
 	struct row *w;
 
@@ -2340,8 +2348,8 @@ int main(int argc, char **argv)
 		die("no bridge bbr-kconf: run me through bench/run.sh (it builds the sandbox)");
 	snprintf(plain[KERN_CONF]->lease_dir, sizeof(plain[KERN_CONF]->lease_dir),
 		 "/var/lib/cni/bench/kernel-conforming");
-	if (system("mkdir -p /var/lib/cni/bench/kernel-conforming") != 0)
-		die("mkdir /var/lib/cni/bench/kernel-conforming");
+	if ((errno = -fs_mkdir_p(plain[KERN_CONF]->lease_dir, 0755)) != 0)
+		die("mkdir %s: %s", plain[KERN_CONF]->lease_dir, strerror(errno));
 	plain[KERN_CONF_START] = xcalloc(1, sizeof(*kern));
 	*plain[KERN_CONF_START] = *plain[KERN_CONF];
 	plain[KERN_CONF_START]->side = "kernel+conforming+start";

@@ -4,7 +4,7 @@ BENCH_DRIVER := $(BUILD)/bench/driver
 BENCH_SHIM := $(BUILD)/bench/rusage-shim
 PROGRAMS += $(BENCH_DRIVER) $(BENCH_SHIM)
 
-$(BENCH_DRIVER): $(BUILD)/bench/driver.o
+$(BENCH_DRIVER): $(BUILD)/bench/driver.o $(BUILD)/lib/fsutil.o
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_JSON)
 
