@@ -201,27 +201,33 @@ TEST(forwarding_read_matches_sysctl)
 	ASSERT_EQ(nlu_forwarding_get(sk, AF_INET, NULL), buf[0] == '1');
 }
 
+/* IFLA_AF_SPEC › AF_INET6 › IFLA_INET6_ADDR_GEN_MODE of a link request; -1 when absent. */
+static int addrgen_mode(struct nl_msg *m)
+{
+	struct nlattr *tb[IFLA_MAX + 1], *inet6, *a;
+
+	(void)link_attr(m, tb);
+	if (!tb[IFLA_AF_SPEC] ||
+	    !(inet6 = nla_find(nla_data(tb[IFLA_AF_SPEC]), nla_len(tb[IFLA_AF_SPEC]), AF_INET6)) ||
+	    !(a = nla_find(nla_data(inet6), nla_len(inet6), IFLA_INET6_ADDR_GEN_MODE)))
+		return -1;
+	return nla_get_u8(a);
+}
+
 TEST(addrgen_none_as_inet6_af_spec)
 {
 	_cleanup_(nlu_msg_freep) struct nl_msg *m = NULL;
-	struct nlattr *tb[IFLA_MAX + 1], *inet6, *a;
 
 	ASSERT_OK(nlu_build_addrgen_none(7, false, &m));
 	ASSERT_EQ(((struct ifinfomsg *)nlmsg_data(nlmsg_hdr(m)))->ifi_index, 7);
 	ASSERT_EQ(((struct ifinfomsg *)nlmsg_data(nlmsg_hdr(m)))->ifi_change, 0);
-	(void)link_attr(m, tb);
-	inet6 = nla_find(nla_data(tb[IFLA_AF_SPEC]), nla_len(tb[IFLA_AF_SPEC]), AF_INET6);
-	ASSERT_TRUE(inet6 != NULL);
-	a = nla_find(nla_data(inet6), nla_len(inet6), IFLA_INET6_ADDR_GEN_MODE);
-	ASSERT_TRUE(a != NULL);
-	ASSERT_EQ(nla_get_u8(a), IN6_ADDR_GEN_MODE_NONE);
+	ASSERT_EQ(addrgen_mode(m), IN6_ADDR_GEN_MODE_NONE);
 }
 
 /* One request: up and no IPv6 address generation (create_veth's second request). */
 TEST(addrgen_none_and_up_in_one_request)
 {
 	_cleanup_(nlu_msg_freep) struct nl_msg *m = NULL;
-	struct nlattr *tb[IFLA_MAX + 1], *inet6, *a;
 	struct ifinfomsg *ifi;
 
 	ASSERT_OK(nlu_build_addrgen_none(9, true, &m));
@@ -229,12 +235,7 @@ TEST(addrgen_none_and_up_in_one_request)
 	ASSERT_EQ(ifi->ifi_index, 9);
 	ASSERT_EQ(ifi->ifi_flags, IFF_UP);
 	ASSERT_EQ(ifi->ifi_change, IFF_UP);
-	(void)link_attr(m, tb);
-	inet6 = nla_find(nla_data(tb[IFLA_AF_SPEC]), nla_len(tb[IFLA_AF_SPEC]), AF_INET6);
-	ASSERT_TRUE(inet6 != NULL);
-	a = nla_find(nla_data(inet6), nla_len(inet6), IFLA_INET6_ADDR_GEN_MODE);
-	ASSERT_TRUE(a != NULL);
-	ASSERT_EQ(nla_get_u8(a), IN6_ADDR_GEN_MODE_NONE);
+	ASSERT_EQ(addrgen_mode(m), IN6_ADDR_GEN_MODE_NONE);
 }
 
 /* Send RTM_NEWLINK for links 4..10 to the monitor socket itself, read back what was queued:
