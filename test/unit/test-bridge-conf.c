@@ -59,6 +59,24 @@ TEST(defaults)
 	ASSERT_TRUE(c.ipam_type == NULL);
 }
 
+/* The configuration of every_key, however its keys are spelled, as parsed into c. */
+static void assert_every_key(void)
+{
+	ASSERT_STREQ(c.bridge, "br9");
+	ASSERT_TRUE(c.is_gateway); /* implied by isDefaultGateway */
+	ASSERT_TRUE(c.force_address && c.ip_masq && c.hairpin && c.preserve_default_vlan);
+	ASSERT_TRUE(c.macspoofchk && c.enable_dad && c.port_isolation);
+	ASSERT_EQ(c.masq_backend, MASQ_NFTABLES);
+	ASSERT_EQ(c.mtu, 1400);
+	ASSERT_EQ(c.vlan, 7);
+	ASSERT_EQ(c.n_trunk, 2);
+	ASSERT_EQ(c.trunk[0].min, 3);
+	ASSERT_EQ(c.trunk[1].min, 10);
+	ASSERT_EQ(c.trunk[1].max, 12);
+	ASSERT_STREQ(c.ipam_type, "host-local");
+	ASSERT_STREQ(c.dns.nameservers[0], "10.0.0.53");
+}
+
 TEST(every_key)
 {
 	ASSERT_OK(parse(
@@ -69,18 +87,7 @@ TEST(every_key)
 		"\"enabledad\":true,\"portIsolation\":true,\"ipam\":{\"type\":\"host-local\"},"
 		"\"dns\":{\"nameservers\":[\"10.0.0.53\"]}}",
 		NULL));
-	ASSERT_STREQ(c.bridge, "br9");
-	ASSERT_TRUE(c.is_gateway); /* implied by isDefaultGateway */
-	ASSERT_TRUE(c.force_address && c.ip_masq && c.hairpin && c.preserve_default_vlan);
-	ASSERT_TRUE(c.macspoofchk && c.enable_dad && c.port_isolation);
-	ASSERT_EQ(c.masq_backend, MASQ_NFTABLES);
-	ASSERT_EQ(c.mtu, 1400);
-	ASSERT_EQ(c.vlan, 7);
-	ASSERT_EQ(c.n_trunk, 2);
-	ASSERT_EQ(c.trunk[1].min, 10);
-	ASSERT_EQ(c.trunk[1].max, 12);
-	ASSERT_STREQ(c.ipam_type, "host-local");
-	ASSERT_STREQ(c.dns.nameservers[0], "10.0.0.53");
+	assert_every_key();
 }
 
 TEST(bad_values_are_code_7_naming_key_and_value)
@@ -149,19 +156,7 @@ TEST(keys_in_any_case)
 		"\"DNS\":{\"Nameservers\":[\"10.0.0.53\"]},"
 		"\"RuntimeConfig\":{\"MAC\":\"02:00:00:00:00:01\"}}",
 		NULL));
-	ASSERT_STREQ(c.bridge, "br9");
-	ASSERT_TRUE(c.is_gateway);
-	ASSERT_TRUE(c.force_address && c.ip_masq && c.hairpin && c.preserve_default_vlan);
-	ASSERT_TRUE(c.macspoofchk && c.enable_dad && c.port_isolation);
-	ASSERT_EQ(c.masq_backend, MASQ_NFTABLES);
-	ASSERT_EQ(c.mtu, 1400);
-	ASSERT_EQ(c.vlan, 7);
-	ASSERT_EQ(c.n_trunk, 2);
-	ASSERT_EQ(c.trunk[0].min, 3);
-	ASSERT_EQ(c.trunk[1].min, 10);
-	ASSERT_EQ(c.trunk[1].max, 12);
-	ASSERT_STREQ(c.ipam_type, "host-local");
-	ASSERT_STREQ(c.dns.nameservers[0], "10.0.0.53");
+	assert_every_key();
 	ASSERT_STREQ(nlu_mac_format(c.mac, buf), "02:00:00:00:00:01");
 	ASSERT_OK(parse("{\"ARGS\":{\"Cni\":{\"Mac\":\"02:00:00:00:00:02\"}}}", NULL));
 	ASSERT_STREQ(nlu_mac_format(c.mac, buf), "02:00:00:00:00:02");
