@@ -159,7 +159,7 @@ else
 	"$CNICTL" run "${O[@]}" --no-net --ns net,uts,ipc,mnt --name cgK$$ --memory 64M -- \
 		sh -c 'sleep 1000 & sleep 1000 & wait' 2>/dev/null &
 	pid=$!
-	for _ in $(seq 100); do C list | grep -qE "^cgK$$ .* running " && break; sleep 0.1; done
+	wait_state "cgK$$" running
 	sleep 0.3
 	mapfile -t procs <"$MEM/cnictl/cgK$$/cgroup.procs"
 	kill -KILL "$(json_get "$(cat "$T/state/cgK$$.json")" ownerPid)"

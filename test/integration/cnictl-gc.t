@@ -51,18 +51,11 @@ for path in sys.argv[2:]:
 EOP
 }
 leases() { cni_leases; }
-wait_running() {
-	for _ in $(seq 100); do
-		C list 2>/dev/null | grep -qE "^$1 .* running " && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 "$CNICTL" run "${O[@]}" --name live --net gcnet --check --mac 02:11:22:33:44:55 \
 	--cni-args FOO=bar -- sleep 1000 &
 pid=$!
-wait_running live && ok "live container running (ADD + CHECK passed)" || not_ok "live container running"
+wait_state live running && ok "live container running (ADD + CHECK passed)" || not_ok "live container running"
 
 mapfile -t F < <(fields "$T/spy.ADD.json" conf.name conf.cniVersion conf.prevResult.ips.0.address \
 	conf.runtimeConfig.mac conf.runtimeConfig.ips conf.capabilities conf.extra.kept \

@@ -6,19 +6,8 @@
 . "$(dirname "$0")/cnictl-common.sh"
 # Background runs call the binary directly so that $! is the launcher itself.
 
-wait_for() { # FILE : up to 10 s
-	for _ in $(seq 100); do [ -e "$1" ] && return 0; sleep 0.1; done
-	return 1
-}
 wait_gone() { # FILE [TENTHS] : until it no longer exists (default 10 s)
 	for _ in $(seq "${2:-100}"); do [ -e "$1" ] || return 0; sleep 0.1; done
-	return 1
-}
-wait_state() { # ID STATE : until `cnictl list` shows it
-	for _ in $(seq 100); do
-		C list 2>/dev/null | grep -qE "^$1 .* $2 " && return 0
-		sleep 0.1
-	done
 	return 1
 }
 field() { json_get "$(cat "$T/state/$1.json")" "$2"; }

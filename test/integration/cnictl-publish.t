@@ -11,13 +11,6 @@ if [ ! -x "$REF/portmap" ] || [ ! -x /bin/busybox ]; then
 fi
 OP=(--conf-dir "$T/conf" --cache-dir "$T/cache" --state-dir "$T/state" --cni-path "$BIN:$REF")
 P() { "$CNICTL" "$1" "${OP[@]}" "${@:2}"; }
-wait_state() { # ID STATE
-	for _ in $(seq 100); do
-		P list 2>/dev/null | grep -qE "^$1 .* $2 " && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # fetch URL : up to 5 s while the server starts
 fetch() {
 	for _ in $(seq 50); do
@@ -36,7 +29,7 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((\"0.0.0.0\", 5353))
 open(sys.argv[1], \"wb\").write(s.recvfrom(100)[0])' $T/udp.out" 2>"$T/web.err" &
 pid=$!
-wait_state web running && ok "container with -p running" || not_ok "container with -p running" "$(cat "$T/web.err")"
+wait_state web running P && ok "container with -p running" || not_ok "container with -p running" "$(cat "$T/web.err")"
 like "the built-in network has portmap (found in CNI_PATH)" "$(cat "$T/cache/results/cnictl-web-eth0")" '"portMappings"'
 is "127.0.0.1:18080 -> container port 80 (tcp, hostIP given)" "$(fetch http://127.0.0.1:18080/)" "hello through portmap"
 is "127.0.0.1:18081 -> container port 81 (tcp, any host IP)" "$(fetch http://127.0.0.1:18081/)" "hello through portmap"

@@ -43,7 +43,7 @@ is "--rootfs without mnt namespace refused: 125" "$?" 125
 # exec enters the container's mount namespace, so it sees the rootfs too.
 "$CNICTL" run "${O[@]}" --name rf --rootfs "$R" -- /bin/sleep 1000 &
 pid=$!
-for _ in $(seq 100); do C list | grep -qE '^rf .* running ' && break; sleep 0.1; done
+wait_state rf running
 is "exec sees the rootfs" "$(C exec rf -- /bin/cat /etc/marker)" inside
 kill -TERM $pid
 wait $pid
@@ -137,7 +137,7 @@ is "etc: the link on disk is unchanged" "$(readlink "$R3/etc/resolv.conf")" ../r
 # exec sees them too; a rootfs without /etc only warns.
 "$CNICTL" run "${O[@]}" --name e4 --rootfs "$R" -- /bin/sleep 1000 &
 pid=$!
-for _ in $(seq 100); do C list | grep -qE '^e4 .* running ' && break; sleep 0.1; done
+wait_state e4 running
 is "etc: exec sees /etc/hostname" "$(C exec e4 -- /bin/cat /etc/hostname)" e4
 kill -TERM $pid
 wait $pid

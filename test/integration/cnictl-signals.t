@@ -5,19 +5,6 @@
 . "$(dirname "$0")/cnictl-common.sh"
 # Background runs call the binary directly so that $! is the launcher itself.
 
-# wait_for FILE : up to 10 s
-wait_for() {
-	for _ in $(seq 100); do [ -e "$1" ] && return 0; sleep 0.1; done
-	return 1
-}
-# wait_state ID STATE : until `cnictl list` shows it
-wait_state() {
-	for _ in $(seq 100); do
-		C list 2>/dev/null | grep -qE "^$1 .* $2 " && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # SIGTERM reaches the payload through the launcher and the init; teardown follows.
 "$CNICTL" run "${O[@]}" --name t1 -- sh -c "trap 'echo term >$T/t1.term; exit 3' TERM; touch $T/t1.ready;
