@@ -21,11 +21,11 @@ struct nl_msg;
 /* Open a NETLINK_ROUTE socket (close-on-exec, extended acks on) in the current netns. */
 int nlu_open(struct nl_sock **ret, struct cni_error *err);
 
-/* Enter ns_fd, open a socket there, optionally run fn(data) while still inside (for /proc/sys
- * writes that only make sense in that netns), and return to the original netns on every path.
- * The socket keeps talking to the netns it was created in. fn's failure fails the call. */
-int nlu_open_in_netns(int ns_fd, int (*fn)(void *data, struct cni_error *err), void *data,
-		      struct nl_sock **ret, struct cni_error *err);
+/* Enter ns_fd, open a socket there, optionally run fn(socket, data) while still inside (for
+ * /proc/sys writes that only make sense in that netns), and return to the original netns on every
+ * path. The socket keeps talking to the netns it was created in. fn's failure fails the call. */
+int nlu_open_in_netns(int ns_fd, int (*fn)(struct nl_sock *sk, void *data, struct cni_error *err),
+		      void *data, struct nl_sock **ret, struct cni_error *err);
 
 /* Free a socket; accepts NULL, returns NULL. */
 struct nl_sock *nlu_close(struct nl_sock *sk);

@@ -73,8 +73,8 @@ int nlu_open(struct nl_sock **ret, struct cni_error *err)
 	return 0;
 }
 
-int nlu_open_in_netns(int ns_fd, int (*fn)(void *data, struct cni_error *err), void *data,
-		      struct nl_sock **ret, struct cni_error *err)
+int nlu_open_in_netns(int ns_fd, int (*fn)(struct nl_sock *sk, void *data, struct cni_error *err),
+		      void *data, struct nl_sock **ret, struct cni_error *err)
 {
 	_cleanup_(nlu_closep) struct nl_sock *sk = NULL;
 	int saved = -EBADF, r;
@@ -84,7 +84,7 @@ int nlu_open_in_netns(int ns_fd, int (*fn)(void *data, struct cni_error *err), v
 		return r;
 	r = nlu_open(&sk, err);
 	if (r >= 0 && fn)
-		r = fn(data, err);
+		r = fn(sk, data, err);
 	netns_restore(&saved);
 	if (r < 0)
 		return r;

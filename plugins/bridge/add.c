@@ -376,13 +376,13 @@ static bool has_v6(const struct br_ctx *ctx)
 }
 
 /* Runs inside the container netns (the one setns of ADD): per-interface sysctls and ifindex. */
-static int container_prepare(void *data, struct cni_error *err)
+static int container_prepare(struct nl_sock *sk, void *data, struct cni_error *err)
 {
 	struct br_ctx *ctx = data;
 	const char *ifn = ctx->req->env.ifname;
 	int r;
 
-	ctx->cont_index = (int)if_nametoindex(ifn);
+	ctx->cont_index = nlu_ifindex(sk, ifn);
 	if (!ctx->cont_index)
 		return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL,
 				     "look up container interface \"%s\"", ifn);
