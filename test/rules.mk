@@ -23,3 +23,15 @@ invariants-long: deps
 	@$(MAKE) --no-print-directory all
 	@test/integration/sandbox.sh test/invariants/long.sh
 .PHONY: invariants-long
+
+# The static plugins' allocator (lib/static/malloc.c), with its functions renamed so that the
+# test keeps the system's malloc (and runs under the sanitizers and valgrind).
+STATIC_MALLOC_RENAMES := $(foreach f,malloc free calloc realloc aligned_alloc posix_memalign \
+	memalign malloc_usable_size,-D$(f)=sm_$(f))
+$(BUILD)/test/unit/static-malloc.o: lib/static/malloc.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -fno-builtin $(STATIC_MALLOC_RENAMES) -c -o $@ $<
+$(BUILD)/test/test-static-malloc: $(BUILD)/test/unit/test-static-malloc.o \
+		$(BUILD)/test/unit/static-malloc.o
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^

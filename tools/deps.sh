@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install the Debian packages the build, tests, demo and bench need, only when missing.
-# (dpkg-dev unpacks the Debian sources of the static build: tools/debian-source.sh, and builds
+# (musl-tools is the C library the static plugins are built on: tools/static-link.mk;
+# dpkg-dev unpacks the Debian sources of the static build: tools/debian-source.sh, and builds
 # the package: tools/mkdeb.sh; man-db renders the manual pages and lintian checks the package,
 # in make deb and in the tests; go and the golang-*-dev packages build the libcni driver, the
 # reference's test suites and cnitool: test/interop/build.sh, test/peer/build.sh.)
@@ -15,7 +16,7 @@ for a in "$@"; do
 	*) extra="$extra $a" ;;
 	esac
 done
-pkgs="gcc make pkg-config libc6-dev libcjson-dev libnl-3-dev
+pkgs="gcc make pkg-config libc6-dev musl-tools libcjson-dev libnl-3-dev
       dpkg-dev xz-utils
       libiptc-dev libip4tc-dev libip6tc-dev libxtables-dev
       iproute2 iptables nftables util-linux procps

@@ -73,7 +73,7 @@ for f in "$root/usr/lib/cni-c/bridge" "$root/usr/lib/cni-c/host-local" "$root/us
 	fi
 done
 if ! readelf -lW "$root/usr/lib/cni-c/bridge" | grep -q 'program interpreter'; then
-	for dev in libc6-dev libnl-3-dev libcjson-dev libiptc-dev; do
+	for dev in musl-dev libnl-3-dev libcjson-dev libiptc-dev; do
 		s=$(dpkg-query -W -f='${source:Package} (= ${source:Version})' "$dev")
 		built_using="$built_using${built_using:+, }$s"
 	done

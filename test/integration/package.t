@@ -53,7 +53,7 @@ if readelf -lW "$ROOT/build/deb/bin/bridge" | grep -q 'program interpreter'; the
 	skip "Built-Using names the statically linked sources" "dynamic build (STATIC=0)"
 else
 	like "Built-Using names the statically linked sources" "$(field Built-Using)" \
-		'cjson \(= .*glibc \(= .*iptables \(= .*libnl3 \(= '
+		'cjson \(= .*iptables \(= .*libnl3 \(= .*musl \(= '
 fi
 like "Description" "$(field Description)" '^CNI bridge and host-local plugins'
 like "Installed-Size" "$(field Installed-Size)" '^[0-9]+$'

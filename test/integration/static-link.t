@@ -2,7 +2,9 @@
 # The static build (STATIC=1, tools/static-link.mk): bridge and host-local have no program
 # interpreter and no shared-object dependency, and at run time they open no shared object and
 # no NSS file, also where the bridge masquerades through the libiptc compiled into it (the
-# static link must not contain glibc's NSS, and its dlopen core must never be reached). Skipped
+# static link must contain no resolver code, and nothing may dlopen). Their C library is musl:
+# no glibc start-up CPU probing (CPUID traps on a virtual machine), and the allocator is
+# lib/static/malloc.c (README "Build dependencies" says why). Skipped
 # for a dynamic build.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bridge-common.sh"
@@ -24,6 +26,12 @@ for p in bridge host-local; do
 		continue
 	fi
 	is "$p: no NSS code linked" "$(echo "$syms" | grep -c ' __nss_')" 0
+	is "$p: no glibc CPU feature probing linked" "$(echo "$syms" | grep -c ' _dl_x86_cpu_features$')" 0
+	for f in malloc free; do
+		at=$(echo "$syms" | awk -v f=$f '$2 == "T" && $3 == f { print $1 }')
+		like "$p: $f is lib/static/malloc.c's" "$(addr2line -e "$BIN/$p" "0x$at")" \
+			'lib/static/malloc\.c:[0-9]+'
+	done
 	is "$p: no libc getaddrinfo, getnameinfo, getprotobyname, getprotobynumber linked" \
 		"$(echo "$syms" | grep -cE ' [TW] (getaddrinfo|getnameinfo|getprotoby(name|number))$')" 0
 done
