@@ -13,3 +13,10 @@ $(BENCH_DRIVER): $(BUILD)/bench/driver.o $(BUILD)/lib/fsutil.o
 $(BENCH_SHIM): bench/rusage-shim.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static -o $@ $<
+
+# The process-start floor (bench/noop.c): static, no C library, one system call.
+BENCH_NOOP := $(BUILD)/bench/noop
+PROGRAMS += $(BENCH_NOOP)
+$(BENCH_NOOP): bench/noop.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)$(CC) -O2 -Wall -Wextra -Werror -nostdlib -static -fno-pie -o $@ $<
