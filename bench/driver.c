@@ -329,12 +329,14 @@ struct net {
 	bool default_route; /* as a plugin with isGateway adds one (the plain config: none) */
 	bool with_start;    /* in parallel, each ADD also spawns and reaps bench/noop */
 	bool conforming; /* also what a conforming ADD/DEL must do: lease on disk, port-up wait */
+	bool exec_del;	 /* DEL by a spawned bench/kdel, timed spawn to reap */
 	char lease_dir[PATH_MAX]; /* conforming: its host-local-style lease directory */
 	unsigned int subnet_base; /* host order */
 };
 
 struct opres {
 	double ms, cpu_ms;
+	double child_cpu_ms; /* kernel floor: of a process it spawned (bench/kdel) */
 	double t0; /* CLOCK_MONOTONIC ms at the start (samples.tsv: matches perf -k monotonic) */
 	pid_t pid; /* the plugin process (0: in-process) */
 	long rss_kb;
@@ -886,6 +888,25 @@ fail:
 	return false;
 }
 
+static const char *kdel_path; /* build/bench/kdel */
+
+/* bench/kdel deletes host: 0, or -errno (-EIO: it failed); *cpu_ms its user+sys time. */
+static int spawn_kdel(const char *host, double *cpu_ms)
+{
+	char *argv[] = {(char *)kdel_path, (char *)host, NULL};
+	struct rusage ru;
+	pid_t pid;
+	int r, st;
+
+	r = posix_spawn(&pid, argv[0], NULL, NULL, argv, environ);
+	if (r != 0)
+		return -r;
+	if (wait4(pid, &st, 0, &ru) < 0)
+		return -errno;
+	*cpu_ms = tv_ms(ru.ru_utime) + tv_ms(ru.ru_stime);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
+}
+
 static bool kern_del(struct net *n, struct ctr *c, struct opres *res)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
@@ -900,9 +921,13 @@ static bool kern_del(struct net *n, struct ctr *c, struct opres *res)
 
 		lease_release(n, inet_ntoa(a)); /* IPAM DEL first, as both plugins do */
 	}
-	nl_init(&m, RTM_DELLINK, 0, &ifi, sizeof(ifi));
-	nl_put(&m, IFLA_IFNAME, host, strlen(host) + 1);
-	r = nl_talk(host_rtnl, &m);
+	if (n->exec_del) {
+		r = spawn_kdel(host, &res->child_cpu_ms);
+	} else {
+		nl_init(&m, RTM_DELLINK, 0, &ifi, sizeof(ifi));
+		nl_put(&m, IFLA_IFNAME, host, strlen(host) + 1);
+		r = nl_talk(host_rtnl, &m);
+	}
 	res->ms = now_ms() - t0;
 	res->t0 = t0;
 	if (r < 0) {
@@ -987,7 +1012,7 @@ static bool run_op_raw(struct net *n, struct ctr *c, enum op op, struct opres *r
 		ok = op == OP_ADD ? kern_add(n, c, res) : kern_del(n, c, res);
 		getrusage(RUSAGE_SELF, &after);
 		res->cpu_ms = tv_ms(after.ru_utime) - tv_ms(before.ru_utime) +
-			      tv_ms(after.ru_stime) - tv_ms(before.ru_stime);
+			      tv_ms(after.ru_stime) - tv_ms(before.ru_stime) + res->child_cpu_ms;
 		if (ok && op == OP_ADD)
 			kern_result(n, c);
 		if (ok && op == OP_DEL)
@@ -2028,7 +2053,7 @@ static void usage(void)
 	      "       [--masq-n N] [--rss-n N] [--quick]\n"
 	      "       [--phases rss,seq,gm,masq,backends,nft-ab,par,parmasq,churn,growth]\n"
 	      "       [--samples FILE] [--ours-name TEXT] [--ref-name TEXT] [--shim PATH]\n"
-	      "       [--noop PATH]\n",
+	      "       [--noop PATH] [--kdel PATH]\n",
 	      stderr);
 	exit(2);
 }
@@ -2052,6 +2077,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		{"samples", required_argument, NULL, 'S'},
 		{"shim", required_argument, NULL, 'H'},
 		{"noop", required_argument, NULL, 'T'},
+		{"kdel", required_argument, NULL, 'K'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -2130,6 +2156,9 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		case 'T':
 			noop_path = optarg;
 			break;
+		case 'K':
+			kdel_path = optarg;
+			break;
 		case 'q':
 			o->n = 10, o->seq_rounds = 1, o->par_total = 24, o->par_rounds = 1,
 			o->growth_k = 3;
@@ -2150,7 +2179,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 
 /* ---------------------------------------------------------------- main */
 
-enum { OURS, REF, KERN, KERN_START, KERN_CONF, KERN_CONF_START };
+enum { OURS, REF, KERN, KERN_START, KERN_CONF, KERN_CONF_START, KERN_EXEC_DEL };
 
 static void report_growth(FILE *f, const struct opts *o, struct growstats *g)
 {
@@ -2272,14 +2301,15 @@ static void notes(FILE *f, struct net **all, size_t n)
 int main(int argc, char **argv)
 {
 	struct opts o;
-	struct seqstats seq[5] = {0}, gm[2] = {0}, ipt[2] = {0}, nft[2] = {0};
+	struct seqstats seq[KERN_EXEC_DEL + 1] = {0}, gm[2] = {0}, ipt[2] = {0}, nft[2] = {0};
 	struct seqstats masq[2][2] = {0}; /* [backend][0: isGateway alone, 1: with ipMasq] */
 	struct parstats par[6] = {0}, parm[3] = {0};
 	struct churnstats churn[3] = {0}; /* isGateway alone, + ipMasq nftables, + iptables */
 	struct growstats grow[5] = {0};
 	struct rssstats rss[2] = {0};
 	struct net *all[16] = {0};
-	struct net *plain[6], *gmn[2], *gmi[2], *gmt[2], *l2[2], *hl[2], *gw, *kern, *nab[2];
+	struct net *plain[KERN_EXEC_DEL + 1], *gmn[2], *gmi[2], *gmt[2], *l2[2], *hl[2], *gw, *kern,
+		*nab[2];
 	static const char *const backend_name[2] = {"nftables", "iptables"};
 	struct seqstats ab[2] = {0}, ab_rss[2] = {0};
 	FILE *out = NULL;
@@ -2348,6 +2378,12 @@ int main(int argc, char **argv)
 	plain[KERN_START]->side = "kernel+start";
 	plain[KERN_START]->label = "kernel-start";
 	plain[KERN_START]->with_start = true;
+	/* the DEL floor of an exec'd plugin: the veth deleted by a spawned bench/kdel */
+	plain[KERN_EXEC_DEL] = xcalloc(1, sizeof(*kern));
+	*plain[KERN_EXEC_DEL] = *kern;
+	plain[KERN_EXEC_DEL]->side = "kernel, DEL exec'd";
+	plain[KERN_EXEC_DEL]->label = "kernel-exec-del";
+	plain[KERN_EXEC_DEL]->exec_del = true;
 	/* the conforming floor (kern_add): the kernel work plus a lease on disk and the port-up
 	 * wait, its leases on the plugins' file system */
 	plain[KERN_CONF] = xcalloc(1, sizeof(*kern));
@@ -2412,13 +2448,17 @@ int main(int argc, char **argv)
 	spawn_glibc_net->arg1 = "true";
 	net_set_conf(spawn_glibc_net, "{}\n");
 	if (want(&o, "seq")) {
-		struct seqstats *st[4] = {&seq[OURS], &seq[REF], &seq[KERN], &seq[KERN_CONF]};
-		struct net *nets[4] = {plain[OURS], plain[REF], plain[KERN], plain[KERN_CONF]};
+		struct seqstats *st[5] = {&seq[OURS], &seq[REF], &seq[KERN], &seq[KERN_CONF],
+					  &seq[KERN_EXEC_DEL]};
+		struct net *nets[5] = {plain[OURS], plain[REF], plain[KERN], plain[KERN_CONF],
+				       plain[KERN_EXEC_DEL]};
 
+		if (!kdel_path)
+			die("the sequential phase needs --kdel build/bench/kdel");
 		spawn_sampling = true;
 		/* rounds of n: more samples, at the same few containers attached */
 		for (size_t r = 0; r < o.seq_rounds; r++) {
-			phase_seq("sequential", nets, st, 4, o.n, false);
+			phase_seq("sequential", nets, st, 5, o.n, false);
 			release_netns();
 		}
 		release_netns();
@@ -2533,6 +2573,13 @@ int main(int argc, char **argv)
 			  "plugin that only deleted the veth would take)",
 			  median(&seq[OURS].del), NAN, median(&seq[KERN].del) + sp, text, fmt_ms,
 			  T_NONE, 0);
+		snprintf(text, sizeof(text), "kdel %.2f ms = %.3f x kernel DEL",
+			 median(&seq[KERN_EXEC_DEL].del),
+			 median(&seq[KERN_EXEC_DEL].del) / median(&seq[KERN].del));
+		row_floor("DEL median against the kernel's DEL by an exec'd minimal program "
+			  "(bench/kdel, built as the plugins: one RTM_DELLINK, spawn to reap)",
+			  median(&seq[OURS].del), NAN, median(&seq[KERN_EXEC_DEL].del), text,
+			  fmt_ms, T_NONE, 0);
 		row_floor("DEL median against a conforming DEL's floor (lease released, veth "
 			  "deleted)",
 			  median(&seq[OURS].del), NAN, median(&seq[KERN_CONF].del), NULL, fmt_ms,
@@ -2546,6 +2593,11 @@ int main(int argc, char **argv)
 			  "tick, the median jumps between steps)",
 			  trimmed_mean(&seq[OURS].del), trimmed_mean(&seq[REF].del),
 			  trimmed_mean(&seq[KERN].del), NULL, fmt_ms, T_NONE, 0);
+		snprintf(text, sizeof(text), "kdel %.2f ms = %.3f x kernel DEL",
+			 trimmed_mean(&seq[KERN_EXEC_DEL].del),
+			 trimmed_mean(&seq[KERN_EXEC_DEL].del) / trimmed_mean(&seq[KERN].del));
+		row_floor("DEL trimmed mean against bench/kdel's", trimmed_mean(&seq[OURS].del),
+			  NAN, trimmed_mean(&seq[KERN_EXEC_DEL].del), text, fmt_ms, T_NONE, 0);
 	}
 	if (want(&o, "gm")) {
 		row_ratio("isGateway+ipMasq ADD median", median(&gm[OURS].add),

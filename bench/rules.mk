@@ -20,3 +20,10 @@ PROGRAMS += $(BENCH_NOOP)
 $(BENCH_NOOP): bench/noop.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)$(CC) -O2 -Wall -Wextra -Werror -nostdlib -static -fno-pie -o $@ $<
+
+# The exec'd DEL floor (bench/kdel.c): one RTM_DELLINK, built and linked as the plugins are.
+BENCH_KDEL := $(BUILD)/bench/kdel
+PROGRAMS += $(BENCH_KDEL)
+$(BENCH_KDEL): $(call plugin_objs,$(BUILD)/bench/kdel.o) $(LINK_MODE)
+	$(call link_program,$(PLUGIN_LDFLAGS) $(PLUGIN_LINK_FIRST) $(filter %.o,$^) \
+		$(PLUGIN_LINK_LAST))
