@@ -117,9 +117,10 @@ $(PLUGIN_BUILD)/static-deps/libip%tc.o: $(DEBIAN_SRC)/iptables/.debian-version |
 LIBNL_CORE := addr attr cache cache_mngr cache_mngt data error handlers hash hashtable mpls msg \
 	nl object socket utils version
 LIBNL_OBJS := $(LIBNL_CORE:%=$(PLUGIN_BUILD)/static-deps/libnl/%.o)
-$(PLUGIN_BUILD)/static-deps/libnl/defs.h:
+$(PLUGIN_BUILD)/static-deps/libnl/defs.h: tools/static-link.mk
 	@mkdir -p $(dir $@)
-	@printf '#define HAVE_LITTLE_ENDIAN 1\n#define HAVE_STRERROR_L 1\n' >$@
+	@printf '%s\n' '#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__' '#define HAVE_LITTLE_ENDIAN 1' \
+		'#else' '#define HAVE_BIG_ENDIAN 1' '#endif' '#define HAVE_STRERROR_L 1' >$@
 $(LIBNL_OBJS): $(PLUGIN_BUILD)/static-deps/libnl/%.o: $(DEBIAN_SRC)/libnl3/.debian-version \
 		$(PLUGIN_BUILD)/static-deps/libnl/defs.h | $(PLUGIN_CC_READY)
 	$(call say,CC,$@)$(MUSL_CC) $(OPT) -D_GNU_SOURCE -DSYSCONFDIR=\"/etc/libnl\" \
