@@ -27,14 +27,10 @@ static uint64_t hash_names(const char *const *names, size_t n)
 static int open_lock_file(void)
 {
 	char dir[] = CNI_ATTACHMENT_LOCK_FILE;
-	int fd;
 
 	*strrchr(dir, '/') = '\0';
-	fd = open(CNI_ATTACHMENT_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 && errno == ENOENT && fs_mkdir_p(dir, 0755) >= 0)
-		fd = open(CNI_ATTACHMENT_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-			  0600);
-	return fd >= 0 ? fd : negative_errno();
+	return fs_open_mkdir(dir, 0755, CNI_ATTACHMENT_LOCK_FILE,
+			     O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 }
 
 int cni_lock_range(off_t offset, bool wait, const char *what, int *ret_fd, struct cni_error *err)

@@ -62,6 +62,18 @@ int fs_mkdir_p(const char *path, mode_t mode)
 	return r;
 }
 
+int fs_open_mkdir(const char *dir, mode_t dir_mode, const char *path, int flags, mode_t mode)
+{
+	int fd = open(path, flags, mode), r;
+
+	if (fd < 0 && errno == ENOENT) {
+		if ((r = fs_mkdir_p(dir, dir_mode)) < 0)
+			return r;
+		fd = open(path, flags, mode);
+	}
+	return fd >= 0 ? fd : negative_errno();
+}
+
 static void on_alarm(int sig)
 {
 	(void)sig;

@@ -130,17 +130,12 @@ int br_state_write(const char *network, const char *container_id, const char *if
 	if (!(o = state_to_json(container_id, ifname, s)) || !(text = json_print(o, false)))
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
 	tmp_path(path, tmp, sizeof(tmp));
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 && errno == ENOENT) {
-		/* Every level: on a fresh node not even /var/lib/cni exists. */
-		snprintf(dir, sizeof(dir), BR_STATE_DIR "/%s", network);
-		if ((r = fs_mkdir_p(dir, 0700)) < 0)
-			return cni_error_set(err, CNI_ERR_IO, -r, NULL, "create state directory %s",
-					     dir);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	}
+	/* Every level: on a fresh node not even /var/lib/cni exists. */
+	snprintf(dir, sizeof(dir), BR_STATE_DIR "/%s", network);
+	fd = fs_open_mkdir(dir, 0700, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+			   0600);
 	if (fd < 0)
-		return cni_error_set(err, CNI_ERR_IO, errno, NULL, "create state record %s", tmp);
+		return cni_error_set(err, CNI_ERR_IO, -fd, NULL, "create state record %s", tmp);
 	len = strlen(text);
 	if (write(fd, text, len) != (ssize_t)len) {
 		r = errno ? errno : EIO;

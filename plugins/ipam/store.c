@@ -42,20 +42,17 @@ int store_open(struct store *s, const char *data_dir, const char *name, bool cre
 	if (snprintf(s->dir, sizeof(s->dir), "%s/%s", data_dir, name) >= (int)sizeof(s->dir))
 		return cni_error_set(err, CNI_ERR_CONFIG, ENAMETOOLONG, NULL,
 				     "ipam.dataDir: path \"%s\" is too long", data_dir);
-	s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (s->dirfd < 0 && errno == ENOENT && create) {
-		if ((r = fs_mkdir_p(s->dir, DIR_MODE)) < 0)
-			return cni_error_set(err, CNI_ERR_IO, -r, NULL,
-					     "create lease directory \"%s\"", s->dir);
-		s->dirfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	}
-	if (s->dirfd < 0) {
+	if (create)
+		r = fs_open_mkdir(s->dir, DIR_MODE, s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	else if ((r = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		r = negative_errno();
+	if (r < 0) {
 		if (!create && r == -ENOENT)
 			return r; /* nothing was ever leased here */
 		return cni_error_set(err, CNI_ERR_IO, -r, NULL, "open lease directory \"%s\"",
 				     s->dir);
 	}
+	s->dirfd = r;
 	return 0;
 }
 

@@ -1,5 +1,5 @@
 /* fs_mkdir_p: every missing level, what may already be there, what may not, and concurrent
- * creators. fs_flock_wait: bounded, and granted when the holder lets go. */
+ * creators. fs_open_mkdir: directories made only when missing, and its errors. fs_flock_wait: bounded, and granted when the holder lets go. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -146,6 +146,39 @@ TEST(concurrent_creators)
 }
 
 /* Two open file descriptions of one file: flock() makes them exclude each other. */
+TEST(open_mkdir_makes_the_missing_directories_once)
+{
+	int fd = fs_open_mkdir(at("om/a/b"), 0700, at("om/a/b/file"),
+			       O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	ASSERT_OK(fd);
+	close(fd);
+	ASSERT_TRUE(is_dir("om/a", 0700));
+	ASSERT_TRUE(is_dir("om/a/b", 0700));
+	/* A directory opened as itself, and a file beside the first. */
+	fd = fs_open_mkdir(at("om/c"), 0750, at("om/c"), O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	ASSERT_OK(fd);
+	close(fd);
+	ASSERT_TRUE(is_dir("om/c", 0750));
+	/* Where it exists already, the open's own errors are not retried. */
+	ASSERT_EQ(fs_open_mkdir(at("om/a/b"), 0700, at("om/a/b/file"),
+				O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600),
+		  -EEXIST);
+}
+
+TEST(open_mkdir_reports_what_stops_it)
+{
+	touch("om-file");
+	/* A file where a directory must be made: the mkdir's error. */
+	ASSERT_EQ(fs_open_mkdir(at("om-file/sub"), 0700, at("om-file/sub/x"),
+				O_WRONLY | O_CREAT | O_CLOEXEC, 0600),
+		  -ENOTDIR);
+	/* Missing, and the open does not create: ENOENT after the directory was made. */
+	ASSERT_EQ(fs_open_mkdir(at("om-ro"), 0700, at("om-ro/x"), O_RDONLY | O_CLOEXEC, 0),
+		  -ENOENT);
+	ASSERT_TRUE(is_dir("om-ro", 0700));
+}
+
 TEST(flock_wait_times_out_while_held)
 {
 	int a = open(at("lock"), O_RDWR | O_CREAT | O_CLOEXEC, 0600), b = open(at("lock"), O_RDWR);
