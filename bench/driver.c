@@ -890,10 +890,10 @@ fail:
 
 static const char *kdel_path; /* build/bench/kdel */
 
-/* bench/kdel deletes host: 0, or -errno (-EIO: it failed); *cpu_ms its user+sys time. */
-static int spawn_kdel(const char *host, double *cpu_ms)
+/* Spawn argv[0] with stdin and stdout inherited and reap it: 0, or -errno (-EIO: it did not
+ * exit 0); *cpu_ms its user+sys time. */
+static int spawn_and_reap(char *const argv[], double *cpu_ms)
 {
-	char *argv[] = {(char *)kdel_path, (char *)host, NULL};
 	struct rusage ru;
 	pid_t pid;
 	int r, st;
@@ -922,7 +922,9 @@ static bool kern_del(struct net *n, struct ctr *c, struct opres *res)
 		lease_release(n, inet_ntoa(a)); /* IPAM DEL first, as both plugins do */
 	}
 	if (n->exec_del) {
-		r = spawn_kdel(host, &res->child_cpu_ms);
+		char *argv[] = {(char *)kdel_path, host, NULL};
+
+		r = spawn_and_reap(argv, &res->child_cpu_ms);
 	} else {
 		nl_init(&m, RTM_DELLINK, 0, &ifi, sizeof(ifi));
 		nl_put(&m, IFLA_IFNAME, host, strlen(host) + 1);
@@ -1317,14 +1319,11 @@ struct kshared {
 static void spawn_true(void)
 {
 	char *argv[] = {(char *)noop_path, NULL};
-	pid_t pid;
-	int r, st;
+	double cpu_ms;
+	int r = spawn_and_reap(argv, &cpu_ms);
 
-	r = posix_spawn(&pid, argv[0], NULL, NULL, argv, environ);
-	if (r != 0)
-		die("spawn %s: %s", argv[0], strerror(r));
-	if (waitpid(pid, &st, 0) < 0)
-		die("waitpid: %s", strerror(errno));
+	if (r < 0)
+		die("spawn %s: %s", argv[0], strerror(-r));
 }
 
 __attribute__((noreturn)) static void kern_worker(struct net *n, struct ctr **c, size_t cnt,

@@ -30,7 +30,7 @@ STATIC_MALLOC_RENAMES := $(foreach f,malloc free calloc realloc aligned_alloc po
 	memalign malloc_usable_size,-D$(f)=sm_$(f))
 $(BUILD)/test/unit/static-malloc.o: lib/static/malloc.c
 	@mkdir -p $(dir $@)
-	$(call say,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) -fno-builtin $(STATIC_MALLOC_RENAMES) -c -o $@ $<
+	$(call say,CC,$@)$(CC) $(CPPFLAGS) $(CFLAGS) $(STATIC_MALLOC_CFLAGS) $(STATIC_MALLOC_RENAMES) -c -o $@ $<
 $(BUILD)/test/test-static-malloc: $(BUILD)/test/unit/test-static-malloc.o \
 		$(BUILD)/test/unit/static-malloc.o
 	@mkdir -p $(dir $@)

@@ -72,6 +72,9 @@ BRIDGE_IPTC_OBJS :=
 BRIDGE_STATIC_OBJS :=
 BRIDGE_STATIC_LDFLAGS :=
 endif
+# lib/static/malloc.c is compiled without builtins (here and for its unit test, test/rules.mk):
+# gcc would turn calloc's malloc and memset into a call to calloc.
+STATIC_MALLOC_CFLAGS := -fno-builtin
 # The plugins' copies of objects named $(BUILD)/...: $(call plugin_objs,OBJS)
 plugin_objs = $(patsubst $(BUILD)/%,$(PLUGIN_BUILD)/%,$(1))
 PLUGIN_LIBCNI := $(PLUGIN_BUILD)/libcni.a
@@ -137,9 +140,7 @@ $(PLUGIN_NL): $(LIBNL_OBJS)
 # resolver is then not linked at all. test/integration/static-link.t checks that none is linked
 # and that nothing opens a shared object or a name-service file at run time.
 STATIC_WRAPPED := getaddrinfo getnameinfo getprotobyname getprotobynumber dlopen dlsym dlerror
-# The allocator is compiled without builtins: gcc would turn calloc's malloc and memset into
-# a call to calloc.
-$(PLUGIN_BUILD)/static-deps/malloc.o: override CFLAGS += -fno-builtin
+$(PLUGIN_BUILD)/static-deps/malloc.o: override CFLAGS += $(STATIC_MALLOC_CFLAGS)
 $(PLUGIN_BUILD)/static-deps/%.o: lib/static/%.c | $(PLUGIN_CC_READY)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)$(PLUGIN_CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
