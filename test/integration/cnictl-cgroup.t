@@ -107,7 +107,9 @@ else
 	like "v1: the OOM kill is reported" "$err" "container cgO$$ exceeded its memory limit \(--memory 32 MiB\): the kernel's OOM killer killed 1 process in it \(exit status 137\)"
 	err=$(C run --no-net --name cgP$$ --memory 32M -- sh -c 'head -c 200M /dev/zero | tail >/dev/null' 2>&1)
 	is "v1: a pipeline growing past the limit: 137" "$?" 137
-	like "v1: reported for the pipeline" "$err" "OOM killer killed 1 process"
+	# The OOM killer picks tail, the process that grows; when tail's death does not free enough
+	# in time it also kills head (seen once in CI), so the count is the kernel's, not fixed.
+	like "v1: reported for the pipeline" "$err" "OOM killer killed (1 process|[2-9] processes) in it"
 	err=$(C run --no-net --name cgQ$$ --memory 32M -- dd if=/dev/zero of=/dev/null bs=8M count=4 2>&1)
 	is "v1: under the limit: 0" "$?" 0
 	[[ $err == *OOM* ]] && not_ok "v1: no OOM report under the limit" "$err" || ok "v1: no OOM report under the limit"
