@@ -25,7 +25,6 @@
 #include <linux/ip.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
-#include <linux/veth.h>
 #include <math.h>
 #include <net/if.h>
 #include <arpa/inet.h>
@@ -50,6 +49,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "kwork.h"
 
 #define WORK	      "/run/bench"
 #define OP_TIMEOUT_MS 60000
@@ -329,6 +329,7 @@ struct net {
 	bool default_route; /* as a plugin with isGateway adds one (the plain config: none) */
 	bool with_start;    /* in parallel, each ADD also spawns and reaps bench/noop */
 	bool conforming; /* also what a conforming ADD/DEL must do: lease on disk, port-up wait */
+	bool exec_add;	 /* ADD by a spawned bench/kadd, timed spawn to reap */
 	bool exec_del;	 /* DEL by a spawned bench/kdel, timed spawn to reap */
 	char lease_dir[PATH_MAX]; /* conforming: its host-local-style lease directory */
 	unsigned int subnet_base; /* host order */
@@ -336,7 +337,7 @@ struct net {
 
 struct opres {
 	double ms, cpu_ms;
-	double child_cpu_ms; /* kernel floor: of a process it spawned (bench/kdel) */
+	double child_cpu_ms; /* kernel floor: of a process it spawned (bench/kadd, bench/kdel) */
 	double t0; /* CLOCK_MONOTONIC ms at the start (samples.tsv: matches perf -k monotonic) */
 	pid_t pid; /* the plugin process (0: in-process) */
 	long rss_kb;
@@ -528,82 +529,11 @@ static void job_wait(struct job *j)
  * sequential, parallel and growth targets. */
 static int rtnl_sock(void)
 {
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	int fd = kw_rtnl_open();
 
 	if (fd < 0)
-		die("netlink socket: %s", strerror(errno));
+		die("netlink socket: %s", strerror(-fd));
 	return fd;
-}
-
-struct nlreq {
-	union {
-		struct nlmsghdr h;
-		char buf[2048];
-	};
-};
-
-static void *nl_tail(struct nlreq *m)
-{
-	return m->buf + NLMSG_ALIGN(m->h.nlmsg_len);
-}
-
-static void nl_init(struct nlreq *m, int type, int flags, const void *hdr, size_t hlen)
-{
-	memset(m, 0, sizeof(*m));
-	m->h.nlmsg_type = (unsigned short)type;
-	m->h.nlmsg_flags = (unsigned short)(NLM_F_REQUEST | NLM_F_ACK | flags);
-	m->h.nlmsg_len = (unsigned int)NLMSG_LENGTH(hlen);
-	memcpy(NLMSG_DATA(&m->h), hdr, hlen);
-}
-
-static struct rtattr *nl_put(struct nlreq *m, int type, const void *data, size_t len)
-{
-	struct rtattr *a = nl_tail(m);
-
-	a->rta_type = (unsigned short)type;
-	a->rta_len = (unsigned short)RTA_LENGTH(len);
-	if (len)
-		memcpy(RTA_DATA(a), data, len);
-	m->h.nlmsg_len = NLMSG_ALIGN(m->h.nlmsg_len) + RTA_ALIGN(a->rta_len);
-	return a;
-}
-
-static void nl_end(struct nlreq *m, struct rtattr *nest)
-{
-	nest->rta_len = (unsigned short)((char *)m->buf + m->h.nlmsg_len - (char *)nest);
-}
-
-static int nl_talk(int fd, struct nlreq *m)
-{
-	char buf[4096];
-	ssize_t n;
-	struct nlmsghdr *h = (struct nlmsghdr *)buf;
-
-	if (send(fd, m->buf, m->h.nlmsg_len, 0) < 0)
-		return -errno;
-	n = recv(fd, buf, sizeof(buf), 0);
-	if (n < 0)
-		return -errno;
-	if (n < (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)) || h->nlmsg_type != NLMSG_ERROR)
-		return -EPROTO;
-	return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
-}
-
-/* net.ipv6.conf.IFNAME.accept_dad = 0 in the current netns; best effort, as in the plugins
- * (IPv6 may be disabled). */
-static void accept_dad_off(const char *ifname)
-{
-	char path[128];
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_dad", ifname);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (write(fd, "0", 1) < 0) {
-		/* nothing to undo */
-	}
-	close(fd);
 }
 
 /* Host-order address of the kernel baseline's container `kidx` in its /20. */
@@ -721,10 +651,10 @@ static int ask_up(unsigned int idx)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = (int)idx};
 	char buf[8192];
-	struct nlreq m;
+	struct kw_req m;
 	ssize_t n;
 
-	nl_init(&m, RTM_GETLINK, 0, &ifi, sizeof(ifi));
+	kw_init(&m, RTM_GETLINK, 0, &ifi, sizeof(ifi));
 	m.h.nlmsg_flags = NLM_F_REQUEST;
 	if (send(host_rtnl, m.buf, m.h.nlmsg_len, 0) < 0)
 		return -errno;
@@ -762,133 +692,7 @@ static int wait_up(int mon, unsigned int idx)
 	return -ETIMEDOUT;
 }
 
-static bool kern_add(struct net *n, struct ctr *c, struct opres *res)
-{
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_flags = IFF_UP, .ifi_change = IFF_UP};
-	struct ifinfomsg peer_ifi = {.ifi_family = AF_UNSPEC};
-	struct ifaddrmsg ifa = {.ifa_family = AF_INET, .ifa_prefixlen = 20};
-	struct rtmsg rtm = {.rtm_family = AF_INET,
-			    .rtm_table = RT_TABLE_MAIN,
-			    .rtm_protocol = RTPROT_BOOT,
-			    .rtm_scope = RT_SCOPE_UNIVERSE,
-			    .rtm_type = RTN_UNICAST};
-	struct rtattr *li, *data, *peer, *spec, *inet, *conf;
-	unsigned int one = 1;
-	struct nlreq m;
-	char host[IFNAMSIZ];
-	unsigned int ip = htonl(kern_ip(n, c->kidx));
-	unsigned int gw = htonl(n->subnet_base + 1);
-	unsigned int master = (unsigned int)n->br_index, nsfd32, idx, host_idx = 0;
-	int nsfd = -1, fd = -1, mon = -1, r;
-	double t0 = now_ms();
-
-	snprintf(host, sizeof(host), "kv%d", c->kidx);
-	if (n->conforming) {
-		struct in_addr a = {.s_addr = ip};
-
-		if ((r = lease_reserve(n, c, inet_ntoa(a))) < 0 || (r = mon = link_monitor()) < 0)
-			goto fail;
-	}
-	nsfd = open(c->ns, O_RDONLY | O_CLOEXEC);
-	if (nsfd < 0) {
-		r = -errno;
-		goto fail;
-	}
-	nsfd32 = (unsigned int)nsfd;
-	nl_init(&m, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
-	nl_put(&m, IFLA_IFNAME, host, strlen(host) + 1);
-	nl_put(&m, IFLA_MASTER, &master, sizeof(master));
-	li = nl_put(&m, IFLA_LINKINFO, NULL, 0);
-	nl_put(&m, IFLA_INFO_KIND, "veth", 5);
-	data = nl_put(&m, IFLA_INFO_DATA, NULL, 0);
-	/* not IFF_UP here: the peer is configured before the pair is linked (-ENOTCONN) */
-	peer = nl_put(&m, VETH_INFO_PEER, &peer_ifi, sizeof(peer_ifi));
-	nl_put(&m, IFLA_IFNAME, c->ifname, strlen(c->ifname) + 1);
-	nl_put(&m, IFLA_NET_NS_FD, &nsfd32, sizeof(nsfd32));
-	nl_end(&m, peer);
-	nl_end(&m, data);
-	nl_end(&m, li);
-	r = nl_talk(host_rtnl, &m);
-	if (r < 0)
-		goto fail_ns;
-	if (n->conforming && !(host_idx = if_nametoindex(host))) {
-		r = -ENODEV;
-		goto fail_ns;
-	}
-	if (setns(nsfd, CLONE_NEWNET) < 0) {
-		r = -errno;
-		goto fail_ns;
-	}
-	fd = rtnl_sock();
-	idx = if_nametoindex(c->ifname);
-	/* Both plugins turn DAD off on the container end (the reference: enabledad false by
-	 * default), so its IPv6 autoconf (link-local, router solicitation flooded to every port)
-	 * runs right at link up, in a kworker holding rtnl, instead of a second later. */
-	accept_dad_off(c->ifname);
-	if (setns(host_ns, CLONE_NEWNET) < 0)
-		die("setns back: %s", strerror(errno));
-	if (idx == 0) {
-		r = -ENODEV;
-		goto fail_ns;
-	}
-	/* arp_notify, then the address, then up: the link comes up announcing its address with a
-	 * gratuitous ARP, which the bridge floods to every port (part of any plugin's ADD). */
-	peer_ifi.ifi_index = (int)idx;
-	nl_init(&m, RTM_NEWLINK, 0, &peer_ifi, sizeof(peer_ifi));
-	spec = nl_put(&m, IFLA_AF_SPEC, NULL, 0);
-	inet = nl_put(&m, AF_INET, NULL, 0);
-	conf = nl_put(&m, IFLA_INET_CONF, NULL, 0);
-	nl_put(&m, IPV4_DEVCONF_ARP_NOTIFY, &one, sizeof(one));
-	nl_end(&m, conf);
-	nl_end(&m, inet);
-	nl_end(&m, spec);
-	r = nl_talk(fd, &m);
-	if (r < 0)
-		goto fail_ns;
-	ifa.ifa_index = idx;
-	nl_init(&m, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof(ifa));
-	nl_put(&m, IFA_LOCAL, &ip, 4);
-	nl_put(&m, IFA_ADDRESS, &ip, 4);
-	r = nl_talk(fd, &m);
-	if (r < 0)
-		goto fail_ns;
-	peer_ifi.ifi_flags = peer_ifi.ifi_change = IFF_UP;
-	nl_init(&m, RTM_NEWLINK, 0, &peer_ifi, sizeof(peer_ifi));
-	r = nl_talk(fd, &m);
-	if (r < 0)
-		goto fail_ns;
-	if (n->default_route) {
-		nl_init(&m, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &rtm, sizeof(rtm));
-		nl_put(&m, RTA_GATEWAY, &gw, 4);
-		nl_put(&m, RTA_OIF, &idx, 4);
-		r = nl_talk(fd, &m);
-		if (r < 0)
-			goto fail_ns;
-	}
-	close(fd);
-	fd = -1;
-	if (n->conforming && (r = wait_up(mon, host_idx)) < 0)
-		goto fail_ns;
-	if (mon >= 0)
-		close(mon);
-	close(nsfd);
-	res->ms = now_ms() - t0;
-	res->t0 = t0;
-	res->ok = true;
-	c->added = true;
-	return true;
-fail_ns:
-	if (fd >= 0)
-		close(fd);
-	close(nsfd);
-fail:
-	if (mon >= 0)
-		close(mon);
-	snprintf(res->error, sizeof(res->error), "kernel baseline ADD %s: %s", host, strerror(-r));
-	return false;
-}
-
-static const char *kdel_path; /* build/bench/kdel */
+static const char *kadd_path, *kdel_path; /* build/bench/kadd, build/bench/kdel */
 
 /* Spawn argv[0] with stdin and stdout inherited and reap it: 0, or -errno (-EIO: it did not
  * exit 0); *cpu_ms its user+sys time. */
@@ -907,10 +711,80 @@ static int spawn_and_reap(char *const argv[], double *cpu_ms)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
 }
 
+/* The kernel work in-process, or (exec_add) by a spawned bench/kadd, timed spawn to reap. */
+static int kern_work(const struct net *n, const struct kw_add *a, double *child_cpu_ms)
+{
+	char master[16], addr[INET_ADDRSTRLEN + 4], gw[INET_ADDRSTRLEN];
+	int r;
+
+	if (!n->exec_add) {
+		r = kw_add(host_rtnl, host_ns, a);
+		if (r == -ENOTRECOVERABLE)
+			die("kernel baseline: cannot get back to the sandbox's netns");
+		return r;
+	}
+	snprintf(master, sizeof(master), "%u", a->master);
+	inet_ntop(AF_INET, &a->ip, addr, sizeof(addr));
+	snprintf(addr + strlen(addr), sizeof(addr) - strlen(addr), "/%u", a->prefix_len);
+	inet_ntop(AF_INET, &a->gw, gw, sizeof(gw));
+	char *argv[] = {(char *)kadd_path,
+			(char *)a->host,
+			master,
+			(char *)a->netns,
+			(char *)a->ifname,
+			addr,
+			a->gw ? gw : NULL,
+			NULL};
+	return spawn_and_reap(argv, child_cpu_ms);
+}
+
+static bool kern_add(struct net *n, struct ctr *c, struct opres *res)
+{
+	char host[IFNAMSIZ];
+	struct kw_add a = {.host = host,
+			   .master = (unsigned int)n->br_index,
+			   .netns = c->ns,
+			   .ifname = c->ifname,
+			   .ip = htonl(kern_ip(n, c->kidx)),
+			   .gw = n->default_route ? htonl(n->subnet_base + 1) : 0,
+			   .prefix_len = 20};
+	unsigned int host_idx;
+	int mon = -1, r;
+	double t0 = now_ms();
+
+	snprintf(host, sizeof(host), "kv%d", c->kidx);
+	if (n->conforming) {
+		struct in_addr ip = {.s_addr = a.ip};
+
+		if ((r = lease_reserve(n, c, inet_ntoa(ip))) < 0 || (r = mon = link_monitor()) < 0)
+			goto fail;
+	}
+	if ((r = kern_work(n, &a, &res->child_cpu_ms)) < 0)
+		goto fail;
+	/* subscribed before the veth existed: its coming up is queued on mon */
+	if (n->conforming) {
+		host_idx = if_nametoindex(host);
+		if ((r = host_idx ? wait_up(mon, host_idx) : -ENODEV) < 0)
+			goto fail;
+	}
+	if (mon >= 0)
+		close(mon);
+	res->ms = now_ms() - t0;
+	res->t0 = t0;
+	res->ok = true;
+	c->added = true;
+	return true;
+fail:
+	if (mon >= 0)
+		close(mon);
+	snprintf(res->error, sizeof(res->error), "kernel baseline ADD %s: %s", host, strerror(-r));
+	return false;
+}
+
 static bool kern_del(struct net *n, struct ctr *c, struct opres *res)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
-	struct nlreq m;
+	struct kw_req m;
 	char host[IFNAMSIZ];
 	double t0 = now_ms();
 	int r;
@@ -926,9 +800,9 @@ static bool kern_del(struct net *n, struct ctr *c, struct opres *res)
 
 		r = spawn_and_reap(argv, &res->child_cpu_ms);
 	} else {
-		nl_init(&m, RTM_DELLINK, 0, &ifi, sizeof(ifi));
-		nl_put(&m, IFLA_IFNAME, host, strlen(host) + 1);
-		r = nl_talk(host_rtnl, &m);
+		kw_init(&m, RTM_DELLINK, 0, &ifi, sizeof(ifi));
+		kw_put(&m, IFLA_IFNAME, host, strlen(host) + 1);
+		r = kw_talk(host_rtnl, &m);
 	}
 	res->ms = now_ms() - t0;
 	res->t0 = t0;
@@ -2052,7 +1926,7 @@ static void usage(void)
 	      "       [--masq-n N] [--rss-n N] [--quick]\n"
 	      "       [--phases rss,seq,gm,masq,backends,nft-ab,par,parmasq,churn,growth]\n"
 	      "       [--samples FILE] [--ours-name TEXT] [--ref-name TEXT] [--shim PATH]\n"
-	      "       [--noop PATH] [--kdel PATH]\n",
+	      "       [--noop PATH] [--kadd PATH] [--kdel PATH]\n",
 	      stderr);
 	exit(2);
 }
@@ -2076,6 +1950,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		{"samples", required_argument, NULL, 'S'},
 		{"shim", required_argument, NULL, 'H'},
 		{"noop", required_argument, NULL, 'T'},
+		{"kadd", required_argument, NULL, 'A'},
 		{"kdel", required_argument, NULL, 'K'},
 		{NULL, 0, NULL, 0},
 	};
@@ -2155,6 +2030,9 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		case 'T':
 			noop_path = optarg;
 			break;
+		case 'A':
+			kadd_path = optarg;
+			break;
 		case 'K':
 			kdel_path = optarg;
 			break;
@@ -2178,7 +2056,7 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 
 /* ---------------------------------------------------------------- main */
 
-enum { OURS, REF, KERN, KERN_START, KERN_CONF, KERN_CONF_START, KERN_EXEC_DEL };
+enum { OURS, REF, KERN, KERN_START, KERN_CONF, KERN_CONF_START, KERN_EXEC };
 
 static void report_growth(FILE *f, const struct opts *o, struct growstats *g)
 {
@@ -2300,14 +2178,14 @@ static void notes(FILE *f, struct net **all, size_t n)
 int main(int argc, char **argv)
 {
 	struct opts o;
-	struct seqstats seq[KERN_EXEC_DEL + 1] = {0}, gm[2] = {0}, ipt[2] = {0}, nft[2] = {0};
+	struct seqstats seq[KERN_EXEC + 1] = {0}, gm[2] = {0}, ipt[2] = {0}, nft[2] = {0};
 	struct seqstats masq[2][2] = {0}; /* [backend][0: isGateway alone, 1: with ipMasq] */
-	struct parstats par[6] = {0}, parm[3] = {0};
+	struct parstats par[KERN_EXEC + 1] = {0}, parm[3] = {0};
 	struct churnstats churn[3] = {0}; /* isGateway alone, + ipMasq nftables, + iptables */
 	struct growstats grow[5] = {0};
 	struct rssstats rss[2] = {0};
 	struct net *all[16] = {0};
-	struct net *plain[KERN_EXEC_DEL + 1], *gmn[2], *gmi[2], *gmt[2], *l2[2], *hl[2], *gw, *kern,
+	struct net *plain[KERN_EXEC + 1], *gmn[2], *gmi[2], *gmt[2], *l2[2], *hl[2], *gw, *kern,
 		*nab[2];
 	static const char *const backend_name[2] = {"nftables", "iptables"};
 	struct seqstats ab[2] = {0}, ab_rss[2] = {0};
@@ -2377,12 +2255,14 @@ int main(int argc, char **argv)
 	plain[KERN_START]->side = "kernel+start";
 	plain[KERN_START]->label = "kernel-start";
 	plain[KERN_START]->with_start = true;
-	/* the DEL floor of an exec'd plugin: the veth deleted by a spawned bench/kdel */
-	plain[KERN_EXEC_DEL] = xcalloc(1, sizeof(*kern));
-	*plain[KERN_EXEC_DEL] = *kern;
-	plain[KERN_EXEC_DEL]->side = "kernel, DEL exec'd";
-	plain[KERN_EXEC_DEL]->label = "kernel-exec-del";
-	plain[KERN_EXEC_DEL]->exec_del = true;
+	/* the floors of an exec'd plugin: the same kernel work done by a spawned bench/kadd and
+	 * the veth deleted by a spawned bench/kdel */
+	plain[KERN_EXEC] = xcalloc(1, sizeof(*kern));
+	*plain[KERN_EXEC] = *kern;
+	plain[KERN_EXEC]->side = "kernel, exec'd";
+	plain[KERN_EXEC]->label = "kernel-exec";
+	plain[KERN_EXEC]->exec_add = true;
+	plain[KERN_EXEC]->exec_del = true;
 	/* the conforming floor (kern_add): the kernel work plus a lease on disk and the port-up
 	 * wait, its leases on the plugins' file system */
 	plain[KERN_CONF] = xcalloc(1, sizeof(*kern));
@@ -2448,12 +2328,12 @@ int main(int argc, char **argv)
 	net_set_conf(spawn_glibc_net, "{}\n");
 	if (want(&o, "seq")) {
 		struct seqstats *st[5] = {&seq[OURS], &seq[REF], &seq[KERN], &seq[KERN_CONF],
-					  &seq[KERN_EXEC_DEL]};
+					  &seq[KERN_EXEC]};
 		struct net *nets[5] = {plain[OURS], plain[REF], plain[KERN], plain[KERN_CONF],
-				       plain[KERN_EXEC_DEL]};
+				       plain[KERN_EXEC]};
 
-		if (!kdel_path)
-			die("the sequential phase needs --kdel build/bench/kdel");
+		if (!kadd_path || !kdel_path)
+			die("the sequential phase needs --kadd build/bench/kadd --kdel build/bench/kdel");
 		spawn_sampling = true;
 		/* rounds of n: more samples, at the same few containers attached */
 		for (size_t r = 0; r < o.seq_rounds; r++) {
@@ -2508,10 +2388,13 @@ int main(int argc, char **argv)
 		nab[OURS]->via_shim = nab[REF]->via_shim = false;
 	}
 	if (want(&o, "par")) {
-		struct parstats *st[6] = {&par[OURS],	    &par[REF],	     &par[KERN],
-					  &par[KERN_START], &par[KERN_CONF], &par[KERN_CONF_START]};
+		struct parstats *st[7] = {&par[OURS],	    &par[REF],	     &par[KERN],
+					  &par[KERN_START], &par[KERN_CONF], &par[KERN_CONF_START],
+					  &par[KERN_EXEC]};
 
-		phase_par("parallel", plain, st, 6, o.par_total, o.jobs, o.par_rounds);
+		if (!kadd_path || !kdel_path)
+			die("the parallel phase needs --kadd build/bench/kadd --kdel build/bench/kdel");
+		phase_par("parallel", plain, st, 7, o.par_total, o.jobs, o.par_rounds);
 		release_netns();
 	}
 	if (want(&o, "parmasq")) {
@@ -2560,6 +2443,16 @@ int main(int argc, char **argv)
 		row_floor("ADD median against the kernel's ADD + a static glibc program's start",
 			  median(&seq[OURS].add), NAN, ka + sp, text, fmt_ms, T_NONE, 0);
 		sp = median(&spawn_floor_ms);
+		/* What a process that does the kernel work pays beyond an empty one's start: its
+		 * binary's pages, and its exit while the kernel tears down what it touched. */
+		snprintf(text, sizeof(text), "kadd %.2f ms = %.3f x (kernel + start)",
+			 median(&seq[KERN_EXEC].add), median(&seq[KERN_EXEC].add) / (ka + sp));
+		row_floor(
+			"ADD median against the kernel's ADD by an exec'd minimal program "
+			"(bench/kadd, built as the plugins: the kernel floor's requests, spawn to "
+			"reap)",
+			median(&seq[OURS].add), NAN, median(&seq[KERN_EXEC].add), text, fmt_ms,
+			T_NONE, 0);
 		row_floor("ADD p95", pct(&seq[OURS].add, 95), pct(&seq[REF].add, 95),
 			  pct(&seq[KERN].add, 95), NULL, fmt_ms, T_NONE, 0);
 		row_floor("DEL median", median(&seq[OURS].del), median(&seq[REF].del),
@@ -2573,12 +2466,12 @@ int main(int argc, char **argv)
 			  median(&seq[OURS].del), NAN, median(&seq[KERN].del) + sp, text, fmt_ms,
 			  T_NONE, 0);
 		snprintf(text, sizeof(text), "kdel %.2f ms = %.3f x kernel DEL",
-			 median(&seq[KERN_EXEC_DEL].del),
-			 median(&seq[KERN_EXEC_DEL].del) / median(&seq[KERN].del));
+			 median(&seq[KERN_EXEC].del),
+			 median(&seq[KERN_EXEC].del) / median(&seq[KERN].del));
 		row_floor("DEL median against the kernel's DEL by an exec'd minimal program "
 			  "(bench/kdel, built as the plugins: one RTM_DELLINK, spawn to reap)",
-			  median(&seq[OURS].del), NAN, median(&seq[KERN_EXEC_DEL].del), text,
-			  fmt_ms, T_NONE, 0);
+			  median(&seq[OURS].del), NAN, median(&seq[KERN_EXEC].del), text, fmt_ms,
+			  T_NONE, 0);
 		row_floor("DEL median against a conforming DEL's floor (lease released, veth "
 			  "deleted)",
 			  median(&seq[OURS].del), NAN, median(&seq[KERN_CONF].del), NULL, fmt_ms,
@@ -2593,10 +2486,10 @@ int main(int argc, char **argv)
 			  trimmed_mean(&seq[OURS].del), trimmed_mean(&seq[REF].del),
 			  trimmed_mean(&seq[KERN].del), NULL, fmt_ms, T_NONE, 0);
 		snprintf(text, sizeof(text), "kdel %.2f ms = %.3f x kernel DEL",
-			 trimmed_mean(&seq[KERN_EXEC_DEL].del),
-			 trimmed_mean(&seq[KERN_EXEC_DEL].del) / trimmed_mean(&seq[KERN].del));
+			 trimmed_mean(&seq[KERN_EXEC].del),
+			 trimmed_mean(&seq[KERN_EXEC].del) / trimmed_mean(&seq[KERN].del));
 		row_floor("DEL trimmed mean against bench/kdel's", trimmed_mean(&seq[OURS].del),
-			  NAN, trimmed_mean(&seq[KERN_EXEC_DEL].del), text, fmt_ms, T_NONE, 0);
+			  NAN, trimmed_mean(&seq[KERN_EXEC].del), text, fmt_ms, T_NONE, 0);
 	}
 	if (want(&o, "gm")) {
 		row_ratio("isGateway+ipMasq ADD median", median(&gm[OURS].add),
@@ -2684,6 +2577,12 @@ int main(int argc, char **argv)
 			o.par_total, o.jobs);
 		row_floor(metric, r[OURS], NAN, par_rate(&par[KERN_CONF_START]), NULL, fmt_rate,
 			  T_NONE, 0);
+		snprintf(metric, sizeof(metric),
+			 "%zu ADD, %zu in flight: throughput against the kernel work done by an "
+			 "exec'd minimal program per ADD (bench/kadd)",
+			 o.par_total, o.jobs);
+		row_floor(metric, r[OURS], NAN, par_rate(&par[KERN_EXEC]), NULL, fmt_rate, T_NONE,
+			  0);
 	}
 	if (want(&o, "parmasq"))
 		for (int b = 0; b < 2; b++) {

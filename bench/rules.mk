@@ -4,7 +4,7 @@ BENCH_DRIVER := $(BUILD)/bench/driver
 BENCH_SHIM := $(BUILD)/bench/rusage-shim
 PROGRAMS += $(BENCH_DRIVER) $(BENCH_SHIM)
 
-$(BENCH_DRIVER): $(BUILD)/bench/driver.o $(BUILD)/lib/fsutil.o
+$(BENCH_DRIVER): $(BUILD)/bench/driver.o $(BUILD)/bench/kwork.o $(BUILD)/lib/fsutil.o
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_JSON)
 
@@ -21,9 +21,14 @@ $(BENCH_NOOP): bench/noop.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)$(CC) -O2 -Wall -Wextra -Werror -nostdlib -static -fno-pie -o $@ $<
 
-# The exec'd DEL floor (bench/kdel.c): one RTM_DELLINK, built and linked as the plugins are.
+# The exec'd floors, built and linked as the plugins are: bench/kadd.c does the kernel floor's
+# ADD (bench/kwork.c, which the driver runs in-process), bench/kdel.c one RTM_DELLINK.
+BENCH_KADD := $(BUILD)/bench/kadd
 BENCH_KDEL := $(BUILD)/bench/kdel
-PROGRAMS += $(BENCH_KDEL)
+PROGRAMS += $(BENCH_KADD) $(BENCH_KDEL)
+$(BENCH_KADD): $(call plugin_objs,$(BUILD)/bench/kadd.o $(BUILD)/bench/kwork.o) $(LINK_MODE)
+	$(call link_program,$(PLUGIN_LDFLAGS) $(PLUGIN_LINK_FIRST) $(filter %.o,$^) \
+		$(PLUGIN_LINK_LAST))
 $(BENCH_KDEL): $(call plugin_objs,$(BUILD)/bench/kdel.o) $(LINK_MODE)
 	$(call link_program,$(PLUGIN_LDFLAGS) $(PLUGIN_LINK_FIRST) $(filter %.o,$^) \
 		$(PLUGIN_LINK_LAST))

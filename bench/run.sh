@@ -21,7 +21,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 if [ -z "${CNI_SANDBOXED:-}" ]; then
-	make -C "$ROOT" --no-print-directory -s build/bench/driver build/bench/rusage-shim build/bench/noop build/bench/kdel || exit 1
+	make -C "$ROOT" --no-print-directory -s build/bench/driver build/bench/rusage-shim build/bench/noop build/bench/kadd build/bench/kdel || exit 1
 	# BENCH_NICE<0 favours the whole run (both sides alike) over other work on a shared box;
 	# it does not help against kernel lock contention (rtnl) from other netns churn.
 	exec nice -n "${BENCH_NICE:-0}" unshare --net --mount --propagation private -- \
@@ -47,4 +47,5 @@ done
 PATH=/usr/sbin:/usr/bin:/sbin:/bin "$DRIVER" --ours "$SNAP/ours" --ref "$SNAP/ref" \
 	--ours-name "$OURS_DIR" --ref-name "$REF_DIR" --out "$ROOT/build/bench/report.md" \
 	--samples "$ROOT/build/bench/samples.tsv" --shim "$ROOT/build/bench/rusage-shim" \
-	--noop "$ROOT/build/bench/noop" --kdel "$ROOT/build/bench/kdel" "$@"
+	--noop "$ROOT/build/bench/noop" --kadd "$ROOT/build/bench/kadd" \
+	--kdel "$ROOT/build/bench/kdel" "$@"
