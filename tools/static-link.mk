@@ -79,11 +79,14 @@ STATIC_MALLOC_CFLAGS := -fno-builtin
 plugin_objs = $(patsubst $(BUILD)/%,$(PLUGIN_BUILD)/%,$(1))
 PLUGIN_LIBCNI := $(PLUGIN_BUILD)/libcni.a
 
-# Switching STATIC must relink the plugins although no object changed: they depend on this file,
-# rewritten only when the mode differs from the last build's.
+# Switching STATIC, or changing what goes into the plugins' links, must relink them although no
+# object changed (make sees prerequisites' times, not a list that lost one): they depend on this
+# file, rewritten only when the mode or those inputs differ from the last build's.
 LINK_MODE := $(BUILD)/link-mode
-$(shell mkdir -p $(BUILD) && { [ "$$(cat $(LINK_MODE) 2>/dev/null)" = "$(STATIC)" ] || \
-	echo "$(STATIC)" >$(LINK_MODE); })
+LINK_SIGNATURE := $(STATIC) $(PLUGIN_LDFLAGS) $(PLUGIN_STATIC_OBJS) $(BRIDGE_STATIC_OBJS) \
+	$(BRIDGE_IPTC_OBJS) $(PLUGIN_JSON_OBJS) $(PLUGIN_NL)
+$(shell mkdir -p $(BUILD) && { [ "$$(cat $(LINK_MODE) 2>/dev/null)" = "$(strip $(LINK_SIGNATURE))" ] || \
+	echo "$(strip $(LINK_SIGNATURE))" >$(LINK_MODE); })
 
 ifeq ($(STATIC),1)
 $(MUSL_SYSINC)/.made: tools/static-link.mk
