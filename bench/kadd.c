@@ -22,13 +22,16 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-	struct kw_add a = {.host = argv[1], .netns = argv[3], .ifname = argv[4]};
+	struct kw_add a = {0};
 	char addr[INET_ADDRSTRLEN], *slash, *end;
 	unsigned long master, plen;
 	int rtnl, home, r;
 
 	if (argc != 6 && argc != 7)
 		return usage();
+	a.host = argv[1];
+	a.netns = argv[3];
+	a.ifname = argv[4];
 	master = strtoul(argv[2], &end, 10);
 	slash = strchr(argv[5], '/');
 	if (*end || !master || master > 0x7fffffff || !slash ||
