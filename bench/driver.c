@@ -2564,25 +2564,27 @@ int main(int argc, char **argv)
 				 vs_ref	    ? "floor"
 				 : vs_floor ? "ref"
 					    : "both");
-		snprintf(metric, sizeof(metric),
-			 "%zu ADD, %zu in flight: throughput against the kernel baseline that also "
-			 "starts a process per ADD (what a plugin can reach)",
-			 o.par_total, o.jobs);
-		row_floor(metric, r[OURS], NAN, par_rate(&par[KERN_START]), NULL, fmt_rate, T_NONE,
-			  0);
-		snprintf(
-			metric, sizeof(metric),
-			"%zu ADD, %zu in flight: throughput against the conforming floor (lease on "
-			"disk, port-up wait) with a process start per ADD",
-			o.par_total, o.jobs);
-		row_floor(metric, r[OURS], NAN, par_rate(&par[KERN_CONF_START]), NULL, fmt_rate,
-			  T_NONE, 0);
-		snprintf(metric, sizeof(metric),
-			 "%zu ADD, %zu in flight: throughput against the kernel work done by an "
-			 "exec'd minimal program per ADD (bench/kadd)",
-			 o.par_total, o.jobs);
-		row_floor(metric, r[OURS], NAN, par_rate(&par[KERN_EXEC]), NULL, fmt_rate, T_NONE,
-			  0);
+		/* Information rows: the floors a plugin that starts a process per ADD can reach. */
+		static const struct {
+			int side;
+			const char *what;
+		} exec_floors[] = {
+			{KERN_START,
+			 "the kernel baseline that also starts a process per ADD (what a "
+			 "plugin can reach)"},
+			{KERN_CONF_START,
+			 "the conforming floor (lease on disk, port-up wait) with a "
+			 "process start per ADD"},
+			{KERN_EXEC, "the kernel work done by an exec'd minimal program per ADD "
+				    "(bench/kadd)"},
+		};
+		for (size_t i = 0; i < sizeof(exec_floors) / sizeof(exec_floors[0]); i++) {
+			snprintf(metric, sizeof(metric),
+				 "%zu ADD, %zu in flight: throughput against %s", o.par_total,
+				 o.jobs, exec_floors[i].what);
+			row_floor(metric, r[OURS], NAN, par_rate(&par[exec_floors[i].side]), NULL,
+				  fmt_rate, T_NONE, 0);
+		}
 	}
 	if (want(&o, "parmasq"))
 		for (int b = 0; b < 2; b++) {
