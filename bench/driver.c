@@ -783,8 +783,6 @@ fail:
 
 static bool kern_del(struct net *n, struct ctr *c, struct opres *res)
 {
-	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
-	struct kw_req m;
 	char host[IFNAMSIZ];
 	double t0 = now_ms();
 	int r;
@@ -800,9 +798,7 @@ static bool kern_del(struct net *n, struct ctr *c, struct opres *res)
 
 		r = spawn_and_reap(argv, &res->child_cpu_ms);
 	} else {
-		kw_init(&m, RTM_DELLINK, 0, &ifi, sizeof(ifi));
-		kw_put(&m, IFLA_IFNAME, host, strlen(host) + 1);
-		r = kw_talk(host_rtnl, &m);
+		r = kw_del(host_rtnl, host);
 	}
 	res->ms = now_ms() - t0;
 	res->t0 = t0;

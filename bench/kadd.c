@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,7 @@ int main(int argc, char **argv)
 	unsigned long master, plen;
 	int rtnl, home, r;
 
-	if (argc != 6 && argc != 7)
+	if ((argc != 6 && argc != 7) || strlen(argv[1]) >= IFNAMSIZ || strlen(argv[4]) >= IFNAMSIZ)
 		return usage();
 	a.host = argv[1];
 	a.netns = argv[3];

@@ -187,3 +187,13 @@ out:
 	close(nsfd);
 	return r;
 }
+
+int kw_del(int rtnl, const char *host)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
+	struct kw_req m;
+
+	kw_init(&m, RTM_DELLINK, 0, &ifi, sizeof(ifi));
+	kw_put(&m, IFLA_IFNAME, host, strlen(host) + 1);
+	return kw_talk(rtnl, &m);
+}

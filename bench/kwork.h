@@ -1,6 +1,6 @@
 /* One attachment's kernel work, as both plugins do it, over raw rtnetlink: shared by the bench
- * driver's in-process floor (bench/driver.c) and the exec'd one (bench/kadd.c), so the two
- * send the very same requests. */
+ * driver's in-process floor (bench/driver.c) and the exec'd ones (bench/kadd.c, bench/kdel.c),
+ * so they send the very same requests. */
 #pragma once
 
 #include <linux/netlink.h>
@@ -35,3 +35,6 @@ struct kw_add {
 	unsigned char prefix_len;
 };
 int kw_add(int rtnl, int home_ns, const struct kw_add *a);
+
+/* DEL: the veth `host` (its peer goes with it). 0 or -errno. */
+int kw_del(int rtnl, const char *host);

@@ -22,13 +22,14 @@ $(BENCH_NOOP): bench/noop.c
 	$(call say,CC,$@)$(CC) -O2 -Wall -Wextra -Werror -nostdlib -static -fno-pie -o $@ $<
 
 # The exec'd floors, built and linked as the plugins are: bench/kadd.c does the kernel floor's
-# ADD (bench/kwork.c, which the driver runs in-process), bench/kdel.c one RTM_DELLINK.
+# ADD, bench/kdel.c its DEL (one RTM_DELLINK), both with bench/kwork.c, which the driver runs
+# in-process.
 BENCH_KADD := $(BUILD)/bench/kadd
 BENCH_KDEL := $(BUILD)/bench/kdel
 PROGRAMS += $(BENCH_KADD) $(BENCH_KDEL)
 $(BENCH_KADD): $(call plugin_objs,$(BUILD)/bench/kadd.o $(BUILD)/bench/kwork.o) $(LINK_MODE)
 	$(call link_program,$(PLUGIN_LDFLAGS) $(PLUGIN_LINK_FIRST) $(filter %.o,$^) \
 		$(PLUGIN_LINK_LAST))
-$(BENCH_KDEL): $(call plugin_objs,$(BUILD)/bench/kdel.o) $(LINK_MODE)
+$(BENCH_KDEL): $(call plugin_objs,$(BUILD)/bench/kdel.o $(BUILD)/bench/kwork.o) $(LINK_MODE)
 	$(call link_program,$(PLUGIN_LDFLAGS) $(PLUGIN_LINK_FIRST) $(filter %.o,$^) \
 		$(PLUGIN_LINK_LAST))
