@@ -18,9 +18,8 @@ struct br_ctx {
 	uint8_t cont_mac[NLU_MAC_LEN];
 	char cont_mac_str[18];
 	int cont_index;
-	int link_mon;	 /* link notifications of the host netns (follow_links), or < 0 */
-	int mon_only[2]; /* the links whose notifications link_mon queues (follow_only) */
-	bool port_up;	 /* the host end is oper-up, as last notified */
+	int link_mon; /* link notifications of the host netns (follow_links), or < 0 */
+	bool port_up; /* the host end is oper-up, as last notified */
 	struct invoke_delegation ipam_call; /* IPAM ADD, started early (run_ipam) */
 	struct cni_result *ipam; /* IPAM's result, gateways and default routes filled in */
 	bool veth_created, ipam_done, masq_done, state_written;

@@ -238,44 +238,117 @@ TEST(addrgen_none_and_up_in_one_request)
 	ASSERT_EQ(addrgen_mode(m), IN6_ADDR_GEN_MODE_NONE);
 }
 
-/* Send RTM_NEWLINK for links 4..10 to the monitor socket itself, read back what was queued:
- * 0 when exactly 5 and 9 were, else the line that failed. */
-static int filter_check(void)
+/* A link message as the kernel sends it: struct ifinfomsg (of family AF_UNSPEC, or the
+ * AF_BRIDGE twin the bridge sends for a port), then IFLA_MTU when mtu_first, then IFLA_IFNAME
+ * (NUL-terminated, zero-padded) unless name is NULL. */
+struct link_msg {
+	struct nlmsghdr h;
+	struct ifinfomsg i;
+	char attrs[64];
+};
+
+static size_t put_attr(struct link_msg *m, size_t off, int type, const void *data, size_t len)
 {
-	struct sockaddr_nl self;
-	socklen_t len = sizeof(self);
-	int mon = -1, tx = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	struct nlattr *a = (struct nlattr *)(m->attrs + off);
+
+	a->nla_type = (uint16_t)type;
+	a->nla_len = (uint16_t)(NLA_HDRLEN + len);
+	memcpy((char *)a + NLA_HDRLEN, data, len);
+	return off + NLA_ALIGN(a->nla_len);
+}
+
+static size_t link_msg(struct link_msg *m, int ifindex, const char *name, bool mtu_first,
+		       bool bridge_family)
+{
+	uint32_t mtu = 1500;
+	size_t off = 0;
+
+	memset(m, 0, sizeof(*m));
+	m->h.nlmsg_type = RTM_NEWLINK;
+	m->i.ifi_family = bridge_family ? AF_BRIDGE : AF_UNSPEC;
+	m->i.ifi_index = ifindex;
+	if (mtu_first)
+		off = put_attr(m, off, IFLA_MTU, &mtu, sizeof(mtu));
+	if (name)
+		off = put_attr(m, off, IFLA_IFNAME, name, strlen(name) + 1);
+	m->h.nlmsg_len = (uint32_t)(offsetof(struct link_msg, attrs) + off);
+	return m->h.nlmsg_len;
+}
+
+struct filter_case {
+	const char *name;
+	bool mtu_first, kept, bridge_family;
+};
+
+/* Send each case's message to the monitor socket itself (ifindex = its position), read back
+ * what was queued: 0 when exactly the kept ones were, in order, else the line that failed. */
+static int filter_cases(int tx, int mon, uint32_t self, const struct filter_case *c, size_t n)
+{
+	struct sockaddr_nl to = {.nl_family = AF_NETLINK, .nl_pid = self};
+	struct link_msg m;
 	char buf[256];
 
-	if (tx < 0 || nlu_monitor_open(&mon, NULL) < 0 || nlu_monitor_only(mon, 5, 9) < 0 ||
-	    getsockname(mon, (struct sockaddr *)&self, &len) < 0)
-		return __LINE__;
-	for (int idx = 4; idx <= 10; idx++) {
-		struct {
-			struct nlmsghdr h;
-			struct ifinfomsg i;
-		} msg = {.h = {.nlmsg_len = sizeof(msg), .nlmsg_type = RTM_NEWLINK},
-			 .i = {.ifi_family = AF_UNSPEC, .ifi_index = idx}};
-		struct sockaddr_nl to = {.nl_family = AF_NETLINK, .nl_pid = self.nl_pid};
-
-		if (sendto(tx, &msg, sizeof(msg), 0, (struct sockaddr *)&to, sizeof(to)) !=
-		    (ssize_t)sizeof(msg))
+	for (size_t i = 0; i < n; i++) {
+		size_t len =
+			link_msg(&m, (int)i + 1, c[i].name, c[i].mtu_first, c[i].bridge_family);
+		if (sendto(tx, &m, len, 0, (struct sockaddr *)&to, sizeof(to)) != (ssize_t)len)
 			return __LINE__;
 	}
-	for (int want = 5; want <= 9; want += 4)
-		if (recv(mon, buf, sizeof(buf), MSG_DONTWAIT) !=
-			    (ssize_t)(NLMSG_HDRLEN + sizeof(struct ifinfomsg)) ||
-		    ((struct ifinfomsg *)NLMSG_DATA(buf))->ifi_index != want)
+	for (size_t i = 0; i < n; i++) {
+		if (!c[i].kept)
+			continue;
+		if (recv(mon, buf, sizeof(buf), MSG_DONTWAIT) <
+			    (ssize_t)NLMSG_LENGTH(sizeof(m.i)) ||
+		    ((struct ifinfomsg *)NLMSG_DATA(buf))->ifi_index != (int)i + 1)
 			return __LINE__;
+	}
 	if (recv(mon, buf, sizeof(buf), MSG_DONTWAIT) != -1)
 		return __LINE__;
 	return 0;
 }
 
-/* The monitor's socket filter keeps two links' messages and drops the others before queueing.
- * A unicast between two user sockets needs CAP_NET_ADMIN over the netns: unprivileged, the check
- * runs in a new user + network namespace (skipped where there are none). */
-TEST(monitor_only_keeps_two_links)
+static int filter_check(void)
+{
+	static const struct filter_case first[] = {
+		{"br0", false, true, false},
+		{"br", false, false, false},
+		{"br00", false, false, false},
+		{"br0x", false, false, false},
+		{"veth0123456789a", false, true, false}, /* IFNAMSIZ - 1 bytes: four words */
+		{"veth0123456789b", false, false, false},
+		{"veth0123456789", false, false, false},
+		{NULL, false, false, false}, /* no name at all */
+		{"br0", true, true, false},  /* another attribute first */
+		{"Br0", true, false, false},
+		{"br0", false, false, true}, /* a port's AF_BRIDGE message */
+	};
+	static const struct filter_case second[] = {
+		{"abcd", false, true, false}, /* a multiple of four: the NUL is a word of its own */
+		{"abcde", false, false, false},
+		{"abc", false, false, false},
+		{"br0", false, false, false},
+	};
+	const char *names[NLU_MONITOR_NAMES] = {"br0", "veth0123456789a"};
+	const char *other[NLU_MONITOR_NAMES] = {NULL, "abcd"};
+	struct sockaddr_nl self;
+	socklen_t len = sizeof(self);
+	int mon = -1, tx = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE), r;
+
+	if (tx < 0 || nlu_monitor_open(&mon, names, NULL) < 0 ||
+	    getsockname(mon, (struct sockaddr *)&self, &len) < 0)
+		return __LINE__;
+	if ((r = filter_cases(tx, mon, self.nl_pid, first, ARRAY_SIZE(first))))
+		return r;
+	if (nlu_monitor_only(mon, other) < 0)
+		return __LINE__;
+	return filter_cases(tx, mon, self.nl_pid, second, ARRAY_SIZE(second));
+}
+
+/* The monitor's socket filter keeps the named links' messages and drops the others before
+ * queueing. A unicast between two user sockets needs CAP_NET_ADMIN over the netns:
+ * unprivileged, the check runs in a new user + network namespace (skipped where there are
+ * none). */
+TEST(monitor_keeps_named_links)
 {
 	int status, code;
 	pid_t pid = fork();
