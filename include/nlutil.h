@@ -54,11 +54,11 @@ struct nlu_link {
 /* Link notifications (RTNLGRP_LINK) of the calling thread's netns: what the kernel announces
  * about every link change, read without taking rtnl (a RTM_GETLINK request waits for it while
  * kernel workers hold it). Only the notifications of the links named in names (NULL or empty
- * entries skipped) are queued, and not a bridge port's AF_BRIDGE twins: a socket filter, attached before the socket subscribes, drops
- * the others in the kernel, so other links' churn cannot overflow the socket and make the
- * caller ask. By name, because a link's name is known before it exists (its index is not),
- * and every link message carries it. nlu_monitor_open gives a non-blocking socket (close()
- * it). */
+ * entries skipped) are queued, and not a bridge port's AF_BRIDGE twins: a socket filter,
+ * attached before the socket subscribes, drops the others in the kernel, so other links' churn
+ * cannot overflow the socket and make the caller ask. By name, because a link's name is known
+ * before it exists (its index is not), and every link message carries it. nlu_monitor_open
+ * gives a non-blocking socket (close() it). */
 #define NLU_MONITOR_NAMES 2
 int nlu_monitor_open(int *ret_fd, const char *const names[NLU_MONITOR_NAMES],
 		     struct cni_error *err);

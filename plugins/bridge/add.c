@@ -178,8 +178,9 @@ static int refuse_live_attachment(struct br_ctx *ctx, struct cni_error *err)
 
 static void follow_only(struct br_ctx *ctx);
 
-/* Random host name veth+8 hex (the first drawn by the caller), retried when taken; the container end is born in the container
- * netns with its MAC and MTU, the host end is enslaved and up, all in one request. */
+/* Random host name veth+8 hex (the first one drawn by the caller), retried when taken; the
+ * container end is born in the container netns with its MAC and MTU, the host end is enslaved
+ * and up, all in one request. */
 static int create_veth(struct br_ctx *ctx, struct cni_error *err)
 {
 	const struct br_conf *c = &ctx->conf;
@@ -594,10 +595,10 @@ static bool follow_links(struct br_ctx *ctx, int timeout_ms)
 	return ctx->link_mon >= 0;
 }
 
-/* Only the bridge's and our port's notifications are queued (nlutil.h): the hundreds of others
- * a busy node makes meanwhile would overflow the socket, and then we ask, which waits for rtnl.
- * Each filter attached is compiled (and JITed) anew: one for the whole ADD, by name, unless the
- * host name we drew was taken. */
+/* Listen to the notifications of the bridge and of our port only (nlutil.h), from now on: the
+ * hundreds of others a busy node makes meanwhile would overflow the socket, and then we ask,
+ * which waits for rtnl. Each filter attached is compiled (and JITed) anew: one for the whole
+ * ADD, by name, unless the host name we drew was taken. */
 static void follow_only(struct br_ctx *ctx)
 {
 	const char *names[NLU_MONITOR_NAMES] = {ctx->conf.bridge, ctx->host_ifname};
