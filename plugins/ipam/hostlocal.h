@@ -137,7 +137,7 @@ int store_read_lease(struct store *s, const char *name, char *buf, size_t size);
 /* write() all of buf (retrying short writes and EINTR); -errno. */
 int store_write_all(int fd, const char *buf, size_t len);
 
-/* Write the owner record to a temp file in the store (fsynced); the caller links it in. */
+/* Write the owner record to a temp file in the store; the caller links it in. */
 int store_prepare(struct store *s, const char *owner, char *ret_tmpname, size_t size,
 		  struct cni_error *err);
 /* Reserve ip by hard-linking the prepared temp file to its name: atomic, all or nothing.
@@ -155,8 +155,6 @@ void store_unlink_tmp(struct store *s, const char *tmpname);
 /* Cursor last_reserved_ip.<set>: read (family 0 when absent or garbage), write atomically. */
 void store_get_cursor(struct store *s, size_t set, struct ipaddr *ret);
 int store_set_cursor(struct store *s, size_t set, const struct ipaddr *ip, struct cni_error *err);
-/* fsync the store directory (after links/renames/unlinks). */
-int store_sync(struct store *s, struct cni_error *err);
 
 /* One lease found by a scan. */
 struct store_lease {

@@ -19,6 +19,11 @@
  * past mtime avoids the timestamp granularity problem: comparing with the kernel's own last
  * timestamp would miss a change made within the same clock tick.
  *
+ * The stamp also names the boot (the kernel's boot id). The first request after a reboot,
+ * that is after every crash of the kernel or loss of power, therefore rebuilds the whole index
+ * from a full scan, which removes what the disk kept of leases it had not written (empty or
+ * torn: store.c fsyncs nothing).
+ *
  * Nothing here is fsynced, because the stamp is also the commit record of the index: entries
  * are written after the lease changes they describe, the stamp after the directory's mtime is
  * set, and that only after every entry of the request is written. A crash before the stamp
@@ -53,7 +58,25 @@ static void owner_hash(const char *owner, char buf[HASH_LEN + 1])
 	sha512_hex_prefix(owner, strlen(owner), HASH_BYTES, buf);
 }
 
-#define STAMP_FORMAT "host-local owner index v1 %llu %lld %lld.%09ld\n"
+/* v2: the boot id was added (a v1 stamp never matches: one full rebuild). */
+#define STAMP_FORMAT "host-local owner index v2 %llu %lld %lld.%09ld %s\n"
+#define STAMP_SCAN   "host-local owner index v2 %llu %lld %lld.%09ld %36s"
+#define BOOT_ID_LEN  36 /* a UUID */
+
+/* This boot's id, the kernel's random UUID of the boot; "-" where it cannot be read. */
+static const char *boot_id(void)
+{
+	static char id[BOOT_ID_LEN + 1];
+	_cleanup_close_ int fd = -EBADF;
+
+	if (id[0])
+		return id;
+	fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || read(fd, id, BOOT_ID_LEN) != BOOT_ID_LEN)
+		strcpy(id, "-");
+	id[BOOT_ID_LEN] = '\0';
+	return id;
+}
 
 /* The stamp text for the directory as it is now. */
 static int stamp_format(struct store *s, struct stat *st, char *buf, size_t size)
@@ -61,7 +84,7 @@ static int stamp_format(struct store *s, struct stat *st, char *buf, size_t size
 	if (fstat(s->dirfd, st) < 0)
 		return negative_errno();
 	snprintf(buf, size, STAMP_FORMAT, (unsigned long long)st->st_ino, (long long)st->st_size,
-		 (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
+		 (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec, boot_id());
 	return 0;
 }
 
@@ -116,7 +139,7 @@ static int open_index_dir(struct store *s, bool create)
 
 void store_index_check(struct store *s)
 {
-	char want[128], have[128];
+	char want[128], have[128], boot[BOOT_ID_LEN + 1];
 	unsigned long long ino;
 	long long size, sec;
 	long nsec;
@@ -129,8 +152,11 @@ void store_index_check(struct store *s)
 	    stamp_format(s, &st, want, sizeof(want)) < 0)
 		return;
 	s->index_ok = strcmp(want, have) == 0;
-	/* When the index was last complete, for a rebuild that reads only what changed since. */
-	if (sscanf(have, STAMP_FORMAT, &ino, &size, &sec, &nsec) == 4 && ino == st.st_ino) {
+	/* When the index was last complete, for a rebuild that reads only what changed since. Not
+	 * after a reboot: a power loss may have left leases empty or torn, whatever their ctime,
+	 * and only a full scan finds them. */
+	if (sscanf(have, STAMP_SCAN, &ino, &size, &sec, &nsec, boot) == 5 && ino == st.st_ino &&
+	    strcmp(boot, boot_id()) == 0) {
 		s->sealed = true;
 		s->sealed_at = (struct timespec){.tv_sec = (time_t)sec, .tv_nsec = nsec};
 	}

@@ -274,9 +274,6 @@ static int allocate(struct ipam_ctx *c, struct cni_result *res, struct cni_error
 			goto undo_leases;
 	store_unlink_tmp(&c->store, tmp);
 	index_add(c, owner, keep, n_keep, res);
-	/* Not durable means not reserved: a lease we cannot sync is given back. */
-	if ((r = store_sync(&c->store, err)) < 0)
-		goto undo_leases;
 	return 0;
 
 undo_leases:
@@ -284,7 +281,6 @@ undo_leases:
 		(void)store_release(&c->store, &res->ips[k].address.addr, NULL);
 	res->n_ips = 0;
 	store_unlink_tmp(&c->store, tmp);
-	(void)store_sync(&c->store, NULL);
 	return r;
 }
 
@@ -490,7 +486,7 @@ static int cmd_del(const struct cni_request *req, struct cni_error *err)
 		goto out;
 	if (!c.store.index_ok && found < c.conf.n_sets && (r = release_by_scan(&c, found, err)) < 0)
 		goto out;
-	r = store_sync(&c.store, err);
+	r = 0;
 out:
 	store_index_commit(&c.store);
 	ctx_done(&c);
@@ -714,8 +710,6 @@ static int cmd_gc(const struct cni_request *req, struct cni_error *err)
 		goto out;
 	if ((r = store_scan(&c.store, true, gc_cb, &g, err)) < 0)
 		goto out;
-	if (g.released)
-		(void)store_sync(&c.store, NULL);
 	/* Drop the entries of the released leases (and of anything else gone). */
 	store_index_rebuild(&c.store, true);
 	store_index_commit(&c.store);

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Syscall fault injection with strace: the Nth netlink send/receive, file open, rename, fsync,
+# Syscall fault injection with strace: the Nth netlink send/receive, file open, rename, unlink,
 # mkdir... of an ADD (bridge and its host-local child) fails with an errno. ADD must either
 # succeed or fail with a CNI error JSON and roll back completely on its own (no veth, lease or
 # state record before any DEL); DEL then succeeds and leaves nothing either way.
@@ -36,7 +36,7 @@ count_calls() { # syscall-list : how often a normal ADD makes them (bridge + hos
 left() { echo "$(host_veths)/$(ns_links j1)/$(leases inject)/$(records inject)"; }
 
 for group in "sendmsg,sendto,recvmsg:ENOBUFS" "openat,open:EACCES" \
-	"rename,renameat,renameat2,linkat,link:EIO" "fsync,fdatasync,syncfs:EIO" \
+	"rename,renameat,renameat2,linkat,link:EIO" \
 	"mkdir,mkdirat,unlinkat,unlink:EIO" "flock,fcntl:EINTR" "setns:EINVAL"; do
 	calls=${group%%:*} errno=${group##*:}
 	total=$(count_calls "$calls")

@@ -29,6 +29,27 @@ is "DEL without prevResult recovers leftovers" "$(leases cr)" ""
 cni GC "$(hl_conf cr "$V4" 1.1.0 '"cni.dev/valid-attachments":[]')"
 is "GC recovers leftovers" "$(leases cr)" ""
 
+# A power loss: nothing is fsynced, so the disk may keep a lease it never got the content of,
+# made long before the last request of that boot. This boot trusts its own stamp and leaves
+# such a lease alone (no power loss happened); the first request of the next boot (the stamp
+# names the boot) rebuilds the index from a full scan and removes it.
+hl ADD "$C" p1
+lost=$(ips)
+lost=${lost%/*}
+: >"$D/cr/$lost" # its content lost, the directory as it was
+sleep 3          # the next stamp's time (2 s in its past) is after the loss
+hl ADD "$C" p2
+is "same boot: the stamp is trusted, the empty lease stays" "$RC $(leases cr | wc -w)" "0 2"
+sed -i -E 's/ [0-9a-f-]{36}$/ 00000000-0000-0000-0000-000000000000/' "$D/cr/.owners/stamp"
+hl ADD "$C" p3
+is "next boot: ADD works" "$RC" 0
+grep -q "removing crash leftover \"$D/cr/$lost\"" "$T/stderr" &&
+	ok "... the empty lease removed by a full rebuild" ||
+	not_ok "... the empty lease removed by a full rebuild" "$(cat "$T/stderr") $(leases cr)"
+hl DEL "$C" p2
+hl DEL "$C" p3
+is "... and nothing else lost or left" "$(leases cr)" ""
+
 # kill -9 while waiting for and while holding the lock
 flock $D/cr/lock sleep 3 &
 holder=$!
@@ -103,7 +124,7 @@ else
 	}
 	hl ADD "$CD" base
 	points=0 torn=0 missed=0 left=0
-	for sc in openat write linkat renameat unlinkat fsync utimensat; do
+	for sc in openat write linkat renameat unlinkat utimensat; do
 		for n in $(seq 1 40); do
 			id=s$points
 			if ! killed_at ADD $id $sc $n; then # fewer than n such calls: the ADD completed
@@ -118,13 +139,13 @@ else
 			recovered $id
 		done
 	done
-	[ "$points" -ge 20 ] && ok "killed ADD at $points syscalls" || not_ok "too few kill points" "$points"
+	[ "$points" -ge 15 ] && ok "killed ADD at $points syscalls" || not_ok "too few kill points" "$points"
 	is "... never a torn lease" "$torn" 0
 	is "... a lease left is always seen by the duplicate check" "$missed" 0
 	is "... and released by DEL without prevResult" "$left" 0
 	# the same for DEL without prevResult: what a killed DEL leaves is still found
 	points=0 missed=0 left=0
-	for sc in openat write unlinkat fsync utimensat; do
+	for sc in openat write unlinkat utimensat; do
 		for n in $(seq 1 40); do
 			id=d$points
 			hl ADD "$CD" $id

@@ -7,7 +7,7 @@ some concurrent (different containers at once; GC alone, SPEC: GC is exclusive).
   - SIGKILL after 0-30 ms, of the process group or of the bridge alone (an executed
     host-local then runs on)
   - --syscall-kills: half the kills injected by strace at the n-th call of a system call that
-    changes state (netlink sendmsg, link, rename, unlink, write, fsync), in any process of the
+    changes state (netlink sendmsg, link, rename, unlink, write), in any process of the
     operation: the windows of microseconds a delay hits by luck only
   - --forget-p: the runtime loses track of a killed ADD (a restart) and leaves it to GC
   - --orphans: only the bridge is killed while its executed host-local is slow to start, and
@@ -195,7 +195,7 @@ class Kill:
 # System calls where state changes (netlink requests, lease links, renames, unlinks, writes)
 # and how many of each one operation makes at most (so the n-th is a point inside it).
 SYSCALLS = {"sendmsg": 16, "sendto": 4, "rename": 2, "renameat": 2, "linkat": 2, "unlink": 2,
-            "unlinkat": 3, "write": 8, "fsync": 3}
+            "unlinkat": 3, "write": 8}
 
 
 class Op:
