@@ -361,7 +361,9 @@ static int rewrite_in_place(struct store *s, const char *name, const char *text)
 		return negative_errno();
 	if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
 		return -EMLINK;
-	if (pwrite(fd, text, len, 0) != (ssize_t)len || ftruncate(fd, (off_t)len) < 0)
+	/* Cut only when it was longer: one journalled inode change less in the usual case. */
+	if (pwrite(fd, text, len, 0) != (ssize_t)len ||
+	    ((size_t)st.st_size > len && ftruncate(fd, (off_t)len) < 0))
 		return -EIO;
 	return 0;
 }

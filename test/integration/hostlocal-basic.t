@@ -17,6 +17,12 @@ is "dir mode 0755" "$(stat -c %a $D/n1)" 755
 is "cursor written" "$(cat $D/n1/last_reserved_ip.0)" "10.231.1.2"
 is "lock file exists" "$(test -f $D/n1/lock && echo y)" y
 is "no temp files left" "$(ls -A $D/n1 | grep -c tmp)" 0
+# The cursor is written over in place: one that gets shorter (the range wraps) is cut to it.
+mkdir -p $D/nw && printf '10.231.1.254' >$D/nw/last_reserved_ip.0
+hl ADD "$(hl_conf nw "$V4")" w1
+is "after the range's end, the next ADD wraps to its start" "$(ips)" "10.231.1.2/24"
+is "... and the cursor, shorter now, reads exactly" "$(content $D/nw/last_reserved_ip.0)" "1 0 . 2 3 1 . 1 . 2"
+hl DEL "$(hl_conf nw "$V4")" w1
 
 hl CHECK "$(with_prev "$C" "$R1")" c1
 is "CHECK with prevResult passes" "$RC" 0

@@ -83,6 +83,31 @@ TEST(entries_survive_a_commit)
 	store_close(&s);
 }
 
+/* Index files are written over in place (no truncation to nothing first): one rewritten
+ * shorter reads back exactly. */
+TEST(an_entry_rewritten_shorter_reads_back_exactly)
+{
+	struct store s;
+	struct ipaddr two[2] = {ip("10.0.0.2"), ip("fd00::1234:5678:9abc:def0")},
+		      got[STORE_INDEX_MAX];
+	char buf[IPADDR_STRLEN];
+
+	wipe();
+	ASSERT_OK(open_store(&s));
+	store_index_load(&s);
+	put_file(&s, "10.0.0.2", "c1\r\neth0");
+	store_index_put(&s, "c1\r\neth0", two, 2);
+	store_index_put(&s, "c1\r\neth0", two, 1);
+	store_index_commit(&s);
+	store_close(&s);
+	ASSERT_OK(open_store(&s));
+	store_index_check(&s);
+	ASSERT_TRUE(s.index_ok);
+	ASSERT_EQ(store_index_get(&s, "c1\r\neth0", got, STORE_INDEX_MAX), 1);
+	ASSERT_STREQ(ipaddr_format(&got[0], buf), "10.0.0.2");
+	store_close(&s);
+}
+
 TEST(commit_moves_the_directory_mtime_to_the_past)
 {
 	struct store s;
