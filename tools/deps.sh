@@ -7,7 +7,8 @@
 # reference's test suites and cnitool: test/interop/build.sh, test/peer/build.sh.)
 # Usage: tools/deps.sh [extra-package | group ...]
 # Groups: "engines", the container engines of test/engines/ (podman 4 with conmon and runc, and
-# containerd 1.6; `make deps` installs them).
+# containerd 1.6; `make deps` installs them). e2fsprogs makes the bench's ext4 lease file
+# system (bench/run.sh).
 set -eu
 extra=""
 for a in "$@"; do
@@ -19,7 +20,7 @@ done
 pkgs="gcc make pkg-config libc6-dev musl-tools libcjson-dev libnl-3-dev
       dpkg-dev xz-utils
       libiptc-dev libip4tc-dev libip6tc-dev libxtables-dev
-      iproute2 iptables nftables util-linux procps
+      iproute2 iptables nftables util-linux procps e2fsprogs
       containernetworking-plugins busybox-static python3 strace
       golang-go golang-github-appc-cni-dev man-db lintian
       golang-github-onsi-ginkgo-dev golang-gomega-dev golang-github-vishvananda-netlink-dev
