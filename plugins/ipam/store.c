@@ -12,7 +12,7 @@
  * so a lease lost with the page cache was in use by nobody, and one the disk kept empty or torn
  * is removed by the first request of the next boot. Against a process's death, which is what a
  * node lives through while its containers run, the page cache is durable enough. Two fsyncs
- * per ADD (the record, the directory) cost 0.65 ms on the test machine's ext4 disk, a third of
+ * per ADD (the record, the directory) cost 0.65 ms on the test machine's ext4 disk, a quarter of
  * an ADD, and a disk flush each on real hardware. */
 #include <dirent.h>
 #include <errno.h>
