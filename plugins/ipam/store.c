@@ -10,7 +10,8 @@
  *
  * Nothing is fsynced. A power loss or a kernel crash kills every container that held a lease,
  * so a lease lost with the page cache was in use by nobody, and one the disk kept empty or torn
- * is removed by the first request of the next boot. Against a process's death, which is what a
+ * is removed by the first request of the next boot (a release of the last seconds can come back,
+ * naming a container that is gone: GC releases it). Against a process's death, which is what a
  * node lives through while its containers run, the page cache is durable enough. Two fsyncs
  * per ADD (the record, the directory) cost 0.65 ms on the test machine's ext4 disk, a quarter of
  * an ADD, and a disk flush each on real hardware. */
