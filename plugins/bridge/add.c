@@ -792,9 +792,7 @@ static void ctx_clear(struct br_ctx *ctx)
 {
 	ctx->hsk = nlu_close(ctx->hsk);
 	ctx->csk = nlu_close(ctx->csk);
-	if (ctx->link_mon >= 0)
-		close(ctx->link_mon);
-	ctx->link_mon = -EBADF;
+	follow_links_stop(ctx);
 	if (ctx->ns_fd >= 0)
 		close(ctx->ns_fd);
 	ctx->ns_fd = -EBADF;

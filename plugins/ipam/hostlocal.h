@@ -136,6 +136,11 @@ enum store_match store_match_owner(const char *content, const char *id, const ch
 int store_read_lease(struct store *s, const char *name, char *buf, size_t size);
 /* write() all of buf (retrying short writes and EINTR); -errno. */
 int store_write_all(int fd, const char *buf, size_t len);
+/* Replace the content of fd, just opened (offset 0) and old_size bytes long, by buf: written
+ * over in place and cut only when it was longer. Not truncated to nothing first, which on
+ * ext4 makes the close wait for the data to be written out (auto_da_alloc, the
+ * replace-by-truncate pattern: 0.35 ms for the index's stamp on the test machine's disk). */
+int store_overwrite(int fd, off_t old_size, const char *buf, size_t len);
 
 /* Write the owner record to a temp file in the store; the caller links it in. */
 int store_prepare(struct store *s, const char *owner, char *ret_tmpname, size_t size,

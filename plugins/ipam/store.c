@@ -211,6 +211,17 @@ int store_write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+int store_overwrite(int fd, off_t old_size, const char *buf, size_t len)
+{
+	int r = store_write_all(fd, buf, len);
+
+	if (r < 0)
+		return r;
+	if (old_size > (off_t)len && ftruncate(fd, (off_t)len) < 0)
+		return negative_errno();
+	return 0;
+}
+
 /* Create name exclusively (replacing a stale one of a crashed process with our pid), write the
  * content. The file is only ever made visible under its final name by link/rename. */
 static int write_tmp(struct store *s, const char *name, const char *content)
@@ -362,11 +373,7 @@ static int rewrite_in_place(struct store *s, const char *name, const char *text)
 		return negative_errno();
 	if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
 		return -EMLINK;
-	/* Cut only when it was longer: one journalled inode change less in the usual case. */
-	if (pwrite(fd, text, len, 0) != (ssize_t)len ||
-	    ((size_t)st.st_size > len && ftruncate(fd, (off_t)len) < 0))
-		return -EIO;
-	return 0;
+	return store_overwrite(fd, st.st_size, text, len);
 }
 
 int store_set_cursor(struct store *s, size_t set, const struct ipaddr *ip, struct cni_error *err)

@@ -28,12 +28,17 @@ static int open_store(struct store *s)
 	return store_lock(s, 1000, &err);
 }
 
-static void put_file(struct store *s, const char *name, const char *content)
+static void put_file_at(int dirfd, const char *name, const char *content)
 {
 	_cleanup_close_ int fd =
-		openat(s->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd >= 0)
 		(void)!write(fd, content, strlen(content));
+}
+
+static void put_file(struct store *s, const char *name, const char *content)
+{
+	put_file_at(s->dirfd, name, content);
 }
 
 static void wipe(void)
@@ -198,12 +203,7 @@ static void stamp_for_boot(struct store *s, const char *boot)
 	snprintf(text, sizeof(text), "host-local owner index v2 %llu %lld %lld.%09ld %s\n",
 		 (unsigned long long)st.st_ino, (long long)st.st_size, (long long)st.st_mtim.tv_sec,
 		 st.st_mtim.tv_nsec, boot);
-	{
-		_cleanup_close_ int fd =
-			openat(s->idxfd, "stamp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd >= 0)
-			(void)!write(fd, text, strlen(text));
-	}
+	put_file_at(s->idxfd, "stamp", text);
 }
 
 /* Nothing is fsynced: a power loss can leave a lease the disk never got the content of, made
