@@ -119,12 +119,12 @@ int nlu_link_set_mac(struct nl_sock *sk, int ifindex, const uint8_t mac[NLU_MAC_
 int nlu_link_set_ipv4_devconf(struct nl_sock *sk, int ifindex, int key, uint32_t value,
 			      struct cni_error *err);
 /* IPv6 address generation off (IFLA_INET6_ADDR_GEN_MODE none): the link gets no link-local
- * address, so no DAD, MLD or router solicitation. Only on a link that is not yet operationally
- * up: the kernel generates the address when it is. `up` sets it up in the same request
- * (do_setlink changes the flags first, but a link comes operationally up only through the link
- * watch, which needs the rtnl this request holds: the mode is always in place by then).
+ * address, so no DAD, MLD or router solicitation. Only on a link that is down: the kernel
+ * generates the address when it comes up, and changing the mode of a link that is up makes
+ * do_setlink announce a state change (NETDEV_CHANGE), for which IPv6 walks every route of the
+ * netns (rt6_sync_down_dev) while the link has no carrier: O(containers) on a bridge's host.
  * -EAFNOSUPPORT, nothing changed, when IPv6 is off in the kernel. */
-int nlu_link_set_addrgen_none(struct nl_sock *sk, int ifindex, bool up, struct cni_error *err);
+int nlu_link_set_addrgen_none(struct nl_sock *sk, int ifindex, struct cni_error *err);
 /* The netns-wide ("all") forwarding switch of a family over RTM_GETNETCONF: 1 on, 0 off. */
 int nlu_forwarding_get(struct nl_sock *sk, int family, struct cni_error *err);
 /* Bridge-port flags of an enslaved link; -1 leaves a flag unchanged. */
@@ -175,7 +175,7 @@ int nlu_build_addr(int cmd, int ifindex, const struct ipprefix *p, unsigned flag
 int nlu_build_route(const struct nlu_route *rt, struct nl_msg **ret);
 int nlu_build_brport(int ifindex, int hairpin, int isolated, struct nl_msg **ret);
 int nlu_build_ipv4_devconf(int ifindex, int key, uint32_t value, struct nl_msg **ret);
-int nlu_build_addrgen_none(int ifindex, bool up, struct nl_msg **ret);
+int nlu_build_addrgen_none(int ifindex, struct nl_msg **ret);
 int nlu_build_bridge_vlan(int cmd, int ifindex, unsigned vid, unsigned vid_end, bool pvid,
 			  bool untagged, struct nl_msg **ret);
 struct nl_msg *nlu_msg_free(struct nl_msg *m);

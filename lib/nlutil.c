@@ -854,11 +854,10 @@ int nlu_link_set_ipv4_devconf(struct nl_sock *sk, int ifindex, int key, uint32_t
 		       value, ifindex);
 }
 
-int nlu_build_addrgen_none(int ifindex, bool up, struct nl_msg **ret)
+int nlu_build_addrgen_none(int ifindex, struct nl_msg **ret)
 {
 	_cleanup_(nlu_msg_freep) struct nl_msg *m = NULL;
 	struct nlattr *spec, *inet6;
-	struct ifinfomsg *ifi;
 
 	if (new_link_msg(RTM_NEWLINK, 0, AF_UNSPEC, ifindex, 0, &m) < 0)
 		return -ENOMEM;
@@ -867,21 +866,18 @@ int nlu_build_addrgen_none(int ifindex, bool up, struct nl_msg **ret)
 	PUT(nla_put_u8(m, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE));
 	nla_nest_end(m, inet6);
 	nla_nest_end(m, spec);
-	ifi = nlmsg_data(nlmsg_hdr(m));
-	ifi->ifi_flags = up ? IFF_UP : 0;
-	ifi->ifi_change = up ? IFF_UP : 0;
 	*ret = TAKE_PTR(m);
 	return 0;
 }
 
-int nlu_link_set_addrgen_none(struct nl_sock *sk, int ifindex, bool up, struct cni_error *err)
+int nlu_link_set_addrgen_none(struct nl_sock *sk, int ifindex, struct cni_error *err)
 {
 	_cleanup_(nlu_msg_freep) struct nl_msg *m = NULL;
 
-	if (nlu_build_addrgen_none(ifindex, up, &m) < 0)
+	if (nlu_build_addrgen_none(ifindex, &m) < 0)
 		return cni_error_set(err, CNI_ERR_INTERNAL, ENOMEM, NULL, "out of memory");
-	return request(sk, m, NULL, NULL, err, "turn off IPv6 address generation%s of link %d",
-		       up ? " and set up" : "", ifindex);
+	return request(sk, m, NULL, NULL, err, "turn off IPv6 address generation of link %d",
+		       ifindex);
 }
 
 static int parse_forwarding(struct nl_msg *m, void *arg)

@@ -243,15 +243,18 @@ static int create_veth(struct br_ctx *ctx, struct cni_error *err)
 	 * DAD, MLD or router solicitation, each flooded by the bridge to every other port (and
 	 * processed in every container), and adds no fe80::/64 route to the host's table, where
 	 * the insertion walks one sibling per port: both grow ADD with the number of containers.
-	 * Turned off in the request that sets the link up (one rtnl round less, and rtnl is what
-	 * parallel ADDs queue for); without IPv6 the kernel refuses that request whole. */
+	 * Turned off while the link is still down, in a request of its own: in the request that
+	 * sets it up, the kernel would change the flags first and then announce the mode's change
+	 * to a link without carrier, for which IPv6 walks all the host's routes (nlutil.h; 60 us an
+	 * ADD at 200 containers, more with each). Without IPv6 the kernel refuses it: nothing to
+	 * turn off. */
 	struct cni_error e = {0};
-	r = nlu_link_set_addrgen_none(ctx->hsk, ctx->host_index, true, &e);
-	if (r == -EAFNOSUPPORT)
-		return nlu_link_set_up(ctx->hsk, ctx->host_index, true, err);
-	if (r < 0)
+	r = nlu_link_set_addrgen_none(ctx->hsk, ctx->host_index, &e);
+	if (r < 0 && r != -EAFNOSUPPORT) {
 		*err = e;
-	return r;
+		return r;
+	}
+	return nlu_link_set_up(ctx->hsk, ctx->host_index, true, err);
 }
 
 /* VLAN membership of a bridge port: the access VLAN (PVID, untagged) and, for the container's

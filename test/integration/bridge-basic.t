@@ -24,6 +24,7 @@ HV=$(json_get "$R1" interfaces.1.name)
 like "host veth enslaved to the bridge and up" "$(ip -o link show "$HV")" "master sa1br0 state UP"
 like "bridge holds the gateway" "$(ip -o addr show dev sa1br0)" "10.231.1.1/24"
 is "host veth: no IPv6 link-local address (no DAD/MLD floods)" "$(ip -o -6 addr show dev "$HV" | wc -l)" 0
+like "host veth: IPv6 address generation off" "$(ip -d link show "$HV")" "addrgenmode none"
 like "container keeps its link-local address" "$(ip -n c1 -o -6 addr show dev eth0)" "fe80::"
 is "ip_forward on" "$(cat /proc/sys/net/ipv4/ip_forward)" 1
 is "arp_notify on in container" "$(ip netns exec c1 cat /proc/sys/net/ipv4/conf/eth0/arp_notify)" 1
