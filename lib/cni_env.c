@@ -130,7 +130,7 @@ const char *cni_env_get(char *const *envp, const char *key)
 	size_t len = strlen(key);
 
 	for (size_t i = 0; envp && envp[i]; i++)
-		if (strncmp(envp[i], key, len) == 0 && envp[i][len] == '=')
+		if (envp[i][0] == key[0] && strncmp(envp[i], key, len) == 0 && envp[i][len] == '=')
 			return envp[i] + len + 1;
 	return NULL;
 }

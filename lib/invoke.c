@@ -278,19 +278,16 @@ char **invoke_env_build(char *const *vars)
 			replaced = strncmp(environ[i], vars[j], klen) == 0 &&
 				   environ[i][klen] == '=';
 		}
-		if (!replaced && !(env[k++] = strdup(environ[i])))
-			return invoke_env_free(env);
+		if (!replaced)
+			env[k++] = environ[i];
 	}
 	for (size_t j = 0; j < n_vars; j++)
-		if (!(env[k++] = strdup(vars[j])))
-			return invoke_env_free(env);
+		env[k++] = vars[j];
 	return env;
 }
 
 char **invoke_env_free(char **envp)
 {
-	for (size_t i = 0; envp && envp[i]; i++)
-		free(envp[i]);
 	free(envp);
 	return NULL;
 }

@@ -73,17 +73,48 @@ int ipprefix_parse(const char *s, struct ipprefix *ret)
 	return 0;
 }
 
+/* The decimal digits of v (< 1000) at p; returns the end. */
+static char *put_decimal(char *p, unsigned v)
+{
+	if (v >= 100)
+		*p++ = (char)('0' + v / 100);
+	if (v >= 10)
+		*p++ = (char)('0' + v / 10 % 10);
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
+/* IPv4 by hand: musl's inet_ntop prints it through snprintf, which made formatting addresses
+ * (lease and index names, results, state records: nine per ADD) a tenth of an ADD's
+ * user-space instructions. */
+static char *format_ipv4(const uint8_t b[4], char *p)
+{
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			*p++ = '.';
+		p = put_decimal(p, b[i]);
+	}
+	*p = '\0';
+	return p;
+}
+
 char *ipaddr_format(const struct ipaddr *a, char *buf)
 {
-	if (!inet_ntop(a->family == AF_INET ? AF_INET : AF_INET6, a->b, buf, IPADDR_STRLEN))
+	if (a->family == AF_INET)
+		format_ipv4(a->b, buf);
+	else if (!inet_ntop(AF_INET6, a->b, buf, IPADDR_STRLEN))
 		snprintf(buf, IPADDR_STRLEN, "<invalid>");
 	return buf;
 }
 
 char *ipprefix_format(const struct ipprefix *p, char *buf)
 {
-	char host[IPADDR_STRLEN];
-	snprintf(buf, IPPREFIX_STRLEN, "%s/%u", ipaddr_format(&p->addr, host), p->len);
+	char *end;
+
+	ipaddr_format(&p->addr, buf);
+	end = buf + strlen(buf);
+	*end++ = '/';
+	*put_decimal(end, p->len) = '\0';
 	return buf;
 }
 

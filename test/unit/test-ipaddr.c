@@ -41,6 +41,27 @@ TEST(parse_v4_v6)
 	ASSERT_ERR(ipaddr_parse("256.1.1.1", &a));
 }
 
+/* Every digit count of every octet, and the prefix lengths' (formatted by hand, not inet_ntop). */
+TEST(format_v4_digits)
+{
+	struct ipprefix p = {.addr = A("0.9.10.99")};
+	char buf[IPPREFIX_STRLEN];
+
+	ASSERT_STREQ(fmt(&p.addr), "0.9.10.99");
+	p.addr = A("100.199.200.255");
+	ASSERT_STREQ(fmt(&p.addr), "100.199.200.255");
+	p.len = 0;
+	ASSERT_STREQ(ipprefix_format(&p, buf), "100.199.200.255/0");
+	p.len = 9;
+	ASSERT_STREQ(ipprefix_format(&p, buf), "100.199.200.255/9");
+	p.len = 32;
+	ASSERT_STREQ(ipprefix_format(&p, buf), "100.199.200.255/32");
+	p = P("fd00:1::/128");
+	ASSERT_STREQ(ipprefix_format(&p, buf), "fd00:1::/128");
+	p = P("255.255.255.255/32");
+	ASSERT_STREQ(ipprefix_format(&p, buf), "255.255.255.255/32");
+}
+
 TEST(parse_prefix)
 {
 	struct ipprefix p;
