@@ -179,8 +179,8 @@ static int refuse_live_attachment(struct br_ctx *ctx, struct cni_error *err)
 static void follow_only(struct br_ctx *ctx);
 
 /* Random host name veth+8 hex (the first one drawn by the caller), retried when taken; the
- * container end is born in the container netns with its MAC and MTU, the host end is enslaved
- * and up, all in one request. */
+ * container end is born in the container netns with its MAC and MTU and the host end enslaved,
+ * in one request; the host end is set up after (below). */
 static int create_veth(struct br_ctx *ctx, struct cni_error *err)
 {
 	const struct br_conf *c = &ctx->conf;
