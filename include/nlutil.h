@@ -48,30 +48,28 @@ struct nlu_link {
 	int hairpin; /* bridge port attributes: -1 = not a bridge port */
 	int isolated;
 	int vlan_filtering; /* bridges: -1 = unknown */
+	/* Bridges: the address part of the bridge id, the MAC the bridge has decided on: the one
+	 * set on it, else its ports' lowest; zero while a bridge whose MAC was never set has no
+	 * port (its own MAC is then random, and the first port's replaces it). */
+	bool has_bridge_id;
+	uint8_t bridge_id_mac[NLU_MAC_LEN];
 	int ipv6_accept_ra; /* net.ipv6.conf.<link>.accept_ra: -1 = not reported (no IPv6) */
 };
 
 /* Link notifications (RTNLGRP_LINK) of the calling thread's netns: what the kernel announces
  * about every link change, read without taking rtnl (a RTM_GETLINK request waits for it while
- * kernel workers hold it). Only the notifications of the links named in names (NULL or empty
- * entries skipped) are queued, and not a bridge port's AF_BRIDGE twins: a socket filter,
- * attached before the socket subscribes, drops the others in the kernel, so other links' churn
- * cannot overflow the socket and make the caller ask. By name, because a link's name is known
- * before it exists (its index is not), and every link message carries it. nlu_monitor_open
- * gives a non-blocking socket (close() it). */
-#define NLU_MONITOR_NAMES 2
-int nlu_monitor_open(int *ret_fd, const char *const names[NLU_MONITOR_NAMES],
-		     struct cni_error *err);
+ * kernel workers hold it). Every link's: no socket filter, whose attach the kernel compiles and
+ * JITs each time (5 % of an ADD's CPU here), so a caller subscribes only for the short while it
+ * waits for a change of its own, and asks when the socket overflowed anyway. A non-blocking
+ * socket (close() it). */
+int nlu_monitor_open(int *ret_fd, struct cni_error *err);
 
 /* Wait up to timeout_ms (0: do not wait) for notifications, then hand every queued RTM_NEWLINK
- * to fn, oldest first, with its link's ifindex, name, flags, operstate and MAC (the other
+ * of a link (not a bridge port's AF_BRIDGE twin) that the kernel sent to fn, oldest first, with its link's ifindex, name, flags, operstate and MAC (the other
  * fields zero). 1 when some were read, 0 when none came, -ENOBUFS when the kernel
  * dropped some (the caller must ask instead), other -errno. */
 int nlu_monitor_read(int fd, int timeout_ms, void (*fn)(const struct nlu_link *l, void *data),
 		     void *data);
-
-/* Follow other links from now on (the filter replaced; notifications queued before stay). */
-int nlu_monitor_only(int fd, const char *const names[NLU_MONITOR_NAMES]);
 
 /* The ifindex of a link of sk's netns by name (SIOCGIFINDEX on sk itself: no rtnl, no socket of
  * its own as if_nametoindex makes), 0 with errno set when there is none. */

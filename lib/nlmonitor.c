@@ -7,90 +7,19 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <linux/filter.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
 #include "nlutil.h"
 
-/* The IFLA_IFNAME payload the kernel puts in a link's message, as a classic BPF word load
- * reads it (big-endian): the name, its NUL and the zero padding nla_put adds, 1-4 words. */
-static size_t name_words(const char *name, uint32_t w[IFNAMSIZ / 4])
-{
-	uint8_t b[IFNAMSIZ] = {0};
-	size_t len = strnlen(name, IFNAMSIZ - 1), n = len / 4 + 1;
-
-	memcpy(b, name, len);
-	for (size_t i = 0; i < n; i++)
-		w[i] = (uint32_t)b[4 * i] << 24 | (uint32_t)b[4 * i + 1] << 16 |
-		       (uint32_t)b[4 * i + 2] << 8 | b[4 * i + 3];
-	return n;
-}
-
-int nlu_monitor_only(int fd, const char *const names[NLU_MONITOR_NAMES])
-{
-	enum { HEAD = 7, MAX = HEAD + NLU_MONITOR_NAMES * (2 * IFNAMSIZ / 4 + 1) + 1 };
-	struct sock_filter code[MAX];
-	size_t n = 0, jump_to_drop[2];
-
-	/* Links only (AF_UNSPEC): a bridge port's AF_BRIDGE twin of each message says nothing
-	 * more that a caller follows. */
-	code[n++] = (struct sock_filter)BPF_STMT(
-		BPF_LD | BPF_B | BPF_ABS, NLMSG_HDRLEN + offsetof(struct ifinfomsg, ifi_family));
-	jump_to_drop[0] = n;
-	code[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNSPEC, 0, 0);
-	/* A = the offset of the message's IFLA_IFNAME attribute (the kernel's nla_find over the
-	 * attributes after struct ifinfomsg), 0 when it has none; X = A. */
-	code[n++] = (struct sock_filter)BPF_STMT(
-		BPF_LD | BPF_IMM, NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct ifinfomsg)));
-	code[n++] = (struct sock_filter)BPF_STMT(BPF_LDX | BPF_IMM, IFLA_IFNAME);
-	code[n++] =
-		(struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_NLATTR);
-	jump_to_drop[1] = n;
-	code[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 0);
-	code[n++] = (struct sock_filter)BPF_STMT(BPF_MISC | BPF_TAX, 0);
-	/* Per name: its words compared in turn, the first mismatch jumps to the next name. */
-	for (size_t i = 0; i < NLU_MONITOR_NAMES; i++) {
-		uint32_t w[IFNAMSIZ / 4];
-		size_t nw, next;
-
-		if (!names[i] || !names[i][0])
-			continue;
-		nw = name_words(names[i], w);
-		next = n + 2 * nw + 1;
-		for (size_t k = 0; k < nw; k++) {
-			code[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_IND,
-								 NLA_HDRLEN + 4 * k);
-			code[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, w[k], 0,
-							       (uint8_t)(next - n - 1));
-			n++;
-		}
-		code[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0xffffffffu);
-	}
-	code[jump_to_drop[0]].jf = (uint8_t)(n - jump_to_drop[0] - 1);
-	code[jump_to_drop[1]].jt = (uint8_t)(n - jump_to_drop[1] - 1);
-	code[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
-
-	struct sock_fprog prog = {.len = (unsigned short)n, .filter = code};
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
-		return -errno;
-	return 0;
-}
-
-int nlu_monitor_open(int *ret_fd, const char *const names[NLU_MONITOR_NAMES], struct cni_error *err)
+int nlu_monitor_open(int *ret_fd, struct cni_error *err)
 {
 	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
-	int r;
 
 	if (fd < 0)
 		return cni_error_set(err, CNI_ERR_INTERNAL, errno, NULL,
 				     "open link notification socket");
-	/* Filtered before it is subscribed: nothing else is ever queued. */
-	if ((r = nlu_monitor_only(fd, names)) < 0) {
-		close(fd);
-		return cni_error_set(err, CNI_ERR_INTERNAL, -r, NULL, "filter link notifications");
-	}
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = errno;
 		close(fd);
@@ -137,7 +66,9 @@ static void dispatch(const void *buf, size_t len, void (*fn)(const struct nlu_li
 		    h->nlmsg_len > len - off)
 			break;
 		off += NLMSG_ALIGN(h->nlmsg_len);
-		if (h->nlmsg_type != RTM_NEWLINK)
+		/* A bridge port's AF_BRIDGE twin of a link's message says nothing more. */
+		if (h->nlmsg_type != RTM_NEWLINK ||
+		    ((const struct ifinfomsg *)NLMSG_DATA(h))->ifi_family != AF_UNSPEC)
 			continue;
 		monitor_link(h, &l);
 		fn(&l, data);

@@ -637,9 +637,16 @@ int nlu_parse_link(struct nl_msg *m, struct nlu_link *ret)
 		}
 		if (li[IFLA_INFO_DATA] && !strcmp(ret->kind, "bridge")) {
 			struct nlattr *bd[IFLA_BR_MAX + 1];
-			if (nla_parse_nested(bd, IFLA_BR_MAX, li[IFLA_INFO_DATA], NULL) >= 0 &&
-			    bd[IFLA_BR_VLAN_FILTERING])
+			if (nla_parse_nested(bd, IFLA_BR_MAX, li[IFLA_INFO_DATA], NULL) < 0)
+				return 0;
+			if (bd[IFLA_BR_VLAN_FILTERING])
 				ret->vlan_filtering = nla_get_u8(bd[IFLA_BR_VLAN_FILTERING]);
+			if (bd[IFLA_BR_BRIDGE_ID] &&
+			    nla_len(bd[IFLA_BR_BRIDGE_ID]) >= (int)sizeof(struct ifla_bridge_id)) {
+				const struct ifla_bridge_id *id = nla_data(bd[IFLA_BR_BRIDGE_ID]);
+				memcpy(ret->bridge_id_mac, id->addr, NLU_MAC_LEN);
+				ret->has_bridge_id = true;
+			}
 		}
 	}
 	return 0;

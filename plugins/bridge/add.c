@@ -176,11 +176,11 @@ static int refuse_live_attachment(struct br_ctx *ctx, struct cni_error *err)
  * given out (br_if.c find_portno), so a bridge holds 1023 ports. */
 #define BR_KERNEL_MAX_PORTS 1023
 
-static void follow_only(struct br_ctx *ctx);
+static void follow_port(struct br_ctx *ctx);
 
-/* Random host name veth+8 hex (the first one drawn by the caller), retried when taken; the
- * container end is born in the container netns with its MAC and MTU and the host end enslaved,
- * in one request; the host end is set up after (below). */
+/* Random host name veth+8 hex, drawn again when taken; the container end is born in the
+ * container netns with its MAC and MTU and the host end enslaved, in one request; the host end
+ * is set up after (below). */
 static int create_veth(struct br_ctx *ctx, struct cni_error *err)
 {
 	const struct br_conf *c = &ctx->conf;
@@ -198,14 +198,16 @@ static int create_veth(struct br_ctx *ctx, struct cni_error *err)
 	struct nlu_link l;
 	int r = -EEXIST;
 
+	/* fe:xx:xx:xx:xx:xx (locally administered, unicast), as libvirt gives its taps: a bridge
+	 * whose MAC was never set takes its ports' lowest (br_stp_recalculate_bridge_id), and no
+	 * address the kernel or a vendor gives starts as high, so our port joining a bridge that
+	 * has a port already leaves its MAC alone (bridge_mac_unchanged). */
 	nlu_mac_random(ctx->host_mac);
+	ctx->host_mac[0] = 0xfe;
 	for (int i = 0; i < 10; i++) {
 		struct cni_error e = {0};
 
-		if (i > 0) { /* the first name was drawn before the link monitor started */
-			br_random_veth_name(ctx->host_ifname);
-			follow_only(ctx);
-		}
+		br_random_veth_name(ctx->host_ifname);
 		v.name = ctx->host_ifname;
 		if ((r = br_state_save(ctx, err)) < 0)
 			return r;
@@ -501,6 +503,7 @@ static int configure_container(struct br_ctx *ctx, struct cni_error *err)
 	}
 	if (ctx->conf.disable_container_iface)
 		return 0;
+	follow_port(ctx);
 	if ((r = nlu_link_set_up(ctx->csk, ctx->cont_index, true, err)) < 0)
 		return r;
 	if (ctx->conf.enable_dad && has_v6(ctx) && (r = wait_dad(ctx, err)) < 0)
@@ -569,16 +572,13 @@ static struct spoofchk_attachment spoof_att(const struct br_ctx *ctx)
 
 /* ---- port state ---- */
 
-/* A link notification: the host end's operstate; the bridge's MAC, which changes as ports join
- * unless it is pinned. */
+/* A link notification: the host end's operstate. */
 static void on_link_event(const struct nlu_link *l, void *data)
 {
 	struct br_ctx *ctx = data;
 
 	if (l->ifindex == ctx->host_index)
 		ctx->port_up = l->operstate == BR_OPER_UP;
-	else if (l->ifindex == ctx->br.ifindex && l->has_mac)
-		memcpy(ctx->br.mac, l->mac, NLU_MAC_LEN);
 }
 
 static void follow_links_stop(struct br_ctx *ctx)
@@ -598,18 +598,27 @@ static bool follow_links(struct br_ctx *ctx, int timeout_ms)
 	return ctx->link_mon >= 0;
 }
 
-/* Listen to the notifications of the bridge and of our port only (nlutil.h), from now on: the
- * hundreds of others a busy node makes meanwhile would overflow the socket, and then we ask,
- * which waits for rtnl. Each filter attached is compiled (and JITed) anew: one for the whole
- * ADD, by name, unless the host name we drew was taken. */
-static void follow_only(struct br_ctx *ctx)
+/* Listen to the host netns' link notifications from just before the container end comes up,
+ * which brings our port up (wait_port_up): a short while, in which a busy node's other links
+ * queue a few dozen at most, read and dropped here (nlutil.h says why unfiltered). */
+static void follow_port(struct br_ctx *ctx)
 {
-	const char *names[NLU_MONITOR_NAMES] = {ctx->conf.bridge, ctx->host_ifname};
-
 	if (ctx->link_mon < 0)
-		(void)nlu_monitor_open(&ctx->link_mon, names, NULL);
-	else if (nlu_monitor_only(ctx->link_mon, names) < 0)
-		follow_links_stop(ctx);
+		(void)nlu_monitor_open(&ctx->link_mon, NULL);
+}
+
+/* Whether our port joining left the bridge's MAC as looked up (the result reports it): a
+ * bridge we created or pinned keeps it; one whose MAC was set, or that took it from its ports,
+ * says so in its bridge id (nlutil.h), and keeps it as our port joins, whose MAC is higher
+ * (create_veth). A bridge without ports and without a MAC set takes our port's: then ask, as
+ * also when a concurrent ADD or DEL may have changed it. */
+static bool bridge_mac_unchanged(const struct br_ctx *ctx)
+{
+	const struct nlu_link *b = &ctx->br;
+
+	return ctx->br_created || ctx->br_mac_known ||
+	       (b->has_mac && b->has_bridge_id && !memcmp(b->bridge_id_mac, b->mac, NLU_MAC_LEN) &&
+		memcmp(b->mac, ctx->host_mac, NLU_MAC_LEN) < 0);
 }
 
 /* The host end must be oper-up (the bridge port forwarding) before we report success
@@ -847,10 +856,6 @@ int br_cmd_add(const struct cni_request *req, struct cni_result **ret, struct cn
 	 * kernel work. An executed one is collected after the veth exists. */
 	if (ctx.ipam_call.in_process && (r = run_ipam(&ctx, err)) < 0)
 		goto undo_bridge;
-	/* Subscribed before the bridge is looked up, so every later change of it or of our port
-	 * is heard (wait_port_up). Without it, we ask. */
-	br_random_veth_name(ctx.host_ifname);
-	follow_only(&ctx);
 	if ((r = br_ensure_bridge(&ctx, err)) < 0)
 		goto undo_bridge;
 	if ((r = create_veth(&ctx, err)) < 0)
@@ -872,7 +877,7 @@ int br_cmd_add(const struct cni_request *req, struct cni_result **ret, struct cn
 		goto undo_masq;
 	if (!ctx.conf.disable_container_iface && (r = wait_port_up(&ctx, err)) < 0)
 		goto undo_masq;
-	if (!ctx.br_created && !ctx.br_mac_known && !follow_links(&ctx, 0)) {
+	if (!bridge_mac_unchanged(&ctx)) {
 		/* A bridge that is not ours may have changed its MAC when our port joined. */
 		struct nlu_link l;
 		if (nlu_link_get(ctx.hsk, NULL, ctx.br.ifindex, &l, NULL) >= 0 && l.has_mac)

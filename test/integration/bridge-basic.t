@@ -22,6 +22,8 @@ is "container MAC matches result" "$(ip -n c1 -o link show eth0 | grep -o 'link/
 is "bridge MAC matches result" "$(cat /sys/class/net/sa1br0/address 2>/dev/null || ip -o link show sa1br0 | grep -o 'link/ether [^ ]*' | cut -d' ' -f2)" "$(json_get "$R1" interfaces.0.mac)"
 HV=$(json_get "$R1" interfaces.1.name)
 like "host veth enslaved to the bridge and up" "$(ip -o link show "$HV")" "master sa1br0 state UP"
+like "host veth MAC fe:..., as the result says" "$(ip -o link show "$HV")" "link/ether $(json_get "$R1" interfaces.1.mac) "
+like "host veth MAC above the kernel's (bridges take their ports' lowest)" "$(json_get "$R1" interfaces.1.mac)" '^fe:'
 like "bridge holds the gateway" "$(ip -o addr show dev sa1br0)" "10.231.1.1/24"
 is "host veth: no IPv6 link-local address (no DAD/MLD floods)" "$(ip -o -6 addr show dev "$HV" | wc -l)" 0
 like "host veth: IPv6 address generation off" "$(ip -d link show "$HV")" "addrgenmode none"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # ADD waits for the host end to be oper-up and reports the bridge's MAC as it is once our port
-# has joined. Both are learnt from the link notifications (add.c: follow_links); these tests
-# take the notifications away with strace and check that ADD then asks instead.
+# has joined. The first is learnt from the link notifications (add.c: follow_links), the second
+# from the bridge's id or by asking (add.c: bridge_mac_unchanged); these tests take the
+# notifications away with strace and check that ADD then asks instead.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/bridge-common.sh"
 
@@ -34,7 +35,7 @@ for case in "notifications" "notifications dropped (ENOBUFS)" "notifications nev
 	netns_new "$id"
 	case $case in
 	notifications) add_traced "$id" -e trace=none ;;
-	*ENOBUFS*) add_traced "$id" -e trace=recvfrom -e inject=recvfrom:error=ENOBUFS ;;
+	*ENOBUFS*) add_traced "$id" -e trace=recvmmsg -e inject=recvmmsg:error=ENOBUFS ;;
 	*never*) add_traced "$id" -e trace=poll -e inject=poll:retval=0 ;;
 	esac
 	ok_rc "[$case] ADD"
@@ -53,5 +54,25 @@ for case in "notifications" "notifications dropped (ENOBUFS)" "notifications nev
 	ip netns del "$id"
 	ip link del "pbr$i"
 done
+
+# A bridge that is not ours, without a fixed MAC, with ports already: it keeps the lowest of its
+# ports' MACs, and a host end's (fe:...) is above every one the kernel gives but another host
+# end's. Each result has the bridge's MAC as it is once the port joined, whichever was lower.
+C=$(conf 1.0.0 pnet pbrm 10.231.74.0/24)
+ip link add pbrm type bridge && ip link set pbrm up
+ip link add pmx0 type veth peer name pmx1 && ip link set pmx0 master pbrm
+for k in 1 2 3 4 5 6; do
+	netns_new "pm$k"
+	br ADD "$C" "pm$k" "/run/netns/pm$k"
+	ok_rc "ADD pm$k on a bridge with ports and no fixed MAC"
+	is "pm$k: result has the bridge's MAC" "$(json_get "$OUT" interfaces.0.mac)" "$(mac_of pbrm)"
+	[ "$k" = 1 ] && ip link del pmx0 # from the second ADD on, only host ends are ports
+done
+for k in 1 2 3 4 5 6; do
+	br DEL "$C" "pm$k" "/run/netns/pm$k"
+	ok_rc "DEL pm$k"
+	ip netns del "pm$k"
+done
+ip link del pbrm
 assert_clean pnet
 done_testing
