@@ -65,9 +65,10 @@ struct nlu_link {
 int nlu_monitor_open(int *ret_fd, struct cni_error *err);
 
 /* Wait up to timeout_ms (0: do not wait) for notifications, then hand every queued RTM_NEWLINK
- * of a link (not a bridge port's AF_BRIDGE twin) that the kernel sent to fn, oldest first, with its link's ifindex, name, flags, operstate and MAC (the other
- * fields zero). 1 when some were read, 0 when none came, -ENOBUFS when the kernel
- * dropped some (the caller must ask instead), other -errno. */
+ * of a link (not a bridge port's AF_BRIDGE twin) that the kernel sent to fn, oldest first,
+ * with its link's ifindex, name, flags, operstate and MAC (the other fields zero). 1 when some
+ * were read, 0 when none came, -ENOBUFS when the kernel dropped some (the caller must ask
+ * instead), other -errno. */
 int nlu_monitor_read(int fd, int timeout_ms, void (*fn)(const struct nlu_link *l, void *data),
 		     void *data);
 

@@ -98,21 +98,26 @@ static char *format_ipv4(const uint8_t b[4], char *p)
 	return p;
 }
 
-char *ipaddr_format(const struct ipaddr *a, char *buf)
+/* a's text at buf; returns its end. */
+static char *format_addr(const struct ipaddr *a, char *buf)
 {
 	if (a->family == AF_INET)
-		format_ipv4(a->b, buf);
-	else if (!inet_ntop(AF_INET6, a->b, buf, IPADDR_STRLEN))
+		return format_ipv4(a->b, buf);
+	if (!inet_ntop(AF_INET6, a->b, buf, IPADDR_STRLEN))
 		snprintf(buf, IPADDR_STRLEN, "<invalid>");
+	return buf + strlen(buf);
+}
+
+char *ipaddr_format(const struct ipaddr *a, char *buf)
+{
+	format_addr(a, buf);
 	return buf;
 }
 
 char *ipprefix_format(const struct ipprefix *p, char *buf)
 {
-	char *end;
+	char *end = format_addr(&p->addr, buf);
 
-	ipaddr_format(&p->addr, buf);
-	end = buf + strlen(buf);
 	*end++ = '/';
 	*put_decimal(end, p->len) = '\0';
 	return buf;
